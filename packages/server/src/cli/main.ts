@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { Problem } from '../errors.js';
+import { configCommand } from './config-command.js';
+import { destroyCommand } from './destroy-command.js';
+import { keysCommand } from './keys-command.js';
+import { serveCommand } from './serve-command.js';
+
+const program = new Command('shoebox')
+  .description(
+    'Shoebox: a self-hosted backend for mobile apps.\n\n' +
+      'Configuration comes from SHOEBOX_* environment variables and a .env file in the working directory;\n' +
+      '`shoebox config` shows the effective values. Data lives in SHOEBOX_DATA_DIR (default ./data).',
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program.addCommand(serveCommand(), { isDefault: true });
+program.addCommand(configCommand());
+program.addCommand(keysCommand());
+program.addCommand(destroyCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.problems.join('\n')}\n`);
+    return 2;
+  }
+  if (error instanceof Problem) {
+    process.stderr.write(`shoebox: ${error.detail}\n`);
+    return 1;
+  }
+  process.stderr.write(`shoebox: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}

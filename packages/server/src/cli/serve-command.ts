@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { startServer } from '../runtime/server.js';
+import { readConfig } from './config-command.js';
+
+export const serveCommand = () =>
+  new Command('serve').description('Run the Shoebox server (the default command)').action(async () => {
+    const server = await startServer(readConfig());
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      server.app.fastify.log.info({ signal }, 'shutting down: finishing in-flight requests');
+      server.stop().then(
+        () => process.exit(0),
+        (error) => {
+          server.app.fastify.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+
+/**
+ * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`
+ * built here, so a value is parsed and validated exactly once, at start.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  /** Set only when the operator chose the token; otherwise one is generated on first start. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly defaultRate: number;
+  readonly defaultBurst: number;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+type Parser<T> = (raw: string) => T;
+
+/** Thrown by parsers; the message completes "NAME=value is wrong: ...". */
+class Invalid extends Error {}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new Invalid(`expected a whole number from ${min} to ${max}`);
+    }
+    return Number(raw);
+  };
+
+const positiveNumber = (max: number): Parser<number> => (raw) => {
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > max) {
+    throw new Invalid(`expected a number above 0 and at most ${max}`);
+  }
+  return value;
+};
+
+const host: Parser<string> = (raw) => {
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(raw)) throw new Invalid('expected a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0');
+  return raw;
+};
+
+const url: Parser<string> = (raw) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Invalid('expected an absolute http(s) URL, e.g. https://api.example.com');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Invalid('expected an http or https URL');
+  return raw.replace(/\/+$/, '');
+};
+
+const secret: Parser<string> = (raw) => {
+  if (raw.length < 24 || raw.length > 256 || /\s/.test(raw)) {
+    throw new Invalid('expected 24 to 256 characters without spaces (try: openssl rand -hex 32)');
+  }
+  return raw;
+};
+
+const oneOf =
+  <T extends string>(values: readonly T[]): Parser<T> =>
+  (raw) => {
+    if (!values.includes(raw as T)) throw new Invalid(`expected one of ${values.join(', ')}`);
+    return raw as T;
+  };
+
+const boolean: Parser<boolean> = (raw) => {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Invalid('expected true or false');
+};
+
+const originList: Parser<string[]> = (raw) => {
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new Invalid(`"${origin}" is not an origin; expected a comma-separated list like https://app.example.com or *`);
+    }
+  }
+  return origins;
+};
+
+/** Which variables are secrets: `shoebox config` prints them redacted. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN']);
+
+/** Reads `.env` from the working directory, if present. Real environment variables win over it. */
+export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
+  const file = resolve(cwd, '.env');
+  if (!existsSync(file)) return { ...env };
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...env };
+}
+
+/** Builds the frozen configuration, or throws a ConfigError with one line per bad variable. */
+export function parseConfig(env: Env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, parse: Parser<T>, fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    try {
+      return parse(raw.trim());
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(raw);
+      problems.push(`${name}=${shown} is wrong: ${error.message}`);
+      return fallback;
+    }
+  };
+
+  const hostValue = read('SHOEBOX_HOST', host, '127.0.0.1');
+  const port = read('SHOEBOX_PORT', integer(0, 65535), 8080);
+  const urlHost = hostValue === '0.0.0.0' || hostValue === '::' ? '127.0.0.1' : hostValue;
+  const config: Config = {
+    host: hostValue,
+    port,
+    dataDir: resolve(cwd, read('SHOEBOX_DATA_DIR', (raw) => raw, './data')),
+    publicUrl: read('SHOEBOX_PUBLIC_URL', url, `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`),
+    adminToken: read<string | undefined>('SHOEBOX_ADMIN_TOKEN', secret, undefined),
+    logLevel: read('SHOEBOX_LOG_LEVEL', oneOf(LOG_LEVELS), 'info'),
+    corsOrigins: read('SHOEBOX_CORS_ORIGINS', originList, []),
+    bodyLimitBytes: read('SHOEBOX_BODY_LIMIT_BYTES', integer(1024, 64 * 1024 * 1024), 256 * 1024),
+    shutdownTimeoutMs: read('SHOEBOX_SHUTDOWN_TIMEOUT_MS', integer(0, 600_000), 10_000),
+    defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
+    defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
+    trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
+}
+
+/** The effective configuration as `VARIABLE=value` lines, secrets redacted. */
+export function describeConfig(config: Config): string[] {
+  const rows: [string, unknown][] = [
+    ['SHOEBOX_HOST', config.host],
+    ['SHOEBOX_PORT', config.port],
+    ['SHOEBOX_DATA_DIR', config.dataDir],
+    ['SHOEBOX_PUBLIC_URL', config.publicUrl],
+    ['SHOEBOX_ADMIN_TOKEN', config.adminToken === undefined ? '(generated on first start, stored hashed)' : '[redacted]'],
+    ['SHOEBOX_LOG_LEVEL', config.logLevel],
+    ['SHOEBOX_CORS_ORIGINS', config.corsOrigins.join(',') || '(off)'],
+    ['SHOEBOX_BODY_LIMIT_BYTES', config.bodyLimitBytes],
+    ['SHOEBOX_SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs],
+    ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
+    ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
+    ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+  ];
+  return rows.map(([name, value]) => `${name}=${value}`);
+}

@@ -1,0 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { ApiKeyTables } from '../keys/tables.js';
+
+/** Every table Shoebox owns; each capability declares its own tables beside its store. */
+export interface Tables extends ApiKeyTables {}
+
+export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * An open database of either engine. Services see only `db` (Kysely, one query serves both
+ * engines) and the engine name, which adapters use to pick their engine-specific file.
+ */
+export interface Database {
+  readonly engine: Engine;
+  readonly db: Kysely<Tables>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

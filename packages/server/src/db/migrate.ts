@@ -1,0 +1,28 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Database, Engine } from './database.js';
+import { migrations } from './migrations/index.js';
+
+/** One schema step. `up` receives the engine so the few engine-specific statements can branch to their adapter. */
+export interface ShoeboxMigration {
+  readonly name: string;
+  up(db: Kysely<any>, engine: Engine): Promise<void>;
+}
+
+class ListProvider implements MigrationProvider {
+  constructor(private readonly engine: Engine) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: Kysely<any>) => m.up(db, this.engine) }]));
+  }
+}
+
+/** Brings the schema up to date. Safe to call on every start and from several processes. */
+export async function migrate(database: Database): Promise<void> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: new ListProvider(database.engine),
+    migrationTableName: 'shoebox_migrations',
+    migrationLockTableName: 'shoebox_migrations_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

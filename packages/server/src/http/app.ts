@@ -1,0 +1,109 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { Problem } from '../errors.js';
+import { keyAdminRoutes } from '../keys/admin-routes.js';
+import { apiGateway } from '../keys/gateway.js';
+import { pingRoute } from '../keys/ping-route.js';
+import type { ApiKeyService } from '../keys/service.js';
+import type { Plan } from '../limiter/limiter.js';
+import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { adminAuth } from './admin-auth.js';
+import { healthRoutes } from './health.js';
+import { type Metrics, createMetrics, instrumentRequests } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { installProblemHandler } from './problem-handler.js';
+import { requestIdFor } from './request-id.js';
+import { RequestLog } from './request-log.js';
+import { ProblemSchema } from './schemas.js';
+import { schemaCompiler } from './validation.js';
+
+/** Everything the HTTP layer needs, built once by the runtime. */
+export interface AppServices {
+  readonly config: Config;
+  readonly database: Database;
+  readonly keys: ApiKeyService;
+  readonly limiter: PlanLimiter;
+  readonly defaultPlan: Plan;
+  readonly adminTokenHash: string;
+}
+
+export interface App {
+  readonly fastify: FastifyInstance;
+  readonly metrics: Metrics;
+}
+
+/** Assembles the HTTP API. Capabilities are registered explicitly, in order, below. */
+export async function buildApp(services: AppServices, logger: boolean | object = true): Promise<App> {
+  const { config } = services;
+  const metrics = createMetrics();
+  const app = Fastify({
+    logger: logger === true ? { level: config.logLevel } : logger,
+    logController: new RequestLog(),
+    genReqId: requestIdFor,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(schemaCompiler);
+  app.decorateRequest('apiKeyId', null);
+  app.addSchema(ProblemSchema);
+  installJsonParser(app);
+  installProblemHandler(app, metrics);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, { global: true });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: exposedHeaders });
+  }
+  await registerOpenApi(app, config.publicUrl);
+  instrumentRequests(app, metrics);
+  healthRoutes(app, services.database);
+
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', adminAuth(services.adminTokenHash));
+      await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
+    },
+    { prefix: '/admin' },
+  );
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
+      await v1.register(pingRoute);
+    },
+    { prefix: '/v1' },
+  );
+
+  await app.ready();
+  return { fastify: app, metrics };
+}
+
+const exposedHeaders = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'];
+
+/**
+ * JSON bodies only (text/plain and other types answer 415). Prototype-poisoning keys are
+ * refused, and any parse failure is a 400 problem rather than an internal error.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(new Problem('malformed_body', 'The body is empty; send a JSON document.'), undefined);
+    try {
+      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : 'it is not allowed';
+      done(new Problem('malformed_body', `The body is not valid JSON: ${reason}.`), undefined);
+    }
+  });
+}

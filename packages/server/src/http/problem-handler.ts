@@ -1,0 +1,75 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Problem, problemType } from '../errors.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * The one place where failures become HTTP answers. Problems render as they are; Fastify's own
+ * client errors map onto the closed set; everything else is an internal error whose cause is
+ * logged and never shown.
+ */
+export function installProblemHandler(app: FastifyInstance, metrics: Metrics): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.code === 'internal') request.log.error({ err: error }, 'internal error');
+    return sendProblem(request, reply, problem, metrics);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      new Problem('route_not_found', `There is no route ${request.method} ${request.url.split('?')[0]}. See /docs for the API.`),
+      metrics,
+    ),
+  );
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem, metrics: Metrics) {
+  if (problem.status < 500) metrics.rejections.inc({ reason: problem.code });
+  return reply
+    .status(problem.status)
+    .headers({ ...problem.options.headers, 'x-request-id': request.id })
+    .type('application/problem+json')
+    .send({
+      type: problemType(problem.code),
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail,
+      code: problem.code,
+      instance: request.id,
+      ...problem.options.extensions,
+    });
+}
+
+function toProblem(error: FastifyError): Problem {
+  if (error instanceof Problem) return error;
+  if (error.validation) {
+    const errors = error.validation.map((issue) => ({
+      field: fieldName(error.validationContext ?? 'body', issue.instancePath, issue.params),
+      message: issue.message ?? 'is not valid',
+    }));
+    const first = errors[0];
+    return new Problem('validation_failed', first ? `${first.field} ${first.message}` : 'The request is not valid', {
+      extensions: { errors },
+    });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new Problem('payload_too_large', 'The request body is larger than this server accepts. Send less data.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Problem('unsupported_media_type', 'Send the body as application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new Problem('malformed_body', 'The Content-Length header does not match the body.');
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new Problem('payload_too_large', 'The request is larger than this server accepts.');
+  if (status === 415) return new Problem('unsupported_media_type', 'Send the body as application/json.');
+  if (status >= 400 && status < 500) return new Problem('malformed_body', 'The request could not be read. Check its syntax and headers.');
+  return new Problem('internal', 'Something went wrong on our side. Retry later; the request id identifies it in the logs.');
+}
+
+/** Names the offending field like `body.rateLimit.rate`, including the name of an unknown property. */
+function fieldName(context: string, instancePath: string, params: Record<string, unknown>): string {
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : typeof params.missingProperty === 'string' ? params.missingProperty : '';
+  return [context, path, extra].filter(Boolean).join('.');
+}

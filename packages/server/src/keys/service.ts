@@ -1,0 +1,101 @@
+import { Problem } from '../errors.js';
+import type { Plan, QuotaUsage } from '../limiter/limiter.js';
+import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { newId, newSecret, sha256 } from '../shared/secrets.js';
+import type { ApiKey, ApiKeyStore } from './store.js';
+
+export const KEY_PREFIX = 'sbk';
+const KEY_SHAPE = /^sbk_[A-Za-z0-9_-]{43}$/;
+
+/** How long a looked-up key is trusted without asking the database: revocation takes effect within it. */
+const CACHE_TTL_MS = 1000;
+const CACHE_MAX_ENTRIES = 10_000;
+
+export interface CreatedApiKey {
+  readonly apiKey: ApiKey;
+  /** The secret, returned once and never stored. */
+  readonly secret: string;
+}
+
+export class ApiKeyService {
+  private readonly cache = new Map<string, { key: ApiKey | undefined; at: number }>();
+
+  constructor(
+    private readonly store: ApiKeyStore,
+    private readonly limiter: PlanLimiter,
+  ) {}
+
+  async create(name: string, plan: Plan): Promise<CreatedApiKey> {
+    const secret = newSecret(KEY_PREFIX);
+    const apiKey = await this.store.insert({
+      id: newId('key'),
+      name,
+      secretHash: sha256(secret),
+      prefix: secret.slice(0, 10),
+      plan,
+      createdAt: new Date(),
+    });
+    return { apiKey, secret };
+  }
+
+  /**
+   * The active key for a presented secret. The database is searched by the secret's hash, so
+   * neither the lookup nor any comparison depends on how much of a guessed secret is right.
+   */
+  async authenticate(secret: string | undefined): Promise<ApiKey> {
+    if (secret === undefined || secret === '') {
+      throw new Problem('api_key_missing', 'Send your API key in the x-api-key header. Create one with `shoebox keys create`.');
+    }
+    if (!KEY_SHAPE.test(secret)) {
+      throw new Problem('api_key_invalid', 'This is not a Shoebox API key: keys start with "sbk_" followed by 43 characters.');
+    }
+    const hash = sha256(secret);
+    const now = Date.now();
+    let entry = this.cache.get(hash);
+    if (!entry || now - entry.at > CACHE_TTL_MS) {
+      entry = { key: await this.store.findBySecretHash(hash), at: now };
+      this.remember(hash, entry);
+    }
+    if (!entry.key) throw new Problem('api_key_invalid', 'This API key is unknown. Check for a typo or create a new key.');
+    if (entry.key.revokedAt) throw new Problem('api_key_invalid', 'This API key has been revoked. Use another key.');
+    return entry.key;
+  }
+
+  list(): Promise<ApiKey[]> {
+    return this.store.list();
+  }
+
+  async get(id: string): Promise<{ apiKey: ApiKey; usage: QuotaUsage | null }> {
+    const apiKey = await this.mustFind(id);
+    return { apiKey, usage: await this.limiter.usage(apiKey.id, apiKey.plan) };
+  }
+
+  async setPlan(id: string, plan: Plan): Promise<ApiKey> {
+    if (!(await this.store.setPlan(id, plan))) throw notFound(id);
+    this.cache.clear();
+    return this.mustFind(id);
+  }
+
+  async revoke(id: string): Promise<ApiKey> {
+    if (!(await this.store.revoke(id, new Date()))) throw notFound(id);
+    this.cache.clear();
+    return this.mustFind(id);
+  }
+
+  private async mustFind(id: string): Promise<ApiKey> {
+    const apiKey = await this.store.findById(id);
+    if (!apiKey) throw notFound(id);
+    return apiKey;
+  }
+
+  private remember(hash: string, entry: { key: ApiKey | undefined; at: number }): void {
+    this.cache.delete(hash);
+    if (this.cache.size >= CACHE_MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(hash, entry);
+  }
+}
+
+const notFound = (id: string) => new Problem('not_found', `No API key has the id ${JSON.stringify(id)}. List keys with GET /admin/keys.`);

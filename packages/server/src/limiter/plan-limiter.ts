@@ -1,0 +1,62 @@
+import type { LimitDecision, Plan, QuotaCounters, QuotaUsage, TokenBuckets } from './limiter.js';
+import { periodBounds } from './periods.js';
+
+/** Applies a plan: the bucket first (cheap, in memory or Redis), then the durable quota. */
+export class PlanLimiter {
+  constructor(
+    private readonly buckets: TokenBuckets,
+    private readonly quotas: QuotaCounters,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async check(keyId: string, plan: Plan): Promise<LimitDecision> {
+    const bucket = await this.buckets.take(keyId, plan.rate, plan.burst);
+    const bucketHeaders = { limit: plan.burst, remaining: bucket.remaining, resetSeconds: bucket.resetSeconds };
+    if (!bucket.allowed) {
+      return {
+        allowed: false,
+        reason: 'rate',
+        retryAfterSeconds: bucket.retryAfterSeconds,
+        resetsAt: new Date(this.now().getTime() + bucket.retryAfterSeconds * 1000),
+        headers: bucketHeaders,
+      };
+    }
+    if (!plan.quota) return { allowed: true, headers: bucketHeaders };
+
+    const now = this.now();
+    const { start, end } = periodBounds(plan.quota.period, now);
+    const used = await this.quotas.increment(counterKey(keyId, plan.quota.period, start), end);
+    const secondsToEnd = Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000));
+    const quotaRemaining = Math.max(0, plan.quota.limit - used);
+    if (used > plan.quota.limit) {
+      return {
+        allowed: false,
+        reason: 'quota',
+        retryAfterSeconds: secondsToEnd,
+        resetsAt: end,
+        headers: { limit: plan.quota.limit, remaining: 0, resetSeconds: secondsToEnd },
+      };
+    }
+    // Report whichever policy is closer to refusing, as the RateLimit header draft asks.
+    const headers =
+      quotaRemaining < bucket.remaining
+        ? { limit: plan.quota.limit, remaining: quotaRemaining, resetSeconds: secondsToEnd }
+        : bucketHeaders;
+    return { allowed: true, headers };
+  }
+
+  /** This period's usage of a key's quota, or null when its plan has none. Does not count. */
+  async usage(keyId: string, plan: Plan): Promise<QuotaUsage | null> {
+    if (!plan.quota) return null;
+    const { start, end } = periodBounds(plan.quota.period, this.now());
+    const used = await this.quotas.read(counterKey(keyId, plan.quota.period, start));
+    return { used: Math.min(used, plan.quota.limit), limit: plan.quota.limit, period: plan.quota.period, resetsAt: end };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.buckets.close(), this.quotas.close()]);
+  }
+}
+
+const counterKey = (keyId: string, period: string, start: Date) =>
+  `${keyId}:${period}:${start.toISOString().slice(0, 10)}`;

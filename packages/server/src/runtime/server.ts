@@ -1,0 +1,66 @@
+import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
+import { type App, buildApp } from '../http/app.js';
+import { resolveAdminToken } from './admin-token.js';
+import { type Shoebox, openShoebox } from './shoebox.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: App;
+  readonly shoebox: Shoebox;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes storage. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Where the first-start banner goes. */
+  readonly out?: Writable;
+  /** Fastify logger options; `true` logs JSON lines to stdout at the configured level. */
+  readonly logger?: boolean | object;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const shoebox = await openShoebox(config);
+  try {
+    const admin = resolveAdminToken(config, shoebox.layout.secretsDir);
+    const firstKey = (await shoebox.keys.list()).length === 0 ? await shoebox.keys.create('default', shoebox.defaultPlan) : undefined;
+    const app = await buildApp({ ...shoebox, adminTokenHash: admin.hash }, options.logger ?? true);
+    await app.fastify.listen({ host: config.host, port: config.port });
+    const address = app.fastify.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (admin.generated || firstKey) {
+      const publicUrl = config.port === 0 ? url : config.publicUrl;
+      (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));
+    }
+    app.fastify.log.info({ url, docs: `${url}/docs` }, 'Shoebox is listening');
+    return {
+      url,
+      app,
+      shoebox,
+      async stop() {
+        await withTimeout(app.fastify.close(), config.shutdownTimeoutMs);
+        await shoebox.close();
+      },
+    };
+  } catch (error) {
+    await shoebox.close();
+    throw error;
+  }
+}
+
+function firstStartBanner(url: string, adminToken: string | undefined, apiKey: string | undefined): string {
+  const lines = ['', 'Shoebox is set up. Save these secrets now: they are stored hashed and never shown again.', ''];
+  if (adminToken) lines.push(`  Admin token: ${adminToken}`);
+  if (apiKey) lines.push(`  API key:     ${apiKey}`);
+  if (apiKey) lines.push('', 'Try it:', `  curl -H "x-api-key: ${apiKey}" ${url}/v1/ping`);
+  lines.push('', `API reference: ${url}/docs`, '', '');
+  return lines.join('\n');
+}
+
+/** Resolves when `work` does or when `ms` pass, whichever is first: shutdown must not hang forever. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

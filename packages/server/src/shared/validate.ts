@@ -1,0 +1,29 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Static, TSchema } from 'typebox';
+import { Problem } from '../errors.js';
+
+const newAjv = (coerceTypes: boolean | 'array') => {
+  // Unknown fields are an error, never silently removed.
+  const ajv = new Ajv({ coerceTypes, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+};
+
+/** Exact types: for JSON bodies and values built in code. */
+export const strictAjv = newAjv(false);
+/** Coerces strings to the declared types: for query strings, parameters, headers and CLI flags. */
+export const coercingAjv = newAjv('array');
+
+/** Checks a value against a TypeBox schema, or throws a validation problem naming the field. */
+export function assertValid<T extends TSchema>(schema: T, value: unknown, label: string): Static<T> {
+  const check = coercingAjv.compile(schema);
+  if (check(value)) return value as Static<T>;
+  const first = check.errors?.[0];
+  throw new Problem('validation_failed', first ? `${label}${describePath(first)} ${first.message}` : `${label} is not valid`);
+}
+
+const describePath = (error: ErrorObject) => {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return path ? `.${path}` : '';
+};
