@@ -48,13 +48,15 @@ const integer =
     return Number(raw);
   };
 
-const positiveNumber = (max: number): Parser<number> => (raw) => {
-  const value = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > max) {
-    throw new Invalid(`expected a number above 0 and at most ${max}`);
-  }
-  return value;
-};
+const positiveNumber =
+  (max: number): Parser<number> =>
+  (raw) => {
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > max) {
+      throw new Invalid(`expected a number above 0 and at most ${max}`);
+    }
+    return value;
+  };
 
 const host: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9.:-]{1,253}$/.test(raw)) throw new Invalid('expected a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0');
@@ -137,7 +139,10 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const config: Config = {
     host: hostValue,
     port,
-    dataDir: resolve(cwd, read('SHOEBOX_DATA_DIR', (raw) => raw, './data')),
+    dataDir: resolve(
+      cwd,
+      read('SHOEBOX_DATA_DIR', (raw) => raw, './data'),
+    ),
     publicUrl: read('SHOEBOX_PUBLIC_URL', url, `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`),
     adminToken: read<string | undefined>('SHOEBOX_ADMIN_TOKEN', secret, undefined),
     logLevel: read('SHOEBOX_LOG_LEVEL', oneOf(LOG_LEVELS), 'info'),

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { dataLayout, sqliteFiles } from '../runtime/layout.js';
@@ -10,7 +10,9 @@ export const destroyCommand = () =>
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (flags: { yes?: boolean }) => {
       const layout = dataLayout(readConfig().dataDir);
-      const targets = [...sqliteFiles(layout.databaseFile), ...sqliteFiles(layout.quotaFile), layout.secretsDir].filter((path) => existsSync(path));
+      const targets = [...sqliteFiles(layout.databaseFile), ...sqliteFiles(layout.quotaFile), layout.secretsDir].filter((path) =>
+        existsSync(path),
+      );
       if (targets.length === 0) {
         process.stdout.write(`Nothing to remove: no Shoebox data in ${layout.root}.\n`);
         return;

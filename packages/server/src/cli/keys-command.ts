@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { apiKeyJson, mergePlan } from '../keys/plans.js';
 import { PlanInputSchema } from '../keys/schemas.js';
 import type { ApiKey } from '../keys/store.js';
-import { type Shoebox, openShoebox } from '../runtime/shoebox.js';
+import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { assertValid } from '../shared/validate.js';
 import { readConfig } from './config-command.js';
 
@@ -38,7 +38,11 @@ export function keysCommand(): Command {
       withShoebox(async (shoebox) => {
         const all = await shoebox.keys.list();
         if (flags.json) return print({ keys: all.map(apiKeyJson) });
-        print(all.length === 0 ? 'No API keys.' : all.map((key) => `${key.id}  ${key.prefix}…  ${key.name}  ${planText(key)}${key.revokedAt ? '  REVOKED' : ''}`).join('\n'));
+        print(
+          all.length === 0
+            ? 'No API keys.'
+            : all.map((key) => `${key.id}  ${key.prefix}…  ${key.name}  ${planText(key)}${key.revokedAt ? '  REVOKED' : ''}`).join('\n'),
+        );
       }),
     );
 
@@ -50,7 +54,9 @@ export function keysCommand(): Command {
       withShoebox(async (shoebox) => {
         const { apiKey, usage } = await shoebox.keys.get(id);
         if (flags.json) return print({ ...apiKeyJson(apiKey), usage });
-        const usageText = usage ? `\nUsage: ${usage.used} of ${usage.limit} this ${usage.period}, resets ${usage.resetsAt.toISOString()}` : '';
+        const usageText = usage
+          ? `\nUsage: ${usage.used} of ${usage.limit} this ${usage.period}, resets ${usage.resetsAt.toISOString()}`
+          : '';
         print(`${apiKey.id}  ${apiKey.name}  ${planText(apiKey)}${apiKey.revokedAt ? '  REVOKED' : ''}${usageText}`);
       }),
     );
@@ -95,7 +101,8 @@ function planInput(flags: PlanFlags): Record<string, unknown> {
     input.rateLimit = { ...(flags.rate !== undefined && { rate: flags.rate }), ...(flags.burst !== undefined && { burst: flags.burst }) };
   }
   if (flags.quota === false) input.quota = null;
-  else if (flags.quotaLimit !== undefined || flags.quotaPeriod !== undefined) input.quota = { limit: flags.quotaLimit, period: flags.quotaPeriod };
+  else if (flags.quotaLimit !== undefined || flags.quotaPeriod !== undefined)
+    input.quota = { limit: flags.quotaLimit, period: flags.quotaPeriod };
   return input;
 }
 

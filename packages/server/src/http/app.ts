@@ -14,7 +14,7 @@ import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
-import { type Metrics, createMetrics, instrumentRequests } from './metrics.js';
+import { createMetrics, instrumentRequests, type Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';

@@ -70,6 +70,11 @@ function toProblem(error: FastifyError): Problem {
 /** Names the offending field like `body.rateLimit.rate`, including the name of an unknown property. */
 function fieldName(context: string, instancePath: string, params: Record<string, unknown>): string {
   const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
-  const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : typeof params.missingProperty === 'string' ? params.missingProperty : '';
+  const extra =
+    typeof params.additionalProperty === 'string'
+      ? params.additionalProperty
+      : typeof params.missingProperty === 'string'
+        ? params.missingProperty
+        : '';
   return [context, path, extra].filter(Boolean).join('.');
 }

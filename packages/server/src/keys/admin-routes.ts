@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { problemResponses } from '../http/schemas.js';
 import type { Plan } from '../limiter/limiter.js';
 import { apiKeyJson, mergePlan } from './plans.js';
-import { ApiKeySchema, CreateKeySchema, CreatedKeySchema, KeyIdParams, PlanInputSchema } from './schemas.js';
+import { ApiKeySchema, CreatedKeySchema, CreateKeySchema, KeyIdParams, PlanInputSchema } from './schemas.js';
 import type { ApiKeyService } from './service.js';
 
 const adminErrors = ['admin_token_required', 'admin_token_invalid'] as const;

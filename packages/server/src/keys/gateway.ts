@@ -30,15 +30,23 @@ export function apiGateway(keys: ApiKeyService, limiter: PlanLimiter) {
     const retryAfter = String(decision.retryAfterSeconds);
     const problemHeaders = { ...headers, 'retry-after': retryAfter };
     if (decision.reason === 'rate') {
-      throw new Problem('rate_limited', `This API key's plan allows ${apiKey.plan.rate} requests per second (bursts of ${apiKey.plan.burst}). Retry after ${retryAfter} s.`, {
-        headers: problemHeaders,
-        extensions: { retryAfterSeconds: decision.retryAfterSeconds },
-      });
+      throw new Problem(
+        'rate_limited',
+        `This API key's plan allows ${apiKey.plan.rate} requests per second (bursts of ${apiKey.plan.burst}). Retry after ${retryAfter} s.`,
+        {
+          headers: problemHeaders,
+          extensions: { retryAfterSeconds: decision.retryAfterSeconds },
+        },
+      );
     }
-    throw new Problem('quota_exceeded', `This API key has used its quota of ${apiKey.plan.quota?.limit} requests per ${apiKey.plan.quota?.period}. It resets at ${decision.resetsAt.toISOString()}.`, {
-      headers: problemHeaders,
-      extensions: { resetsAt: decision.resetsAt.toISOString() },
-    });
+    throw new Problem(
+      'quota_exceeded',
+      `This API key has used its quota of ${apiKey.plan.quota?.limit} requests per ${apiKey.plan.quota?.period}. It resets at ${decision.resetsAt.toISOString()}.`,
+      {
+        headers: problemHeaders,
+        extensions: { resetsAt: decision.resetsAt.toISOString() },
+      },
+    );
   };
 }
 

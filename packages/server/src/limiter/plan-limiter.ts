@@ -58,5 +58,4 @@ export class PlanLimiter {
   }
 }
 
-const counterKey = (keyId: string, period: string, start: Date) =>
-  `${keyId}:${period}:${start.toISOString().slice(0, 10)}`;
+const counterKey = (keyId: string, period: string, start: Date) => `${keyId}:${period}:${start.toISOString().slice(0, 10)}`;

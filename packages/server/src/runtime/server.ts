@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import { type App, buildApp } from '../http/app.js';
 import { resolveAdminToken } from './admin-token.js';
-import { type Shoebox, openShoebox } from './shoebox.js';
+import { openShoebox, type Shoebox } from './shoebox.js';
 
 export interface RunningServer {
   readonly url: string;
