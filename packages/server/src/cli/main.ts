@@ -4,7 +4,10 @@ import { Problem } from '../errors.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { keysCommand } from './keys-command.js';
+import { reindexCommand } from './reindex-command.js';
 import { serveCommand } from './serve-command.js';
+import { streamCommand } from './stream-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('shoebox')
   .description(
@@ -19,6 +22,9 @@ program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(configCommand());
 program.addCommand(keysCommand());
 program.addCommand(destroyCommand());
+program.addCommand(streamCommand());
+program.addCommand(reindexCommand());
+program.addCommand(workerCommand());
 
 try {
   await program.parseAsync(process.argv);

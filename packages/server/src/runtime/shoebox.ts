@@ -8,6 +8,19 @@ import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
+import { NoteIndexSource } from '../notes/index-source.js';
+import { NotesService } from '../notes/service.js';
+import { NotesStore } from '../notes/store.js';
+import type { SearchIndex } from '../search/index.js';
+import { SqliteSearchIndex } from '../search/index.sqlite.js';
+import { SearchIndexer } from '../search/indexer.js';
+import { SearchService } from '../search/service.js';
+import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
+import type { StreamConsumer } from '../stream/consumer.js';
+import { Outbox } from '../stream/outbox.js';
+import { StreamProcessor } from '../stream/processor.js';
+import { RetryStore } from '../stream/retries.js';
+import { ChangeSignal } from '../stream/signal.js';
 import { type DataLayout, dataLayout } from './layout.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
@@ -18,6 +31,13 @@ export interface Shoebox {
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
   readonly defaultPlan: Plan;
+  readonly notes: NotesService;
+  readonly search: SearchService;
+  readonly searchIndex: SearchIndex;
+  readonly noteSource: NoteIndexSource;
+  /** Delivers the change stream to `consumers`; started by `serve` and `worker`, idle otherwise. */
+  readonly processor: StreamProcessor;
+  readonly retries: RetryStore;
   close(): Promise<void>;
 }
 
@@ -29,6 +49,21 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
     await migrate(database);
     const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
     const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    const signal = new ChangeSignal();
+    const notesStore = new NotesStore(database);
+    const notes = new NotesService(notesStore, new Outbox(database, signal));
+    const searchIndex = new SqliteSearchIndex(database);
+    // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex)];
+    const retries = new RetryStore(database);
+    const processor = new StreamProcessor({
+      database,
+      claims: new SqliteChangeClaims(database),
+      retries,
+      consumers,
+      settings: config.stream,
+      signal,
+    });
     return {
       config,
       layout,
@@ -36,7 +71,14 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       limiter,
       keys,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
+      notes,
+      search: new SearchService(searchIndex),
+      searchIndex,
+      noteSource: new NoteIndexSource(database),
+      processor,
+      retries,
       async close() {
+        await processor.stop();
         await limiter.close();
         await database.close();
       },
