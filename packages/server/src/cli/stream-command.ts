@@ -6,7 +6,7 @@ import { streamStatus } from '../stream/status.js';
 import { print, withShoebox } from './session.js';
 
 const DEAD_LETTERS_SHOWN = 100;
-const SeqFlag = Type.Optional(Type.Integer({ minimum: 1 }));
+const SeqFlag = Type.Integer({ minimum: 1 });
 
 /** `shoebox stream …`: where each consumer stands, and re-driving what failed. Works on the data folder directly. */
 export function streamCommand(): Command {
@@ -53,7 +53,7 @@ export function streamCommand(): Command {
     .option('--json', 'print JSON')
     .action((flags: { consumer?: string; seq?: string; json?: boolean }) =>
       withShoebox(async (shoebox) => {
-        const seq = assertValid(SeqFlag, flags.seq, '--seq');
+        const seq = flags.seq === undefined ? undefined : assertValid(SeqFlag, flags.seq, '--seq');
         const redriven = await shoebox.retries.redrive({ consumer: flags.consumer, seq });
         // Deliver them here unless a running server or worker holds the consumers' leases.
         await shoebox.processor.drain();
