@@ -36,19 +36,17 @@ beforeAll(async () => {
   await withData(async (shoebox) => {
     for (const id of ['n1', 'n2', 'n3']) await shoebox.notes.put(OWNER, id, { headline: `healthy ${id}`, text: 'fine' });
     // A change the search indexer cannot read: it will fail every attempt.
-    await shoebox.database.db
-      .transaction()
-      .execute((trx) =>
-        recordChange(trx, {
-          entity: 'note',
-          entityId: 'broken',
-          ownerId: OWNER,
-          op: 'INSERT',
-          version: 1,
-          oldImage: null,
-          newImage: { headline: 42 },
-        }),
-      );
+    await shoebox.database.db.transaction().execute((trx) =>
+      recordChange(trx, {
+        entity: 'note',
+        entityId: 'broken',
+        ownerId: OWNER,
+        op: 'INSERT',
+        version: 1,
+        oldImage: null,
+        newImage: { headline: 42 },
+      }),
+    );
   });
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

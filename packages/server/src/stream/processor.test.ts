@@ -52,19 +52,17 @@ function processor(consumers: StreamConsumer[], options: { maxAttempts?: number;
 /** Records one change per (entity id, version), each in its own committed transaction. */
 async function write(entries: [entityId: string, version: number, entity?: string][]): Promise<void> {
   for (const [entityId, version, entity = 'thing'] of entries) {
-    await shoebox.database.db
-      .transaction()
-      .execute((trx) =>
-        recordChange(trx, {
-          entity,
-          entityId,
-          ownerId: 'owner',
-          op: version === 1 ? 'INSERT' : 'MODIFY',
-          version,
-          oldImage: null,
-          newImage: { version },
-        }),
-      );
+    await shoebox.database.db.transaction().execute((trx) =>
+      recordChange(trx, {
+        entity,
+        entityId,
+        ownerId: 'owner',
+        op: version === 1 ? 'INSERT' : 'MODIFY',
+        version,
+        oldImage: null,
+        newImage: { version },
+      }),
+    );
   }
 }
 
@@ -108,7 +106,10 @@ describe('stream processor', () => {
     });
     expect(dead).toMatchObject({ deadLetters: 1, lagChanges: 0 });
     expect(recorder.attempts.get(1)).toBe(settings.maxAttempts);
-    await eventually(async () => (await worker.runOnce(), versionsOf(recorder.seen, 'bad').length === 1));
+    await eventually(async () => {
+      await worker.runOnce();
+      return versionsOf(recorder.seen, 'bad').length === 1;
+    });
     expect(versionsOf(recorder.seen, 'bad')).toEqual([2]);
     expect(worker.countersOf('recorder')).toMatchObject({ processed: 3, failed: 3, deadLettered: 1 });
     const [letter] = await new RetryStore(shoebox.database).deadLetters('recorder', 10);
