@@ -1,14 +1,13 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { openSqlite } from '../db/sqlite.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
-import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import { type DataLayout, dataLayout } from './layout.js';
+import { openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -24,10 +23,10 @@ export interface Shoebox {
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
 export async function openShoebox(config: Config): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
-  const database = openSqlite(layout.databaseFile);
+  const { database, quotas } = await openStorage(config, layout);
   try {
     await migrate(database);
-    const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
+    const limiter = new PlanLimiter(new MemoryTokenBuckets(), quotas);
     const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
     return {
       config,
@@ -42,6 +41,7 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       },
     };
   } catch (error) {
+    await quotas.close();
     await database.close();
     throw error;
   }
