@@ -23,6 +23,9 @@ export interface Config {
   readonly defaultRate: number;
   readonly defaultBurst: number;
   readonly trustProxy: boolean;
+  /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
 }
@@ -109,6 +112,11 @@ const oneOf =
     return raw as T;
   };
 
+const postgresUrl: Parser<string> = (raw) => {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(raw)) throw new Invalid('expected a PostgreSQL URL like postgres://user:password@host:5432/shoebox');
+  return raw;
+};
+
 const boolean: Parser<boolean> = (raw) => {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
@@ -129,7 +137,7 @@ const originList: Parser<string[]> = (raw) => {
 };
 
 /** Which variables are secrets: `shoebox config` prints them redacted. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL']);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
 export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
@@ -173,6 +181,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
+    databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
     notes: {
       headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
       textMaxLength: read('SHOEBOX_NOTE_TEXT_MAX', integer(1, 1_000_000), 20_000),
@@ -213,6 +223,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    [
+      'SHOEBOX_DATABASE_URL',
+      config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactPassword(config.databaseUrl),
+    ],
+    ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
     ['SHOEBOX_NOTE_HEADLINE_MAX', config.notes.headlineMaxLength],
     ['SHOEBOX_NOTE_TEXT_MAX', config.notes.textMaxLength],
     ['SHOEBOX_STREAM_BATCH_SIZE', config.stream.batchSize],
@@ -223,4 +238,9 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
+}
+
+/** A connection URL with its password replaced, so it can be printed. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1[redacted]@');
 }

@@ -1,27 +1,24 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { openSqlite } from '../db/sqlite.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
-import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import { NoteIndexSource } from '../notes/index-source.js';
 import { NotesService } from '../notes/service.js';
 import { NotesStore } from '../notes/store.js';
 import type { SearchIndex } from '../search/index.js';
-import { SqliteSearchIndex } from '../search/index.sqlite.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
-import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
 import type { StreamConsumer } from '../stream/consumer.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
 import { ChangeSignal } from '../stream/signal.js';
 import { type DataLayout, dataLayout } from './layout.js';
+import { openStorage, streamAdapters } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -44,21 +41,21 @@ export interface Shoebox {
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
 export async function openShoebox(config: Config): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
-  const database = openSqlite(layout.databaseFile);
+  const { database, quotas } = await openStorage(config, layout);
   try {
     await migrate(database);
-    const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
+    const limiter = new PlanLimiter(new MemoryTokenBuckets(), quotas);
     const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
     const signal = new ChangeSignal();
     const notesStore = new NotesStore(database);
     const notes = new NotesService(notesStore, new Outbox(database, signal));
-    const searchIndex = new SqliteSearchIndex(database);
+    const { claims, searchIndex } = streamAdapters(database);
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex)];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
-      claims: new SqliteChangeClaims(database),
+      claims,
       retries,
       consumers,
       settings: config.stream,
@@ -84,6 +81,7 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       },
     };
   } catch (error) {
+    await quotas.close();
     await database.close();
     throw error;
   }
