@@ -15,15 +15,18 @@ describe('shoebox reindex', () => {
     for (let i = 0; i < 1200; i++) await shoebox.notes.put('idn_r', `n${i}`, { headline: `reindexed ${i}`, text: 'body' });
     await shoebox.notes.delete('idn_r', 'n7');
     // An index that never saw the stream, with one entry for a note that never existed.
-    await shoebox.searchIndex.upsert({
-      noteId: 'ghost',
-      ownerId: 'idn_r',
-      visibility: 'private',
-      headline: 'reindexed ghost',
-      text: '',
-      version: 1,
-      updatedAt: new Date(),
-    });
+    await shoebox.searchIndex.apply([
+      {
+        noteId: 'ghost',
+        ownerId: 'idn_r',
+        visibility: 'private',
+        headline: 'reindexed ghost',
+        text: '',
+        version: 1,
+        updatedAt: new Date(),
+        removed: false,
+      },
+    ]);
     await shoebox.close();
 
     const result = await runCli(['reindex', '--json'], { env });

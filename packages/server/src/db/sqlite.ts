@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import type { Database, Tables } from './database.js';
 
 /**
@@ -16,7 +16,7 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(connection) }) });
   return {
     engine: 'sqlite',
     db,
@@ -48,4 +48,26 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running most of Shoebox's small
+ * queries, so prepared statements are kept (least recently used dropped first) and reused.
+ * SQLite re-prepares a kept statement by itself when the schema changes.
+ */
+function reusingStatements(connection: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text) {
+      let statement = cache.get(text);
+      if (statement) cache.delete(text);
+      else statement = connection.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }

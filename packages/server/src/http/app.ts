@@ -11,6 +11,8 @@ import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { registerStreamMetrics } from '../stream/metrics.js';
+import type { StreamProcessor } from '../stream/processor.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
 import { createMetrics, instrumentRequests, type Metrics } from './metrics.js';
@@ -30,6 +32,7 @@ export interface AppServices {
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
+  readonly processor: StreamProcessor;
 }
 
 export interface App {
@@ -64,6 +67,7 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   }
   await registerOpenApi(app, config.publicUrl);
   instrumentRequests(app, metrics);
+  registerStreamMetrics(metrics.registry, services.database, services.processor);
   healthRoutes(app, services.database);
 
   await app.register(

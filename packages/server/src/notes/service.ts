@@ -174,23 +174,26 @@ export class NotesService {
   }
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
-    const use = await this.store.idUse(trx, noteId);
-    if (use && !(use.deleted && use.ownerId === ownerId)) throw noteIdTaken(noteId);
     const now = new Date();
-    const note: Note = {
+    let note: Note = {
       noteId,
       ownerId,
       headline: input.headline.trim(),
       text: input.text,
       photoIds: [...(input.photoIds ?? [])],
       visibility: input.visibility ?? 'private',
-      // A re-created note continues after its tombstone, so the index never mistakes it for an old change.
-      version: (use?.version ?? 0) + 1,
+      version: 1,
       createdAt: now,
       updatedAt: now,
     };
     if (note.photoIds.length > 0) await this.photos?.assertOwned(trx, ownerId, note.photoIds);
-    await this.store.put(trx, note);
+    if (!(await this.store.insertNew(trx, note))) {
+      const use = await this.store.idUse(trx, noteId);
+      if (!use?.deleted || use.ownerId !== ownerId) throw noteIdTaken(noteId);
+      // A re-created note continues after its tombstone, so the index never mistakes it for an old change.
+      note = { ...note, version: use.version + 1 };
+      if (!(await this.store.revive(trx, note, use.version))) throw changedMeanwhile(noteId);
+    }
     await recordChange(trx, {
       entity: 'note',
       entityId: noteId,

@@ -53,15 +53,31 @@ export class NotesStore {
     return row && { ownerId: row.owner_id, version: Number(row.version), deleted: row.deleted_at !== null };
   }
 
-  /** Writes a note's row: a new one, or over its owner's tombstone. */
-  async put(db: Kysely<Tables>, note: Note): Promise<void> {
-    const values = columns(note);
-    await db
+  /** Inserts a note under an id never used before; false (nothing written) when the id is in use, live or deleted. */
+  async insertNew(db: Kysely<Tables>, note: Note): Promise<boolean> {
+    const result = await db
       .insertInto('notes')
-      .values({ note_id: note.noteId, ...values })
-      .onConflict((oc) => oc.column('note_id').doUpdateSet(values))
-      .execute();
-    await this.setPhotos(db, note);
+      .values({ note_id: note.noteId, ...columns(note) })
+      .onConflict((oc) => oc.column('note_id').doNothing())
+      .executeTakeFirst();
+    if (!result.numInsertedOrUpdatedRows) return false;
+    await this.insertPhotos(db, note);
+    return true;
+  }
+
+  /** Brings a note back over its owner's tombstone at `tombstoneVersion`; false when that tombstone is not there. */
+  async revive(db: Kysely<Tables>, note: Note, tombstoneVersion: number): Promise<boolean> {
+    const result = await db
+      .updateTable('notes')
+      .set(columns(note))
+      .where('note_id', '=', note.noteId)
+      .where('owner_id', '=', note.ownerId)
+      .where('version', '=', tombstoneVersion)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await this.insertPhotos(db, note);
+    return true;
   }
 
   /** Replaces a live note if it is still at `expectedVersion`; false when it changed meanwhile. */
@@ -74,7 +90,8 @@ export class NotesStore {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return false;
-    await this.setPhotos(db, note);
+    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+    await this.insertPhotos(db, note);
     return true;
   }
 
@@ -165,8 +182,7 @@ export class NotesStore {
     ).execute();
   }
 
-  private async setPhotos(db: Kysely<Tables>, note: Note): Promise<void> {
-    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+  private async insertPhotos(db: Kysely<Tables>, note: Note): Promise<void> {
     if (note.photoIds.length === 0) return;
     await db
       .insertInto('note_photos')

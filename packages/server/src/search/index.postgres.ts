@@ -6,15 +6,7 @@ import type { SearchIndex, SearchPage } from './index.js';
  * call answers 503 with a clear reason instead of reaching SQL written for another engine.
  */
 export class PostgresSearchIndex implements SearchIndex {
-  async upsert(): Promise<void> {
-    throw notYet();
-  }
-
-  async remove(): Promise<void> {
-    throw notYet();
-  }
-
-  async refresh(): Promise<void> {
+  async apply(): Promise<void> {
     throw notYet();
   }
 

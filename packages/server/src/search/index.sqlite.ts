@@ -11,6 +11,7 @@ import {
   type SearchPage,
   type SearchPosition,
   type SearchScope,
+  type VersionGuard,
 } from './index.js';
 import { matchExpression } from './match.sqlite.js';
 import type { SearchQuery } from './query.js';
@@ -22,6 +23,7 @@ const SNIPPET_TOKENS = 24;
 const ownerToken = (ownerId: string) => `o${sha256(ownerId).slice(0, 32)}`;
 const scopeTokens = (note: IndexedNote) => `${ownerToken(note.ownerId)}${note.visibility === 'public' ? ` ${PUBLIC_TOKEN}` : ''}`;
 
+/** The comparison that lets a write through: held version < (or <=) the entry's. */
 type Guard = '<' | '<=';
 
 /**
@@ -33,21 +35,17 @@ type Guard = '<' | '<=';
 export class SqliteSearchIndex implements SearchIndex {
   constructor(private readonly database: Database) {}
 
-  async upsert(note: IndexedNote): Promise<void> {
-    await writeLive(this.database.db, note, '<');
-  }
-
-  async remove(noteId: string, ownerId: string, version: number): Promise<void> {
-    await writeRemoved(this.database.db, noteId, ownerId, version, '<');
-  }
-
-  async refresh(entries: readonly IndexEntry[]): Promise<void> {
-    await this.database.db.transaction().execute(async (trx) => {
+  async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
+    const operator = guard === 'newer' ? '<' : '<=';
+    const write = async (db: Kysely<Tables>) => {
       for (const entry of entries) {
-        if (entry.removed) await writeRemoved(trx, entry.noteId, entry.ownerId, entry.version, '<=');
-        else await writeLive(trx, entry, '<=');
+        if (entry.removed) await writeRemoved(db, entry.noteId, entry.ownerId, entry.version, operator);
+        else await writeLive(db, entry, operator);
       }
-    });
+    };
+    // One entry is one statement, atomic by itself; several share a transaction (and one FTS5 segment).
+    if (entries.length === 1) await write(this.database.db);
+    else if (entries.length > 1) await this.database.db.transaction().execute(write);
   }
 
   async noteIds(afterNoteId: string, limit: number): Promise<string[]> {

@@ -51,16 +51,19 @@ export interface SearchPage {
   readonly next: SearchPosition | null;
 }
 
+/**
+ * How `apply` compares an entry's version with the index's: `newer` applies only newer versions
+ * (the stream: duplicates and late old changes are no-ops); `not-older` also rewrites the same
+ * version (the rebuild from the notes table, which repairs damaged entries).
+ */
+export type VersionGuard = 'newer' | 'not-older';
+
 export interface SearchIndex {
-  /** Stores the note unless the index holds this version or a newer one (live or removed). Idempotent. */
-  upsert(note: IndexedNote): Promise<void>;
-  /** Removes the note, remembering `version` so an older upsert arriving later is ignored. Idempotent. */
-  remove(noteId: string, ownerId: string, version: number): Promise<void>;
   /**
-   * Rebuild step: applies each entry even at the version the index already holds (never an older
-   * one), so a damaged entry is rewritten from the notes table. One transaction per call.
+   * Writes entries in order, all or nothing (one transaction). A removal leaves a tombstone at its
+   * version, so an older entry arriving later cannot bring the note back. Idempotent.
    */
-  refresh(entries: readonly IndexEntry[]): Promise<void>;
+  apply(entries: readonly IndexEntry[], guard?: VersionGuard): Promise<void>;
   /** Note ids the index holds, in order, after `afterNoteId`: to find entries whose note is gone. */
   noteIds(afterNoteId: string, limit: number): Promise<string[]>;
   /** Forgets entries entirely (for notes that no longer exist at all). */

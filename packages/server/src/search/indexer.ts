@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { assertValid } from '../shared/validate.js';
 import type { Change } from '../stream/change.js';
 import type { StreamConsumer } from '../stream/consumer.js';
-import type { SearchIndex } from './index.js';
+import type { IndexEntry, SearchIndex } from './index.js';
 
 /** The parts of a note's change image the index needs; anything else in the image is ignored. */
 const NoteImage = Type.Object({
@@ -24,19 +24,26 @@ export class SearchIndexer implements StreamConsumer {
   constructor(private readonly index: SearchIndex) {}
 
   async handle(change: Change): Promise<void> {
-    if (change.op === 'REMOVE') {
-      await this.index.remove(change.entityId, change.ownerId, change.version);
-      return;
-    }
-    const image = assertValid(NoteImage, change.newImage, `change ${change.seq} newImage`);
-    await this.index.upsert({
-      noteId: change.entityId,
-      ownerId: change.ownerId,
-      visibility: image.visibility,
-      headline: image.headline,
-      text: image.text,
-      version: change.version,
-      updatedAt: new Date(image.updatedAt),
-    });
+    await this.index.apply([entryOf(change)]);
   }
+
+  /** Checks every image first, then writes the whole run in one transaction. */
+  async handleBatch(changes: readonly Change[]): Promise<void> {
+    await this.index.apply(changes.map(entryOf));
+  }
+}
+
+function entryOf(change: Change): IndexEntry {
+  if (change.op === 'REMOVE') return { noteId: change.entityId, ownerId: change.ownerId, version: change.version, removed: true };
+  const image = assertValid(NoteImage, change.newImage, `change ${change.seq} newImage`);
+  return {
+    noteId: change.entityId,
+    ownerId: change.ownerId,
+    visibility: image.visibility,
+    headline: image.headline,
+    text: image.text,
+    version: change.version,
+    updatedAt: new Date(image.updatedAt),
+    removed: false,
+  };
 }

@@ -22,9 +22,12 @@ export interface SearchQuery {
 
 export const QUERY_MAX_LENGTH = 500;
 export const QUERY_MAX_TERMS = 32;
+/** A one-letter prefix matches most of the index: too costly to answer. */
+export const PREFIX_MIN_LENGTH = 2;
 
 /** A term must contain a letter or a digit: anything else is punctuation the index never holds. */
 const SEARCHABLE = /[\p{L}\p{N}]/u;
+const WORDS = /[\p{L}\p{N}]+/gu;
 /** Control and format characters are treated as spaces. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
@@ -45,6 +48,12 @@ export function parseQuery(input: string): SearchQuery {
       continue;
     }
     if (!SEARCHABLE.test(item.term.text)) continue;
+    if (item.term.prefix && (item.term.text.match(WORDS)?.at(-1)?.length ?? 0) < PREFIX_MIN_LENGTH) {
+      throw new Problem(
+        'validation_failed',
+        `"${item.term.text}*" is too short a prefix: type at least ${PREFIX_MIN_LENGTH} letters before the *.`,
+      );
+    }
     if (item.negated) {
       excluded.push(item.term);
       lastWasPositive = false;

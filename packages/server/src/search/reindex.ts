@@ -36,7 +36,7 @@ export async function reindex(
     const entries = await source.page(after, BATCH);
     const last = entries.at(-1);
     if (!last) break;
-    await index.refresh(entries);
+    await index.apply(entries, 'not-older');
     done += entries.length;
     after = last.noteId;
     onProgress({ total: Math.max(total, done), done });

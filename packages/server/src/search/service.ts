@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
 import { MARK_END, MARK_START, type SearchHit, type SearchIndex, type SearchScope } from './index.js';
-import { parseQuery } from './query.js';
+import { PREFIX_MIN_LENGTH, parseQuery } from './query.js';
 import { suggestionsFrom } from './suggest.js';
 
 export type ScopeName = 'mine' | 'public';
@@ -46,7 +46,8 @@ export class SearchService {
   /** Completes the last word of `q` from the caller's own notes: matching terms first, then headlines. */
   async suggest(identityId: string, q: string): Promise<Suggestion[]> {
     const words = q.trimEnd();
-    const query = parseQuery(/[\p{L}\p{N}]$/u.test(words) ? `${words}*` : words);
+    const completes = new RegExp(`[\\p{L}\\p{N}]{${PREFIX_MIN_LENGTH}}$`, 'u').test(words);
+    const query = parseQuery(completes ? `${words}*` : words);
     const { hits } = await this.index.search(query, { kind: 'owner', ownerId: identityId }, { limit: SUGGEST_CANDIDATES });
     return suggestionsFrom(words, hits, SUGGEST_LIMIT);
   }

@@ -17,4 +17,11 @@ export interface StreamConsumer {
   /** The entities it wants, e.g. ['note']; changes of other entities pass it by. */
   readonly entities: readonly string[];
   handle(change: Change): Promise<void>;
+  /**
+   * Optional, for throughput: handles several changes at once, in seq order, all or nothing (for
+   * an index: one transaction instead of one per change). The processor only passes changes that
+   * wait behind no failure. When it throws, the processor hands the same changes to `handle` one
+   * by one, so a poison change is still isolated and retried on its own.
+   */
+  handleBatch?(changes: readonly Change[]): Promise<void>;
 }

@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { StreamSettings } from '../config.js';
-import type { Database } from '../db/database.js';
+import type { Database, Tables } from '../db/database.js';
 import { newId } from '../shared/secrets.js';
 import type { Change } from './change.js';
 import type { ChangeClaims } from './claims.js';
@@ -149,30 +150,41 @@ export class StreamProcessor {
     const waiting = await retries.waitingEntities(consumer.name);
     const parked: Parked[] = [];
     const buried: { change: Change; error: string }[] = [];
-    let leaseCheckedAt = Date.now();
+    const waitBehind = (change: Change) => parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
+    const fresh: Change[] = [];
     for (const change of batch) {
       if (!consumer.entities.includes(change.entity)) continue;
-      const key = entityKey(change);
-      if (waiting.has(key)) {
-        parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
-        continue;
-      }
-      const error = await this.attempt(consumer, change, 1);
-      if (error === undefined) continue;
-      waiting.add(key);
-      if (settings.maxAttempts <= 1) buried.push({ change, error });
-      else parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
-      if (Date.now() - leaseCheckedAt > this.leaseMs / 2) {
-        leaseCheckedAt = Date.now();
-        if (!(await this.renewLease(consumer.name))) return moved;
+      if (waiting.has(entityKey(change))) waitBehind(change);
+      else fresh.push(change);
+    }
+    if (!(await this.attemptBatch(consumer, fresh))) {
+      let leaseCheckedAt = Date.now();
+      for (const change of fresh) {
+        const key = entityKey(change);
+        if (waiting.has(key)) {
+          waitBehind(change);
+          continue;
+        }
+        const error = await this.attempt(consumer, change, 1);
+        if (error === undefined) continue;
+        waiting.add(key);
+        if (settings.maxAttempts <= 1) buried.push({ change, error });
+        else parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
+        if (Date.now() - leaseCheckedAt > this.leaseMs / 2) {
+          leaseCheckedAt = Date.now();
+          if (!(await this.renewLease(consumer.name))) return moved;
+        }
       }
     }
+    const checkpoint = async (db: Kysely<Tables>) => {
+      await retries.park(db, consumer.name, parked);
+      for (const { change, error } of buried) await retries.bury(db, consumer.name, change, 1, error);
+      if (!(await claims.advance(db, consumer.name, this.holder, last.seq))) throw new LeaseLost();
+    };
     try {
-      await this.deps.database.db.transaction().execute(async (trx) => {
-        await retries.park(trx, consumer.name, parked);
-        for (const { change, error } of buried) await retries.bury(trx, consumer.name, change, 1, error);
-        if (!(await claims.advance(trx, consumer.name, this.holder, last.seq))) throw new LeaseLost();
-      });
+      // Parking and the checkpoint commit together; a lone checkpoint update is atomic by itself.
+      if (parked.length + buried.length === 0) await checkpoint(this.deps.database.db);
+      else await this.deps.database.db.transaction().execute(checkpoint);
     } catch (error) {
       if (!(error instanceof LeaseLost)) throw error;
       this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
@@ -204,6 +216,27 @@ export class StreamProcessor {
       }
     }
     return due.length;
+  }
+
+  /** Hands a run of changes to a consumer that takes them at once; false when it cannot or failed (nothing was applied). */
+  private async attemptBatch(consumer: StreamConsumer, changes: readonly Change[]): Promise<boolean> {
+    if (!consumer.handleBatch || changes.length < 2) return false;
+    try {
+      await consumer.handleBatch(changes);
+      this.countersOf(consumer.name).processed += changes.length;
+      return true;
+    } catch (error) {
+      this.log.warn(
+        {
+          consumer: consumer.name,
+          from: changes[0]?.seq,
+          to: changes.at(-1)?.seq,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'batch failed; handling its changes one by one',
+      );
+      return false;
+    }
   }
 
   /** Hands one change to a consumer; returns the error message when it failed. */
