@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { redactUrl } from '../shared/urls.js';
 import type { Database, Tables } from './database.js';
 
 // Epoch-millisecond timestamps and counters are bigint columns; they fit a JS number exactly.
@@ -31,15 +32,4 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
       await db.destroy();
     },
   };
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }

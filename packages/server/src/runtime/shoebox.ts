@@ -1,11 +1,12 @@
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
-import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
 import { type DataLayout, dataLayout } from './layout.js';
 import { openStorage } from './storage.js';
 
@@ -13,6 +14,8 @@ import { openStorage } from './storage.js';
 export interface Shoebox {
   readonly config: Config;
   readonly layout: DataLayout;
+  readonly logger: Logger;
+  readonly registry: Registry;
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
@@ -21,28 +24,26 @@ export interface Shoebox {
 }
 
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
-export async function openShoebox(config: Config): Promise<Shoebox> {
+export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
-  const { database, quotas } = await openStorage(config, layout);
+  const registry = createRegistry();
+  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
   try {
-    await migrate(database);
-    const limiter = new PlanLimiter(new MemoryTokenBuckets(), quotas);
-    const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    await migrate(storage.database);
+    const limiter = new PlanLimiter(storage.buckets, storage.quotas);
     return {
       config,
       layout,
-      database,
+      logger,
+      registry,
+      database: storage.database,
       limiter,
-      keys,
+      keys: new ApiKeyService(new ApiKeyStore(storage.database), limiter),
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
-      async close() {
-        await limiter.close();
-        await database.close();
-      },
+      close: () => storage.close(),
     };
   } catch (error) {
-    await quotas.close();
-    await database.close();
+    await storage.close();
     throw error;
   }
 }
