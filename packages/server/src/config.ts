@@ -27,6 +27,8 @@ export interface Config {
   /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /** The PostgreSQL schema holding every Shoebox table. */
+  readonly databaseSchema: string;
   /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
@@ -171,6 +173,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
     databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
     databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    databaseSchema: read(
+      'SHOEBOX_DATABASE_SCHEMA',
+      (raw) => {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Invalid('expected a lower-case SQL identifier, e.g. shoebox');
+        return raw;
+      },
+      'shoebox',
+    ),
     redisUrl: read<string | undefined>('SHOEBOX_REDIS_URL', redisUrl, undefined),
     redisPrefix: read(
       'SHOEBOX_REDIS_PREFIX',
@@ -202,6 +212,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
     ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
     ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
+    ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
     ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
     ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
   ];

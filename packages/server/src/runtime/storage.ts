@@ -26,11 +26,12 @@ export interface Storage {
  * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
  */
 export async function openStorage(config: Config, layout: DataLayout, onLimiterFailure: (error: unknown) => void): Promise<Storage> {
-  const postgres = config.databaseUrl === undefined ? undefined : await openPostgres(config.databaseUrl, config.databasePoolSize);
+  const postgres =
+    config.databaseUrl === undefined ? undefined : await openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema);
   const database = postgres ?? openSqlite(layout.databaseFile);
   try {
     const limits = await openLimits(config, onLimiterFailure, () =>
-      postgres ? openPostgresQuotas(postgres.pool) : openSqliteQuotas(layout.quotaFile),
+      postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
     );
     return {
       database,
