@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { redactUrl } from './shared/urls.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`
@@ -26,6 +27,11 @@ export interface Config {
   /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /** The PostgreSQL schema holding every Shoebox table. */
+  readonly databaseSchema: string;
+  /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
 }
@@ -117,6 +123,11 @@ const postgresUrl: Parser<string> = (raw) => {
   return raw;
 };
 
+const redisUrl: Parser<string> = (raw) => {
+  if (!/^rediss?:\/\/\S+$/.test(raw)) throw new Invalid('expected a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)');
+  return raw;
+};
+
 const boolean: Parser<boolean> = (raw) => {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
@@ -137,7 +148,7 @@ const originList: Parser<string[]> = (raw) => {
 };
 
 /** Which variables are secrets: `shoebox config` prints them redacted. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL', 'SHOEBOX_REDIS_URL']);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
 export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
@@ -183,6 +194,23 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
     databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
     databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    databaseSchema: read(
+      'SHOEBOX_DATABASE_SCHEMA',
+      (raw) => {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Invalid('expected a lower-case SQL identifier, e.g. shoebox');
+        return raw;
+      },
+      'shoebox',
+    ),
+    redisUrl: read<string | undefined>('SHOEBOX_REDIS_URL', redisUrl, undefined),
+    redisPrefix: read(
+      'SHOEBOX_REDIS_PREFIX',
+      (raw) => {
+        if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new Invalid('expected 1 to 64 of A-Z a-z 0-9 : _ . -');
+        return raw;
+      },
+      'shoebox:',
+    ),
     notes: {
       headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
       textMaxLength: read('SHOEBOX_NOTE_TEXT_MAX', integer(1, 1_000_000), 20_000),
@@ -223,11 +251,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
-    [
-      'SHOEBOX_DATABASE_URL',
-      config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactPassword(config.databaseUrl),
-    ],
+    ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
     ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
+    ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
+    ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
+    ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
     ['SHOEBOX_NOTE_HEADLINE_MAX', config.notes.headlineMaxLength],
     ['SHOEBOX_NOTE_TEXT_MAX', config.notes.textMaxLength],
     ['SHOEBOX_STREAM_BATCH_SIZE', config.stream.batchSize],
@@ -238,9 +266,4 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
-}
-
-/** A connection URL with its password replaced, so it can be printed. */
-function redactPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1[redacted]@');
 }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { pino } from 'pino';
 import { openShoebox } from '../runtime/shoebox.js';
 import { readConfig } from './config-command.js';
 
@@ -10,10 +9,10 @@ import { readConfig } from './config-command.js';
 export const workerCommand = () =>
   new Command('worker').description('Run the change-stream processor alone (no HTTP), polling for new changes').action(async () => {
     const config = readConfig();
-    const log = pino({ level: config.logLevel });
     const shoebox = await openShoebox(config);
-    shoebox.processor.start(log.child({ component: 'stream' }));
-    log.info(
+    const { logger } = shoebox;
+    shoebox.processor.start();
+    logger.info(
       { consumers: shoebox.processor.consumerNames, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',
     );
@@ -21,15 +20,15 @@ export const workerCommand = () =>
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      log.info({ signal }, 'worker stopping: finishing the current batch');
+      logger.info({ signal }, 'worker stopping: finishing the current batch');
       shoebox.close().then(
         () => process.exit(0),
         (error) => {
-          log.error({ err: error }, 'worker shutdown failed');
+          logger.error({ err: error }, 'worker shutdown failed');
           process.exit(1);
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });

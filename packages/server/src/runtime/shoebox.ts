@@ -1,9 +1,9 @@
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
-import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
 import { NoteIndexSource } from '../notes/index-source.js';
@@ -12,7 +12,9 @@ import { NotesStore } from '../notes/store.js';
 import type { SearchIndex } from '../search/index.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
+import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
 import type { StreamConsumer } from '../stream/consumer.js';
+import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
@@ -24,6 +26,8 @@ import { openStorage, streamAdapters } from './storage.js';
 export interface Shoebox {
   readonly config: Config;
   readonly layout: DataLayout;
+  readonly logger: Logger;
+  readonly registry: Registry;
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
@@ -32,20 +36,21 @@ export interface Shoebox {
   readonly search: SearchService;
   readonly searchIndex: SearchIndex;
   readonly noteSource: NoteIndexSource;
-  /** Delivers the change stream to `consumers`; started by `serve` and `worker`, idle otherwise. */
+  /** Delivers the change stream to its consumers; started by `serve` and `worker`, idle otherwise. */
   readonly processor: StreamProcessor;
   readonly retries: RetryStore;
   close(): Promise<void>;
 }
 
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
-export async function openShoebox(config: Config): Promise<Shoebox> {
+export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
-  const { database, quotas } = await openStorage(config, layout);
+  const registry = createRegistry();
+  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
   try {
+    const { database } = storage;
     await migrate(database);
-    const limiter = new PlanLimiter(new MemoryTokenBuckets(), quotas);
-    const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    const limiter = new PlanLimiter(storage.buckets, storage.quotas);
     const signal = new ChangeSignal();
     const notesStore = new NotesStore(database);
     const notes = new NotesService(notesStore, new Outbox(database, signal));
@@ -60,13 +65,17 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       consumers,
       settings: config.stream,
       signal,
+      log: logger.child({ component: 'stream' }),
     });
+    registerStreamMetrics(registry, database, processor);
     return {
       config,
       layout,
+      logger,
+      registry,
       database,
       limiter,
-      keys,
+      keys: new ApiKeyService(new ApiKeyStore(database), limiter),
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       notes,
       search: new SearchService(searchIndex),
@@ -76,13 +85,11 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       retries,
       async close() {
         await processor.stop();
-        await limiter.close();
-        await database.close();
+        await storage.close();
       },
     };
   } catch (error) {
-    await quotas.close();
-    await database.close();
+    await storage.close();
     throw error;
   }
 }

@@ -205,7 +205,7 @@ describe('stream processor', () => {
       settings: { ...settings, pollMs: 600_000 },
       signal,
     });
-    worker.start({ warn() {}, error() {} });
+    worker.start();
     const writers = Array.from({ length: 10 }, async (_, writer) => {
       for (let version = 1; version <= 20; version++) {
         await write([[`w${writer}`, version]]);

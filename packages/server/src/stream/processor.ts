@@ -29,6 +29,8 @@ export interface ProcessorDeps {
   readonly settings: StreamSettings;
   /** Rung by writers of this process after each commit; `shoebox worker` has nobody ringing and polls. */
   readonly signal: ChangeSignal;
+  /** Hears failures and dead letters; silent when not given. */
+  readonly log?: StreamLog;
   readonly leaseMs?: number;
   readonly random?: () => number;
 }
@@ -52,7 +54,7 @@ export class StreamProcessor {
   private readonly counters = new Map<string, ConsumerCounters>();
   private readonly leaseMs: number;
   private readonly random: () => number;
-  private log: StreamLog = silent;
+  private readonly log: StreamLog;
   private loop: Promise<void> | undefined;
   private stopping = false;
   /** Whether this processor ever took a lease, so closing gives them back. */
@@ -61,6 +63,7 @@ export class StreamProcessor {
   constructor(private readonly deps: ProcessorDeps) {
     this.leaseMs = deps.leaseMs ?? Math.max(DEFAULT_LEASE_MS, deps.settings.pollMs * 3);
     this.random = deps.random ?? Math.random;
+    this.log = deps.log ?? silent;
     for (const consumer of deps.consumers) this.counters.set(consumer.name, { processed: 0, failed: 0, deadLettered: 0 });
   }
 
@@ -92,9 +95,8 @@ export class StreamProcessor {
   }
 
   /** Runs in the background until `stop()`: woken by the signal, by due retries, and every pollMs. */
-  start(log: StreamLog): void {
+  start(): void {
     if (this.loop) return;
-    this.log = log;
     this.stopping = false;
     this.loop = this.run();
   }

@@ -4,8 +4,9 @@ import pg from 'pg';
 /**
  * The engine configurations the behavioural suite runs against. Suites loop over `engines`
  * (like Kysely's tests loop over dialects) instead of being copied per engine. The embedded
- * engine always runs; PostgreSQL runs when SHOEBOX_TEST_DATABASE_URL names a server whose user
- * may create databases (CI always sets it).
+ * engine always runs; the scale-out engine (PostgreSQL, plus Redis when SHOEBOX_TEST_REDIS_URL
+ * is set) runs when SHOEBOX_TEST_DATABASE_URL names a server whose user may create databases.
+ * CI always sets both.
  */
 export interface TestEngine {
   readonly name: string;
@@ -22,6 +23,7 @@ export const embedded: TestEngine = {
 };
 
 const adminUrl = process.env.SHOEBOX_TEST_DATABASE_URL;
+const redisUrl = process.env.SHOEBOX_TEST_REDIS_URL;
 
 /** One database per test data folder, so suites running in parallel never share rows. */
 const databaseFor = (dataDir: string) => `shoebox_test_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
@@ -36,8 +38,8 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-export const postgres: TestEngine = {
-  name: 'postgres',
+export const scaleOut: TestEngine = {
+  name: redisUrl ? 'postgres + redis' : 'postgres',
   async prepare(dataDir) {
     const name = databaseFor(dataDir);
     await withAdmin(async (client) => {
@@ -46,11 +48,11 @@ export const postgres: TestEngine = {
     });
     const url = new URL(adminUrl!);
     url.pathname = `/${name}`;
-    return { SHOEBOX_DATABASE_URL: url.toString() };
+    return { SHOEBOX_DATABASE_URL: url.toString(), ...(redisUrl && { SHOEBOX_REDIS_URL: redisUrl }) };
   },
   async cleanup(dataDir) {
     await withAdmin((client) => client.query(`drop database if exists ${databaseFor(dataDir)} with (force)`));
   },
 };
 
-export const engines: readonly TestEngine[] = adminUrl ? [embedded, postgres] : [embedded];
+export const engines: readonly TestEngine[] = adminUrl ? [embedded, scaleOut] : [embedded];

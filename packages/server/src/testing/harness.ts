@@ -55,17 +55,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let banner = '';
   const server = await startServer(config, {
     out: sink((text) => (banner += text)),
-    logger: {
-      level: config.logLevel,
-      stream: sink((text) =>
-        logs.push(
-          ...text
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line)),
-        ),
+    logStream: sink((text) =>
+      logs.push(
+        ...text
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
       ),
-    },
+    ),
   });
   const apiKey = options.apiKey ?? /sbk_[A-Za-z0-9_-]{43}/.exec(banner)?.[0] ?? '';
   const withHeaders = (init: RequestInit | undefined, headers: Record<string, string>): RequestInit => ({
