@@ -192,7 +192,7 @@ export class StreamProcessor {
       this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
       return moved;
     }
-    this.countersOf(consumer.name).deadLettered += buried.length;
+    for (const { change } of buried) this.reportDeadLetter(consumer, change, 1);
     moved += batch.length;
     return moved;
   }
@@ -208,11 +208,7 @@ export class StreamProcessor {
         await retries.succeeded(consumer.name, change.seq);
       } else if (made >= settings.maxAttempts) {
         await retries.deadLetter(consumer.name, change, made, error);
-        this.countersOf(consumer.name).deadLettered++;
-        this.log.error(
-          { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempts: made },
-          'change moved to the dead-letter table; re-drive it with `shoebox stream retry`',
-        );
+        this.reportDeadLetter(consumer, change, made);
       } else {
         await retries.reschedule(consumer.name, change.seq, made, new Date(Date.now() + this.backoffMs(made)), error);
       }
@@ -257,6 +253,14 @@ export class StreamProcessor {
       );
       return message;
     }
+  }
+
+  private reportDeadLetter(consumer: StreamConsumer, change: Change, attempts: number): void {
+    this.countersOf(consumer.name).deadLettered++;
+    this.log.error(
+      { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempts },
+      'change moved to the dead-letter table; re-drive it with `shoebox stream retry`',
+    );
   }
 
   private async renewLease(consumer: string): Promise<boolean> {

@@ -12,7 +12,7 @@ export interface TestShoebox extends Shoebox {
 /** The services of a Shoebox on a fresh data folder, for tests below HTTP. */
 export async function openTestShoebox(env: Record<string, string> = {}): Promise<TestShoebox> {
   const dataDir = tempDir();
-  const shoebox = await openShoebox(parseConfig({ SHOEBOX_DATA_DIR: dataDir, ...env }));
+  const shoebox = await openShoebox(parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...env }));
   return Object.assign(shoebox, {
     dataDir,
     async dispose() {
