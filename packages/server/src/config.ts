@@ -23,6 +23,32 @@ export interface Config {
   readonly defaultRate: number;
   readonly defaultBurst: number;
   readonly trustProxy: boolean;
+  readonly identity: IdentityConfig;
+}
+
+/** An OpenID Connect provider whose ID tokens log users in (Sign in with Apple, Google, …). */
+export interface OidcProviderConfig {
+  /** What apps send as `provider` when logging in, e.g. "google". */
+  readonly name: string;
+  /** The exact `iss` of its ID tokens. */
+  readonly issuer: string;
+  /** Accepted `aud` values: the app's client ids at this provider. */
+  readonly audiences: readonly string[];
+  readonly jwksUrl: string;
+}
+
+export interface IdentityConfig {
+  /** The `aud` of access tokens; their `iss` is the public URL. */
+  readonly tokenAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Failed password logins allowed per email, and per client address, within the window. */
+  readonly loginFailuresPerEmail: number;
+  readonly loginFailuresPerAddress: number;
+  readonly loginFailureWindowSeconds: number;
+  /** scrypt cost as log2(N); stored with each hash, so raising it affects new passwords only. */
+  readonly passwordScryptLogN: number;
 }
 
 export class ConfigError extends Error {
@@ -107,6 +133,54 @@ const originList: Parser<string[]> = (raw) => {
   return origins;
 };
 
+const audience: Parser<string> = (raw) => {
+  if (!/^[\x21-\x7e]{1,200}$/.test(raw)) throw new Invalid('expected 1 to 200 printable characters without spaces');
+  return raw;
+};
+
+const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const RESERVED_PROVIDERS = new Set(['password', 'developer']);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** A JSON list of OIDC providers; every entry is checked so a typo fails at start, not at login. */
+const oidcProviders: Parser<OidcProviderConfig[]> = (raw) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Invalid('expected JSON: [{"name","issuer","audiences":[…],"jwksUrl"}]');
+  }
+  if (!Array.isArray(parsed)) throw new Invalid('expected a JSON array of providers');
+  const names = new Set<string>();
+  return parsed.map((entry: any, i) => {
+    const where = `provider #${i + 1}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Invalid(`${where} is not an object`);
+    const unknown = Object.keys(entry).filter((key) => !['name', 'issuer', 'audiences', 'jwksUrl'].includes(key));
+    if (unknown.length > 0) throw new Invalid(`${where} has unknown field(s) ${unknown.join(', ')}`);
+    const { name, issuer, audiences, jwksUrl } = entry;
+    if (typeof name !== 'string' || !PROVIDER_NAME.test(name)) {
+      throw new Invalid(`${where}: "name" must be 1 to 32 lowercase letters, digits, "-" or "_"`);
+    }
+    if (RESERVED_PROVIDERS.has(name) || names.has(name)) throw new Invalid(`${where}: the name "${name}" is reserved or used twice`);
+    names.add(name);
+    if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 500) throw new Invalid(`${where}: "issuer" must be a string`);
+    if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a.length > 0)) {
+      throw new Invalid(`${where}: "audiences" must be a non-empty array of client ids`);
+    }
+    let jwks: URL;
+    try {
+      jwks = new URL(jwksUrl);
+    } catch {
+      throw new Invalid(`${where}: "jwksUrl" must be an absolute URL`);
+    }
+    // Keys fetched over plain HTTP could be swapped in transit; only a loopback address may use it.
+    if (jwks.protocol !== 'https:' && !(jwks.protocol === 'http:' && LOOPBACK.has(jwks.hostname))) {
+      throw new Invalid(`${where}: "jwksUrl" must use https (http only on a loopback address)`);
+    }
+    return Object.freeze({ name, issuer, audiences: Object.freeze([...audiences]), jwksUrl: jwks.href });
+  });
+};
+
 /** Which variables are secrets: `shoebox config` prints them redacted. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN']);
 
@@ -152,6 +226,16 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    identity: Object.freeze({
+      tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
+      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
+      refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
+      oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', oidcProviders, [])),
+      loginFailuresPerEmail: read('SHOEBOX_LOGIN_FAILURES_PER_EMAIL', integer(1, 1000), 5),
+      loginFailuresPerAddress: read('SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', integer(1, 100_000), 50),
+      loginFailureWindowSeconds: read('SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', integer(1, 86_400), 900),
+      passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
+    }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
@@ -172,6 +256,14 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    ['SHOEBOX_TOKEN_AUDIENCE', config.identity.tokenAudience],
+    ['SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', config.identity.accessTokenTtlSeconds],
+    ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],
+    ['SHOEBOX_OIDC_PROVIDERS', config.identity.oidcProviders.length > 0 ? JSON.stringify(config.identity.oidcProviders) : '(none)'],
+    ['SHOEBOX_LOGIN_FAILURES_PER_EMAIL', config.identity.loginFailuresPerEmail],
+    ['SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', config.identity.loginFailuresPerAddress],
+    ['SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', config.identity.loginFailureWindowSeconds],
+    ['SHOEBOX_PASSWORD_SCRYPT_LOG_N', config.identity.passwordScryptLogN],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

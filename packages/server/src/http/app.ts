@@ -6,6 +6,10 @@ import secureJson from 'secure-json-parse';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { identityAdminRoutes } from '../identity/admin-routes.js';
+import { jwksRoute } from '../identity/jwks-route.js';
+import { identityRoutes } from '../identity/routes.js';
+import type { IdentityService } from '../identity/service.js';
 import { keyAdminRoutes } from '../keys/admin-routes.js';
 import { apiGateway } from '../keys/gateway.js';
 import { pingRoute } from '../keys/ping-route.js';
@@ -27,6 +31,7 @@ export interface AppServices {
   readonly config: Config;
   readonly database: Database;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
@@ -54,6 +59,8 @@ export async function buildApp(services: AppServices, logger: boolean | object =
 
   app.setValidatorCompiler(schemaCompiler);
   app.decorateRequest('apiKeyId', null);
+  app.decorateRequest('identityId', null);
+  app.decorateRequest('identitySessionId', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
   installProblemHandler(app, metrics);
@@ -68,11 +75,13 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   await registerOpenApi(app, config.publicUrl);
   instrumentRequests(app, metrics);
   healthRoutes(app, services.database);
+  await app.register(jwksRoute(services.identities));
 
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', adminAuth(services.adminTokenHash));
       await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
+      await admin.register(identityAdminRoutes(services.identities));
     },
     { prefix: '/admin' },
   );
@@ -81,6 +90,7 @@ export async function buildApp(services: AppServices, logger: boolean | object =
     async (v1) => {
       v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
       await v1.register(pingRoute);
+      await v1.register(identityRoutes(services.identities));
     },
     { prefix: '/v1' },
   );

@@ -2,6 +2,10 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openSqlite } from '../db/sqlite.js';
+import { createIdentityService } from '../identity/create.js';
+import type { IdentityDataOwner } from '../identity/data-owners.js';
+import { memoryLoginThrottle } from '../identity/login-throttle.memory.js';
+import type { IdentityService } from '../identity/service.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
@@ -17,6 +21,7 @@ export interface Shoebox {
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
   readonly defaultPlan: Plan;
   close(): Promise<void>;
 }
@@ -29,12 +34,16 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
     await migrate(database);
     const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
     const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    // Capabilities that own data per identity add theirs here (notes, photos).
+    const identityDataOwners: IdentityDataOwner[] = [];
+    const identities = await createIdentityService(config, database, memoryLoginThrottle(config.identity), identityDataOwners);
     return {
       config,
       layout,
       database,
       limiter,
       keys,
+      identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       async close() {
         await limiter.close();
