@@ -72,6 +72,7 @@ export class AccessTokens {
       throw new Problem(
         'access_token_is_refresh_token',
         'This is a refresh token. Exchange it at POST /v1/identities/refresh and send the access token you get.',
+        { headers: INVALID_TOKEN },
       );
     }
     try {
@@ -136,8 +137,10 @@ const ACCESS_PROBLEMS: Record<JwtFailure, [ProblemCode, string]> = {
   ],
 };
 
+/** RFC 6750: tell bearer clients the token is the problem. */
+const INVALID_TOKEN = { 'www-authenticate': 'Bearer error="invalid_token"' };
+
 const accessTokenProblem = (failure: JwtFailure) => {
   const [code, detail] = ACCESS_PROBLEMS[failure];
-  // RFC 6750: tell bearer clients the token is the problem.
-  return new Problem(code, detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  return new Problem(code, detail, { headers: INVALID_TOKEN });
 };
