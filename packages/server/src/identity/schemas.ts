@@ -25,7 +25,7 @@ export const LoginResultSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'Compared without case or surrounding spaces' });
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'Compared without regard to case' });
 
 export const SignUpSchema = Type.Object(
   {
