@@ -50,10 +50,17 @@ export async function expectProblem(response: Response, status: number, code: st
 }
 
 /** Every identity as the admin API lists it: a snapshot to compare before and after a refused request. */
-export async function identitySnapshot(server: TestServer): Promise<unknown> {
-  const response = await server.admin('/admin/identities?limit=200');
-  expect(response.status).toBe(200);
-  return json(response);
+export async function identitySnapshot(server: TestServer): Promise<{ identities: any[] }> {
+  const identities: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const response: Response = await server.admin(`/admin/identities?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(response.status).toBe(200);
+    const page = await json(response);
+    identities.push(...page.identities);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { identities };
 }
 
 /** The server's current signing key, read from its database the way a key thief would hold it. */
