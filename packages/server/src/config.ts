@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
+import { redactUrl } from './shared/urls.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`
@@ -23,19 +25,18 @@ export interface Config {
   readonly defaultRate: number;
   readonly defaultBurst: number;
   readonly trustProxy: boolean;
+  /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** The PostgreSQL schema holding every Shoebox table. */
+  readonly databaseSchema: string;
+  /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
   readonly identity: IdentityConfig;
 }
 
-/** An OpenID Connect provider whose ID tokens log users in (Sign in with Apple, Google, …). */
-export interface OidcProviderConfig {
-  /** What apps send as `provider` when logging in, e.g. "google". */
-  readonly name: string;
-  /** The exact `iss` of its ID tokens. */
-  readonly issuer: string;
-  /** Accepted `aud` values: the app's client ids at this provider. */
-  readonly audiences: readonly string[];
-  readonly jwksUrl: string;
-}
+export type { OidcProviderConfig };
 
 export interface IdentityConfig {
   /** The `aud` of access tokens; their `iss` is the public URL. */
@@ -114,6 +115,16 @@ const oneOf =
     return raw as T;
   };
 
+const postgresUrl: Parser<string> = (raw) => {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(raw)) throw new Invalid('expected a PostgreSQL URL like postgres://user:password@host:5432/shoebox');
+  return raw;
+};
+
+const redisUrl: Parser<string> = (raw) => {
+  if (!/^rediss?:\/\/\S+$/.test(raw)) throw new Invalid('expected a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)');
+  return raw;
+};
+
 const boolean: Parser<boolean> = (raw) => {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
@@ -138,51 +149,19 @@ const audience: Parser<string> = (raw) => {
   return raw;
 };
 
-const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const RESERVED_PROVIDERS = new Set(['password', 'developer']);
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** A JSON list of OIDC providers; every entry is checked so a typo fails at start, not at login. */
-const oidcProviders: Parser<OidcProviderConfig[]> = (raw) => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Invalid('expected JSON: [{"name","issuer","audiences":[…],"jwksUrl"}]');
-  }
-  if (!Array.isArray(parsed)) throw new Invalid('expected a JSON array of providers');
-  const names = new Set<string>();
-  return parsed.map((entry: any, i) => {
-    const where = `provider #${i + 1}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Invalid(`${where} is not an object`);
-    const unknown = Object.keys(entry).filter((key) => !['name', 'issuer', 'audiences', 'jwksUrl'].includes(key));
-    if (unknown.length > 0) throw new Invalid(`${where} has unknown field(s) ${unknown.join(', ')}`);
-    const { name, issuer, audiences, jwksUrl } = entry;
-    if (typeof name !== 'string' || !PROVIDER_NAME.test(name)) {
-      throw new Invalid(`${where}: "name" must be 1 to 32 lowercase letters, digits, "-" or "_"`);
-    }
-    if (RESERVED_PROVIDERS.has(name) || names.has(name)) throw new Invalid(`${where}: the name "${name}" is reserved or used twice`);
-    names.add(name);
-    if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 500) throw new Invalid(`${where}: "issuer" must be a string`);
-    if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a.length > 0)) {
-      throw new Invalid(`${where}: "audiences" must be a non-empty array of client ids`);
-    }
-    let jwks: URL;
+/** Adapts a parser that throws plain errors (kept beside its capability) to this file's `Invalid`. */
+const fromModule =
+  <T>(parse: (raw: string) => T): Parser<T> =>
+  (raw) => {
     try {
-      jwks = new URL(jwksUrl);
-    } catch {
-      throw new Invalid(`${where}: "jwksUrl" must be an absolute URL`);
+      return parse(raw);
+    } catch (error) {
+      throw new Invalid((error as Error).message);
     }
-    // Keys fetched over plain HTTP could be swapped in transit; only a loopback address may use it.
-    if (jwks.protocol !== 'https:' && !(jwks.protocol === 'http:' && LOOPBACK.has(jwks.hostname))) {
-      throw new Invalid(`${where}: "jwksUrl" must use https (http only on a loopback address)`);
-    }
-    return Object.freeze({ name, issuer, audiences: Object.freeze([...audiences]), jwksUrl: jwks.href });
-  });
-};
+  };
 
 /** Which variables are secrets: `shoebox config` prints them redacted. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL', 'SHOEBOX_REDIS_URL']);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
 export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
@@ -226,11 +205,30 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
+    databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    databaseSchema: read(
+      'SHOEBOX_DATABASE_SCHEMA',
+      (raw) => {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Invalid('expected a lower-case SQL identifier, e.g. shoebox');
+        return raw;
+      },
+      'shoebox',
+    ),
+    redisUrl: read<string | undefined>('SHOEBOX_REDIS_URL', redisUrl, undefined),
+    redisPrefix: read(
+      'SHOEBOX_REDIS_PREFIX',
+      (raw) => {
+        if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new Invalid('expected 1 to 64 of A-Z a-z 0-9 : _ . -');
+        return raw;
+      },
+      'shoebox:',
+    ),
     identity: Object.freeze({
       tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
       accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
       refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
-      oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', oidcProviders, [])),
+      oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', fromModule(parseOidcProviders), [])),
       loginFailuresPerEmail: read('SHOEBOX_LOGIN_FAILURES_PER_EMAIL', integer(1, 1000), 5),
       loginFailuresPerAddress: read('SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', integer(1, 100_000), 50),
       loginFailureWindowSeconds: read('SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', integer(1, 86_400), 900),
@@ -256,6 +254,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
+    ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
+    ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
+    ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
+    ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
     ['SHOEBOX_TOKEN_AUDIENCE', config.identity.tokenAudience],
     ['SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', config.identity.accessTokenTtlSeconds],
     ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import secureJson from 'secure-json-parse';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -16,14 +16,16 @@ import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
-import { createMetrics, instrumentRequests, type Metrics } from './metrics.js';
+import { instrumentRequests } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';
 import { RequestLog } from './request-log.js';
 import { ProblemSchema } from './schemas.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { schemaCompiler } from './validation.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
@@ -35,19 +37,19 @@ export interface AppServices {
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
+  readonly logger: Logger;
+  readonly registry: Registry;
 }
 
 export interface App {
   readonly fastify: FastifyInstance;
-  readonly metrics: Metrics;
 }
 
 /** Assembles the HTTP API. Capabilities are registered explicitly, in order, below. */
-export async function buildApp(services: AppServices, logger: boolean | object = true): Promise<App> {
+export async function buildApp(services: AppServices): Promise<App> {
   const { config } = services;
-  const metrics = createMetrics();
   const app = Fastify({
-    logger: logger === true ? { level: config.logLevel } : logger,
+    loggerInstance: services.logger as FastifyBaseLogger,
     logController: new RequestLog(),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
@@ -63,17 +65,13 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   app.decorateRequest('identitySessionId', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
-  installProblemHandler(app, metrics);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  installProblemHandler(app, instrumentRequests(app, services.registry));
+  installSecurityHeaders(app);
 
-  await app.register(helmet, { global: true });
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: exposedHeaders });
   }
   await registerOpenApi(app, config.publicUrl);
-  instrumentRequests(app, metrics);
   healthRoutes(app, services.database);
   await app.register(jwksRoute(services.identities));
 
@@ -96,7 +94,7 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   );
 
   await app.ready();
-  return { fastify: app, metrics };
+  return { fastify: app };
 }
 
 const exposedHeaders = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'];
