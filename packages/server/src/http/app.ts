@@ -63,6 +63,7 @@ export async function buildApp(services: AppServices): Promise<App> {
   app.decorateRequest('apiKeyId', null);
   app.decorateRequest('identityId', null);
   app.decorateRequest('identitySessionId', null);
+  app.decorateRequest('identity', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
   installProblemHandler(app, instrumentRequests(app, services.registry));

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
 import { MAX_JWT_LENGTH } from './jwt-checks.js';
 import type { IdentityService } from './service.js';
+import type { Identity } from './store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,6 +10,8 @@ declare module 'fastify' {
     identityId: string | null;
     /** The session (refresh-token family) of that token, for logout. */
     identitySessionId: string | null;
+    /** That identity as read while authenticating the request (kind, creation time). */
+    identity: Identity | null;
   }
 }
 
@@ -40,8 +43,9 @@ export function identityGuard(identities: IdentityService, options: IdentityGuar
         headers: { 'www-authenticate': 'Bearer error="invalid_request"' },
       });
     }
-    const claims = await identities.authenticate(token);
-    request.identityId = claims.identityId;
-    request.identitySessionId = claims.sessionId;
+    const authenticated = await identities.authenticate(token);
+    request.identityId = authenticated.identityId;
+    request.identitySessionId = authenticated.sessionId;
+    request.identity = authenticated.identity;
   };
 }

@@ -148,7 +148,10 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
             response: { 200: IdentitySchema, ...identityRouteProblems() },
           },
         },
-        async (request) => identityJson(await identities.get(callerOf(request))),
+        async (request) => {
+          if (!request.identity) throw new Error('identity guard missing on this route');
+          return identityJson(await identities.view(request.identity));
+        },
       );
 
       own.delete(

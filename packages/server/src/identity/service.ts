@@ -1,7 +1,6 @@
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
-import type { AccessClaims } from './access-tokens.js';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import { type LinkMode, LoginLinker } from './linking.js';
@@ -10,7 +9,7 @@ import type { OidcVerifier } from './oidc.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
 import type { PublicJwk, Rotation, SigningKeys } from './signing-keys.js';
 import { type Identity, IdentityStore, type Login, type NewLogin } from './store.js';
-import type { TokenPair, TokenService } from './tokens.js';
+import type { Authenticated, TokenPair, TokenService } from './tokens.js';
 
 export const PASSWORD_ISSUER = 'shoebox:password';
 export const DEVELOPER_ISSUER = 'shoebox:developer';
@@ -66,7 +65,7 @@ export class IdentityService {
     return this.tokens.pair(session);
   }
 
-  authenticate(accessToken: string): Promise<AccessClaims> {
+  authenticate(accessToken: string): Promise<Authenticated> {
     return this.tokens.authenticate(accessToken);
   }
 
@@ -125,11 +124,15 @@ export class IdentityService {
     );
   }
 
+  /** An authenticated identity with its logins: one query, the identity was read by `authenticate`. */
+  async view(identity: Identity): Promise<IdentityView> {
+    return { ...identity, logins: await this.store.logins(identity.id) };
+  }
+
   async get(id: string): Promise<IdentityView> {
     const identity = await this.store.find(id);
     if (!identity) throw notFound(id);
-    const logins = await this.store.loginsOf([id]);
-    return { ...identity, logins: logins.get(id) ?? [] };
+    return { ...identity, logins: await this.store.logins(id) };
   }
 
   async list(limit: number, cursor: string | undefined): Promise<IdentityPage> {

@@ -1,14 +1,19 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
+import { HotQuery } from '../db/hot-query.js';
+import { type Identity, type IdentityRow, toIdentity } from './store.js';
+
+interface StateRow extends IdentityRow {
+  session_id: string | null;
+  revoked_at: number | null;
+}
 
 export type RevokeReason = 'logout' | 'reuse' | 'merged';
 
 /** What a request's access token is checked against: its identity and its session, as they are now. */
 export interface SessionState {
-  /** False when the identity no longer exists. */
-  readonly identityExists: boolean;
-  readonly identityDisabled: boolean;
-  readonly mergedInto: string | null;
+  /** Undefined when the identity no longer exists. */
+  readonly identity: Identity | undefined;
   /** False when the session does not exist, belongs to someone else or was revoked. */
   readonly sessionActive: boolean;
 }
@@ -25,7 +30,18 @@ export interface StoredRefreshToken {
 
 /** Sessions (refresh-token families) and their refresh tokens, stored hashed. */
 export class SessionStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  /** Runs on every authenticated request. */
+  private readonly stateQuery: HotQuery<[identityId: string, sessionId: string], StateRow>;
+
+  constructor(private readonly db: Kysely<Tables>) {
+    this.stateQuery = new HotQuery(db, 2, (query: Kysely<Tables>, identityId, sessionId) =>
+      query
+        .selectFrom('identities as i')
+        .leftJoin('identity_sessions as s', (join) => join.onRef('s.identity_id', '=', 'i.id').on('s.id', '=', sessionId))
+        .select(['i.id', 'i.kind', 'i.created_at', 'i.disabled_at', 'i.merged_into', 's.id as session_id', 's.revoked_at'])
+        .where('i.id', '=', identityId),
+    );
+  }
 
   async createSession(id: string, identityId: string, now: number): Promise<void> {
     await this.db
@@ -95,20 +111,10 @@ export class SessionStore {
       .execute();
   }
 
-  /** One indexed lookup per authenticated request. */
+  /** One indexed lookup per authenticated request; it reads the identity too, so routes need not. */
   async state(identityId: string, sessionId: string): Promise<SessionState> {
-    const row = await this.db
-      .selectFrom('identities as i')
-      .leftJoin('identity_sessions as s', (join) => join.onRef('s.identity_id', '=', 'i.id').on('s.id', '=', sessionId))
-      .select(['i.disabled_at', 'i.merged_into', 's.id as session_id', 's.revoked_at'])
-      .where('i.id', '=', identityId)
-      .executeTakeFirst();
-    if (!row) return { identityExists: false, identityDisabled: false, mergedInto: null, sessionActive: false };
-    return {
-      identityExists: true,
-      identityDisabled: row.disabled_at !== null,
-      mergedInto: row.merged_into,
-      sessionActive: row.session_id !== null && row.revoked_at === null,
-    };
+    const [row] = await this.stateQuery.execute(identityId, sessionId);
+    if (!row) return { identity: undefined, sessionActive: false };
+    return { identity: toIdentity(row), sessionActive: row.session_id !== null && row.revoked_at === null };
   }
 }

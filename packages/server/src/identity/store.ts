@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
+import { HotQuery } from '../db/hot-query.js';
 import type { IdentityKind } from './tables.js';
 
 export interface Login {
@@ -40,7 +41,21 @@ export interface ListQuery {
  * a transaction), so the service composes them into one transaction where it must.
  */
 export class IdentityStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  /** `find` and `logins` serve every GET /v1/identities/me. */
+  private readonly findQuery: HotQuery<[id: string], IdentityRow>;
+  private readonly loginsQuery: HotQuery<[identityId: string], LoginRow>;
+
+  constructor(private readonly db: Kysely<Tables>) {
+    this.findQuery = new HotQuery(db, 1, (query: Kysely<Tables>, id) => query.selectFrom('identities').selectAll().where('id', '=', id));
+    this.loginsQuery = new HotQuery(db, 1, (query: Kysely<Tables>, identityId) =>
+      query
+        .selectFrom('identity_logins')
+        .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at'])
+        .where('identity_id', '=', identityId)
+        .orderBy('created_at')
+        .orderBy('provider'),
+    );
+  }
 
   async insert(identity: { id: string; kind: IdentityKind; createdAt: number }): Promise<void> {
     await this.db
@@ -50,8 +65,12 @@ export class IdentityStore {
   }
 
   async find(id: string): Promise<Identity | undefined> {
-    const row = await this.db.selectFrom('identities').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.findQuery.execute(id);
     return row && toIdentity(row);
+  }
+
+  async logins(identityId: string): Promise<Login[]> {
+    return (await this.loginsQuery.execute(identityId)).map(toLogin);
   }
 
   async list(query: ListQuery): Promise<Identity[]> {
@@ -76,11 +95,7 @@ export class IdentityStore {
       .orderBy('created_at')
       .orderBy('provider')
       .execute();
-    for (const row of rows) {
-      byIdentity
-        .get(row.identity_id)
-        ?.push({ provider: row.provider, issuer: row.issuer, subject: row.subject, linkedAt: new Date(Number(row.created_at)) });
-    }
+    for (const row of rows) byIdentity.get(row.identity_id)?.push(toLogin(row));
     return byIdentity;
   }
 
@@ -139,7 +154,17 @@ export class IdentityStore {
   }
 }
 
-function toIdentity(row: Tables['identities']): Identity {
+export type IdentityRow = Tables['identities'];
+type LoginRow = Pick<Tables['identity_logins'], 'identity_id' | 'provider' | 'issuer' | 'subject' | 'created_at'>;
+
+const toLogin = (row: LoginRow): Login => ({
+  provider: row.provider,
+  issuer: row.issuer,
+  subject: row.subject,
+  linkedAt: new Date(Number(row.created_at)),
+});
+
+export function toIdentity(row: IdentityRow): Identity {
   return {
     id: row.id,
     kind: row.kind,

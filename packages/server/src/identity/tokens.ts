@@ -5,6 +5,7 @@ import { newId } from '../shared/secrets.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { newRefreshToken, refreshTokenHash } from './refresh-tokens.js';
 import { SessionStore } from './session-store.js';
+import type { Identity } from './store.js';
 
 export interface TokenPair {
   readonly identityId: string;
@@ -13,6 +14,12 @@ export interface TokenPair {
   readonly tokenType: 'Bearer';
   /** Seconds until the access token expires. */
   readonly expiresIn: number;
+}
+
+/** A live identity and session, proven by an access token. */
+export interface Authenticated extends AccessClaims {
+  /** The identity as read while authenticating. */
+  readonly identity: Identity;
 }
 
 /** A session opened inside a transaction; its access token is signed once the transaction commits. */
@@ -101,14 +108,13 @@ export class TokenService {
   }
 
   /** Verifies an access token and checks, now, that its identity and session are still live. */
-  async authenticate(accessToken: string): Promise<AccessClaims> {
+  async authenticate(accessToken: string): Promise<Authenticated> {
     const claims = await this.accessTokens.verify(accessToken);
-    const state = await this.sessions.state(claims.identityId, claims.sessionId);
-    if (!state.identityExists)
-      throw new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
-    if (state.identityDisabled) throw disabledProblem(state.mergedInto);
-    if (!state.sessionActive) throw new Problem('session_revoked', 'This session was signed out or revoked. Log in again.');
-    return claims;
+    const { identity, sessionActive } = await this.sessions.state(claims.identityId, claims.sessionId);
+    if (!identity) throw new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
+    if (identity.disabledAt) throw disabledProblem(identity.mergedInto);
+    if (!sessionActive) throw new Problem('session_revoked', 'This session was signed out or revoked. Log in again.');
+    return { ...claims, identity };
   }
 
   /** Ends a session: its refresh tokens stop working and so do its access tokens. Idempotent. */
