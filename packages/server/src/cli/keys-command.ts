@@ -3,7 +3,7 @@ import { apiKeyJson, mergePlan } from '../keys/plans.js';
 import { PlanInputSchema } from '../keys/schemas.js';
 import type { ApiKey } from '../keys/store.js';
 import { assertValid } from '../shared/validate.js';
-import { print, withShoebox } from './session.js';
+import { print, withShoebox } from './with-shoebox.js';
 
 interface PlanFlags {
   rate?: string;

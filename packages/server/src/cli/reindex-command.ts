@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { reindex } from '../search/reindex.js';
-import { print, withShoebox } from './session.js';
+import { print, withShoebox } from './with-shoebox.js';
 
 export const reindexCommand = () =>
   new Command('reindex')

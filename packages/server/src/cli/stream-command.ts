@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { assertValid } from '../shared/validate.js';
 import type { ConsumerStatus } from '../stream/status.js';
 import { streamStatus } from '../stream/status.js';
-import { print, withShoebox } from './session.js';
+import { print, withShoebox } from './with-shoebox.js';
 
 const DEAD_LETTERS_SHOWN = 100;
 const SeqFlag = Type.Integer({ minimum: 1 });

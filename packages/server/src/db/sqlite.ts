@@ -16,7 +16,7 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(connection) }) });
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }) });
   return {
     engine: 'sqlite',
     db,
@@ -53,21 +53,21 @@ class ImmediateSqliteDriver extends SqliteDriver {
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
- * Kysely prepares every query anew; preparing costs more than running most of Shoebox's small
- * queries, so prepared statements are kept (least recently used dropped first) and reused.
- * SQLite re-prepares a kept statement by itself when the schema changes.
+ * Kysely prepares a statement for every query it runs, and preparing costs more than running a
+ * small indexed query; so prepared statements are kept by SQL text (least recently used leave
+ * first). Sharing one is safe: the driver's mutex runs one query at a time on the connection.
  */
-function reusingStatements(connection: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+function keepingStatements(connection: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
   return {
-    close: () => connection.close(),
     prepare(text) {
-      let statement = cache.get(text);
-      if (statement) cache.delete(text);
-      else statement = connection.prepare(text);
-      cache.set(text, statement);
-      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      const kept = statements.get(text);
+      statements.delete(text);
+      const statement = kept ?? connection.prepare(text);
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      statements.set(text, statement);
       return statement;
     },
+    close: () => connection.close(),
   };
 }

@@ -6,12 +6,21 @@ import secureJson from 'secure-json-parse';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { identityAdminRoutes } from '../identity/admin-routes.js';
+import { identityGuard } from '../identity/bearer.js';
+import { jwksRoute } from '../identity/jwks-route.js';
+import { identityRoutes } from '../identity/routes.js';
+import type { IdentityService } from '../identity/service.js';
 import { keyAdminRoutes } from '../keys/admin-routes.js';
 import { apiGateway } from '../keys/gateway.js';
 import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { noteRoutes } from '../notes/routes.js';
+import type { NotesService } from '../notes/service.js';
+import { searchRoutes } from '../search/routes.js';
+import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
@@ -29,6 +38,9 @@ export interface AppServices {
   readonly config: Config;
   readonly database: Database;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
+  readonly notes: NotesService;
+  readonly search: SearchService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
@@ -56,6 +68,9 @@ export async function buildApp(services: AppServices): Promise<App> {
 
   app.setValidatorCompiler(schemaCompiler);
   app.decorateRequest('apiKeyId', null);
+  app.decorateRequest('identityId', null);
+  app.decorateRequest('identitySessionId', null);
+  app.decorateRequest('identity', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
   installProblemHandler(app, instrumentRequests(app, services.registry));
@@ -66,11 +81,13 @@ export async function buildApp(services: AppServices): Promise<App> {
   }
   await registerOpenApi(app, config.publicUrl);
   healthRoutes(app, services.database);
+  await app.register(jwksRoute(services.identities));
 
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', adminAuth(services.adminTokenHash));
       await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
+      await admin.register(identityAdminRoutes(services.identities));
     },
     { prefix: '/admin' },
   );
@@ -79,6 +96,13 @@ export async function buildApp(services: AppServices): Promise<App> {
     async (v1) => {
       v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
       await v1.register(pingRoute);
+      await v1.register(identityRoutes(services.identities));
+      // Everything below acts as an identity: API key and bearer access token.
+      await v1.register(async (identified) => {
+        identified.addHook('onRequest', identityGuard(services.identities));
+        await identified.register(noteRoutes(services.notes, config.notes));
+        await identified.register(searchRoutes(services.search));
+      });
     },
     { prefix: '/v1' },
   );

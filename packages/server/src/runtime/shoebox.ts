@@ -2,10 +2,14 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { createIdentityService } from '../identity/create.js';
+import type { IdentityDataOwner } from '../identity/data-owners.js';
+import type { IdentityService } from '../identity/service.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { NotesDataOwner } from '../notes/data-owner.js';
 import { NoteIndexSource } from '../notes/index-source.js';
 import { NotesService } from '../notes/service.js';
 import { NotesStore } from '../notes/store.js';
@@ -31,6 +35,7 @@ export interface Shoebox {
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
   readonly defaultPlan: Plan;
   readonly notes: NotesService;
   readonly search: SearchService;
@@ -68,6 +73,9 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       log: logger.child({ component: 'stream' }),
     });
     registerStreamMetrics(registry, database, processor);
+    // Capabilities that own data per identity add theirs here (photos next).
+    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes)];
+    const identities = await createIdentityService(config, database, storage.loginThrottle, identityDataOwners);
     return {
       config,
       layout,
@@ -76,6 +84,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       database,
       limiter,
       keys: new ApiKeyService(new ApiKeyStore(database), limiter),
+      identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       notes,
       search: new SearchService(searchIndex),

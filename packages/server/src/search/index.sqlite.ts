@@ -28,7 +28,7 @@ type Guard = '<' | '<=';
 
 /**
  * SQLite FTS5 (porter stemming, unicode61 with diacritics removed) over search_documents, kept in
- * step by triggers (db/migrations/004-search.ts). Ranking is bm25 with headline weighted over text.
+ * step by triggers (db/migrations/005-search.ts). Ranking is bm25 with headline weighted over text.
  * Scope is enforced twice: a scope token inside the MATCH (so FTS5 only walks the caller's
  * documents) and the owner/visibility condition on the joined row.
  */

@@ -3,8 +3,8 @@ import { createLogger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
 
 /**
- * Commands that work on the data folder directly open Shoebox, do their work, and close it. Their
- * log lines go to stderr, so stdout carries only the command's answer (and stays parseable JSON).
+ * Runs a CLI action against the configured data folder, closing it afterwards. Log lines go to
+ * stderr, so stdout carries only the command's answer (and `--json` output stays parseable).
  */
 export async function withShoebox(work: (shoebox: Shoebox) => Promise<void>): Promise<void> {
   const config = readConfig();
@@ -16,6 +16,7 @@ export async function withShoebox(work: (shoebox: Shoebox) => Promise<void>): Pr
   }
 }
 
+/** Prints text as it is and anything else as indented JSON. */
 export const print = (value: unknown): void => {
   process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
 };

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { ShoeboxMigration } from '../migrate.js';
 
 export const search: ShoeboxMigration = {
-  name: '004-search',
+  name: '005-search',
   async up(db, engine) {
     await db.schema
       .createTable('search_documents')

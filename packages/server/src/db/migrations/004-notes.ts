@@ -1,7 +1,7 @@
 import type { ShoeboxMigration } from '../migrate.js';
 
 export const notes: ShoeboxMigration = {
-  name: '003-notes',
+  name: '004-notes',
   async up(db) {
     await db.schema
       .createTable('notes')

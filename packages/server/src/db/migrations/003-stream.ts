@@ -1,7 +1,7 @@
 import type { ShoeboxMigration } from '../migrate.js';
 
 export const stream: ShoeboxMigration = {
-  name: '002-stream',
+  name: '003-stream',
   async up(db, engine) {
     let changes = db.schema.createTable('stream_changes');
     changes =
