@@ -9,7 +9,6 @@ import { CreateHeaders, ListQuery, NoteListSchema, NoteParams, NoteSchema, noteS
 import type { NotesService } from './service.js';
 
 const tags = ['notes'];
-const NoteRef = Type.Unsafe({ $ref: 'Note#' });
 const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
 
 /**
@@ -19,8 +18,6 @@ const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_
 export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPluginAsyncTypebox {
   const { CreateNote, PutNote, PatchNote } = noteSchemas(limits);
   return async (app) => {
-    app.addSchema(NoteSchema);
-
     app.post(
       '/notes',
       {
@@ -30,7 +27,7 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
           summary: 'Create a note (an Idempotency-Key makes retries safe)',
           headers: CreateHeaders,
           body: CreateNote,
-          response: { 201: NoteRef, ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'idempotency_key_reused') },
+          response: { 201: NoteSchema, ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'idempotency_key_reused') },
         },
       },
       async (request, reply) => {
@@ -67,7 +64,7 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
           params: NoteParams,
           headers: ReadHeaders,
           response: {
-            200: NoteRef,
+            200: NoteSchema,
             304: Type.Null({ description: 'Not modified: the note is still at the ETag in If-None-Match' }),
             ...identityRouteProblems('validation_failed', 'not_found'),
           },
@@ -95,8 +92,8 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
           headers: WriteHeaders,
           body: PutNote,
           response: {
-            200: NoteRef,
-            201: NoteRef,
+            200: NoteSchema,
+            201: NoteSchema,
             ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'precondition_failed'),
           },
         },
@@ -128,7 +125,7 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
           params: NoteParams,
           headers: WriteHeaders,
           body: PatchNote,
-          response: { 200: NoteRef, ...identityRouteProblems(...bodyProblems, 'not_found', 'precondition_failed') },
+          response: { 200: NoteSchema, ...identityRouteProblems(...bodyProblems, 'not_found', 'precondition_failed') },
         },
       },
       async (request, reply) => {

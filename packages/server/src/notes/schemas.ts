@@ -68,12 +68,14 @@ export const NoteSchema = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { $id: 'Note', additionalProperties: false },
+  // No $id / addSchema: adding a schema inside a plugin makes Fastify rebuild that plugin's
+  // validator from its default Ajv, dropping the app's strict body compiler.
+  { additionalProperties: false },
 );
 
 export const NoteListSchema = Type.Object(
   {
-    notes: Type.Array(Type.Unsafe({ $ref: 'Note#' })),
+    notes: Type.Array(NoteSchema),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
   },
   { additionalProperties: false },
