@@ -178,7 +178,7 @@ describe.each(searchEngines)('search API ($name)', (engine) => {
     await fc.assert(
       fc.asyncProperty(query, fc.constantFrom('mine', 'public'), async (q, scope) => {
         for (const endpoint of ['/v1/search', '/v1/search/suggest']) {
-          const params = endpoint === '/v1/search' ? { q, scope } : { q };
+          const params: Record<string, string> = endpoint === '/v1/search' ? { q, scope } : { q };
           const response = await send(bob, 'GET', `${endpoint}?${new URLSearchParams(params)}`);
           expect([200, 400]).toContain(response.status);
           const body = await json(response);
