@@ -23,6 +23,14 @@ export interface Config {
   readonly defaultRate: number;
   readonly defaultBurst: number;
   readonly trustProxy: boolean;
+  /** Largest photo upload accepted, in bytes. */
+  readonly photoMaxBytes: number;
+  /** Bytes of photos (originals and variants) one identity may store. */
+  readonly photoQuotaBytes: number;
+  /** Largest image, in pixels, the processor decodes: the guard against decompression bombs. */
+  readonly photoMaxPixels: number;
+  /** How long signed upload and download URLs work. */
+  readonly signedUrlTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -36,6 +44,9 @@ type Parser<T> = (raw: string) => T;
 
 /** Thrown by parsers; the message completes "NAME=value is wrong: ...". */
 class Invalid extends Error {}
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -152,6 +163,10 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
+    photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
+    photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
+    signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
@@ -172,6 +187,10 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
+    ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
+    ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],
+    ['SHOEBOX_SIGNED_URL_TTL_SECONDS', config.signedUrlTtlSeconds],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { ApiKeyTables } from '../keys/tables.js';
+import type { PhotoTables } from '../photos/tables.js';
 
 /** Every table Shoebox owns; each capability declares its own tables beside its store. */
-export interface Tables extends ApiKeyTables {}
+export interface Tables extends ApiKeyTables, PhotoTables {}
 
 export type Engine = 'sqlite' | 'postgres';
 
