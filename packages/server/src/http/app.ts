@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
@@ -20,6 +19,7 @@ import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';
 import { RequestLog } from './request-log.js';
 import { ProblemSchema } from './schemas.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { schemaCompiler } from './validation.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
@@ -57,11 +57,8 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   app.addSchema(ProblemSchema);
   installJsonParser(app);
   installProblemHandler(app, metrics);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  installSecurityHeaders(app);
 
-  await app.register(helmet, { global: true });
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: exposedHeaders });
   }

@@ -1,0 +1,5 @@
+import type { BenchScenario } from '../lib.js';
+import { gateway } from './gateway.js';
+
+/** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
+export const scenarios: readonly BenchScenario[] = [gateway];
