@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
@@ -11,6 +12,8 @@ import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { publicPhotoRoutes } from '../photos/public-routes.js';
+import type { Photos } from '../photos/runtime.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
 import { createMetrics, instrumentRequests, type Metrics } from './metrics.js';
@@ -30,6 +33,7 @@ export interface AppServices {
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
+  readonly photos: Photos;
 }
 
 export interface App {
@@ -73,6 +77,11 @@ export async function buildApp(services: AppServices, logger: boolean | object =
     },
     { prefix: '/admin' },
   );
+
+  const { photos } = services;
+  // Signed URLs of the filesystem blob store and stable URLs of public photos carry their own authority: no API key.
+  await app.register(fsBlobRoutes(photos.blobs, photos.urlSigner, photos.service), { prefix: '/blobs' });
+  await app.register(publicPhotoRoutes(photos.service, photos.blobs), { prefix: '/public/photos' });
 
   await app.register(
     async (v1) => {

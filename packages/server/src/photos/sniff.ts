@@ -36,16 +36,19 @@ export class ImageTypeCheck extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.checked) return done(null, chunk);
+    if (this.checked) {
+      done(null, chunk);
+      return;
+    }
     this.head.push(chunk);
     this.headBytes += chunk.length;
-    if (this.headBytes < SNIFF_BYTES) return done();
-    this.check().then(() => done(), done);
+    if (this.headBytes < SNIFF_BYTES) done();
+    else this.check().then(() => done(), done);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.checked) return done();
-    this.check().then(() => done(), done);
+    if (this.checked) done();
+    else this.check().then(() => done(), done);
   }
 
   private async check(): Promise<void> {

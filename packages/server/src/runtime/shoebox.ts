@@ -8,6 +8,7 @@ import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
+import { openPhotos, type Photos } from '../photos/runtime.js';
 import { type DataLayout, dataLayout } from './layout.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
@@ -18,6 +19,11 @@ export interface Shoebox {
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
   readonly defaultPlan: Plan;
+  readonly photos: Photos;
+  /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
+  readonly publicUrl: () => string;
+  /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
+  useListeningUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +35,16 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
     await migrate(database);
     const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
     const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    let publicUrl = config.publicUrl;
+    const photos = await openPhotos(
+      config,
+      layout,
+      database,
+      () => publicUrl,
+      (error) => {
+        process.stderr.write(`photo processing failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      },
+    );
     return {
       config,
       layout,
@@ -36,6 +52,11 @@ export async function openShoebox(config: Config): Promise<Shoebox> {
       limiter,
       keys,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
+      photos,
+      publicUrl: () => publicUrl,
+      useListeningUrl(url) {
+        publicUrl = url;
+      },
       async close() {
         await limiter.close();
         await database.close();
