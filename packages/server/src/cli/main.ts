@@ -15,7 +15,7 @@ const program = new Command('shoebox')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-program.addCommand(serveCommand(), { isDefault: true });
+program.addCommand(serveCommand());
 program.addCommand(configCommand());
 program.addCommand(keysCommand());
 program.addCommand(destroyCommand());

@@ -3,7 +3,7 @@ import { startServer } from '../runtime/server.js';
 import { readConfig } from './config-command.js';
 
 export const serveCommand = () =>
-  new Command('serve').description('Run the Shoebox server (the default command)').action(async () => {
+  new Command('serve').description('Run the Shoebox server: the HTTP API and the stream processor').action(async () => {
     const server = await startServer(readConfig());
     let stopping = false;
     const stop = (signal: string) => {
@@ -18,6 +18,6 @@ export const serveCommand = () =>
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });

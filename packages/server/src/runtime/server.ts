@@ -40,7 +40,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       app,
       shoebox,
       async stop() {
-        await withTimeout(app.fastify.close(), config.shutdownTimeoutMs);
+        const finished = await withTimeout(app.fastify.close(), config.shutdownTimeoutMs);
+        if (!finished) app.fastify.server.closeAllConnections();
         await shoebox.close();
       },
     };
@@ -59,9 +60,10 @@ function firstStartBanner(url: string, adminToken: string | undefined, apiKey: s
   return lines.join('\n');
 }
 
-/** Resolves when `work` does or when `ms` pass, whichever is first: shutdown must not hang forever. */
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+/** Whether `work` finished within `ms`: shutdown must not hang on a request that never ends. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const finished = await Promise.race([work.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
   clearTimeout(timer);
+  return finished;
 }

@@ -122,3 +122,43 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 
 /** JSON body of a response, typed loosely for assertions. */
 export const json = async (response: Response): Promise<any> => response.json();
+
+export interface ServeProcess {
+  readonly url: string;
+  /** Everything printed to stdout so far (banner and JSON log lines). */
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` and resolves with the exit code once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns the real `shoebox serve` on a random port and waits until it listens. */
+export async function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SHOEBOX_PORT: '0', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /"url":"(http:\/\/[^"]+)".*"msg":"Shoebox is listening"/.exec(stdout);
+      if (match?.[1]) resolveUrl(match[1]);
+    });
+    exited.then((code) => reject(new Error(`shoebox serve exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    url,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null && (signal === 'SIGKILL' || !signalled)) child.kill(signal);
+      signalled = true;
+      return exited;
+    },
+  };
+}

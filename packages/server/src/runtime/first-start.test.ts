@@ -1,0 +1,69 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, spawnServe, tempDir } from '../testing/harness.js';
+
+describe('first and later starts of `shoebox serve`', () => {
+  const dataDir = join(tempDir(), 'data');
+  afterAll(() => rmSync(join(dataDir, '..'), { recursive: true, force: true }));
+
+  it('creates the data folder, database, secrets and a first key, and prints them once', async () => {
+    const first = await spawnServe({ SHOEBOX_DATA_DIR: dataDir });
+    const adminToken = /Admin token: (sba_[A-Za-z0-9_-]{43})/.exec(first.stdout())?.[1];
+    const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(first.stdout())?.[1];
+    expect(adminToken).toBeDefined();
+    expect(apiKey).toBeDefined();
+    expect(first.stdout()).toContain(`curl -H "x-api-key: ${apiKey}" ${first.url}/v1/ping`);
+
+    expect(existsSync(join(dataDir, 'shoebox.sqlite'))).toBe(true);
+    expect(existsSync(join(dataDir, 'shoebox.sqlite-wal'))).toBe(true);
+    expect(statSync(join(dataDir, 'secrets')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'secrets', 'admin-token.sha256')).mode & 0o777).toBe(0o600);
+
+    const ping = await fetch(`${first.url}/v1/ping`, { headers: { 'x-api-key': apiKey! } });
+    expect(ping.status).toBe(200);
+    const keys = await fetch(`${first.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(keys.status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    const second = await spawnServe({ SHOEBOX_DATA_DIR: dataDir });
+    expect(second.stdout()).not.toMatch(/sba_|sbk_|Admin token|API key:/);
+    expect((await fetch(`${second.url}/v1/ping`, { headers: { 'x-api-key': apiKey! } })).status).toBe(200);
+    expect((await fetch(`${second.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
+    expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('does not generate an admin token when SHOEBOX_ADMIN_TOKEN is set', async () => {
+    const dir = tempDir();
+    try {
+      const server = await spawnServe({ SHOEBOX_DATA_DIR: dir, SHOEBOX_ADMIN_TOKEN: 'operator-chosen-token-0123456789' });
+      expect(server.stdout()).not.toContain('Admin token');
+      expect(server.stdout()).toMatch(/API key: +sbk_/);
+      const keys = await fetch(`${server.url}/admin/keys`, { headers: { authorization: 'Bearer operator-chosen-token-0123456789' } });
+      expect(keys.status).toBe(200);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('configuration errors', () => {
+  it('stop the server with exit code 2 and one line per bad variable', async () => {
+    const result = await runCli(['serve'], {
+      env: { SHOEBOX_PORT: '99999', SHOEBOX_LOG_LEVEL: 'loud', SHOEBOX_PUBLIC_URL: 'ftp://x', SHOEBOX_ADMIN_TOKEN: 'short' },
+    });
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'SHOEBOX_PORT="99999" is wrong: expected a whole number from 0 to 65535',
+        'SHOEBOX_LOG_LEVEL="loud" is wrong: expected one of fatal, error, warn, info, debug, trace, silent',
+        'SHOEBOX_PUBLIC_URL="ftp://x" is wrong: expected an http or https URL',
+        expect.stringMatching(/^SHOEBOX_ADMIN_TOKEN=\(hidden\) is wrong: expected 24 to 256 characters/),
+      ]),
+    );
+    expect(result.stderr).not.toContain('short');
+  });
+});
