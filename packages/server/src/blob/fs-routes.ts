@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Problem } from '../errors.js';
 import { problemResponses } from '../http/schemas.js';
@@ -10,10 +9,11 @@ import type { UploadClaims, UrlSigner } from './url-signer.js';
 
 /**
  * Takes the bytes of a signed upload. The capability that issued the URL decides whether to keep
- * them (single use, content checks) and stores them; a Problem refuses the upload.
+ * them (single use, exact length, content checks) and stores them; a Problem refuses the upload.
+ * `announcedLength` is the request's Content-Length, if it has one: check it before reading.
  */
 export interface UploadReceiver {
-  receive(claims: UploadClaims, body: Readable): Promise<BlobInfo>;
+  receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo>;
 }
 
 const tags = ['blobs'];
@@ -81,28 +81,15 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
       async (request, reply) => {
         const claims = signer.verify(request.params['*'], 'PUT');
         if (claims.method !== 'PUT') throw new Problem('signed_url_invalid', 'This URL is not an upload URL.');
-        checkDeclaredHeaders(request, claims);
+        const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+        if (type !== claims.contentType) {
+          throw new Problem('unsupported_media_type', `This URL takes ${claims.contentType} only; send that Content-Type header.`);
+        }
+        const length = request.headers['content-length'];
         const body = request.body instanceof Readable ? request.body : request.raw;
-        const info = await receiver.receive(claims, body);
+        const info = await receiver.receive(claims, body, length === undefined ? undefined : Number(length));
         return reply.status(204).header('etag', info.etag).send(null);
       },
     );
   };
-}
-
-/** Refuses, before any byte is read, a body whose type or announced length differs from what was signed. */
-function checkDeclaredHeaders(request: FastifyRequest, claims: UploadClaims): void {
-  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== claims.contentType) {
-    throw new Problem('unsupported_media_type', `This URL takes ${claims.contentType} only; send that Content-Type header.`);
-  }
-  const announced = request.headers['content-length'];
-  if (announced === undefined) return;
-  const length = Number(announced);
-  if (length > claims.contentLength) {
-    throw new Problem('payload_too_large', `This upload was declared as ${claims.contentLength} bytes; send exactly that many.`);
-  }
-  if (length < claims.contentLength) {
-    throw new Problem('upload_incomplete', `This upload was declared as ${claims.contentLength} bytes; send exactly that many.`);
-  }
 }

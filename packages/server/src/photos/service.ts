@@ -104,11 +104,13 @@ export class PhotoService implements UploadReceiver {
    * (declared type by content, at most the declared length) and stored only if all is right;
    * then the photo moves on to processing at once.
    */
-  async receive(claims: UploadClaims, body: Readable): Promise<BlobInfo> {
+  async receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo> {
     const photoId = photoIdOfKey(claims.key);
     const photo = photoId && claims.key === originalKey(photoId) ? await this.store.find(photoId) : undefined;
     if (!photo) throw new Problem('not_found', 'The photo of this upload URL no longer exists. Create a new photo.');
     if (photo.status !== 'pending') throw usedUrl();
+    if (announcedLength !== undefined && announcedLength > photo.bytes) throw tooLong(announcedLength, photo.bytes);
+    if (announcedLength !== undefined && announcedLength < photo.bytes) throw incomplete(announcedLength, photo.bytes);
     const claimedAt = Date.now();
     if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
       if ((await this.store.find(photo.id))?.status !== 'pending') throw usedUrl();
@@ -212,7 +214,10 @@ export class PhotoService implements UploadReceiver {
 const usedUrl = () => new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
 
 const incomplete = (received: number, declared: number) =>
-  new Problem('upload_incomplete', `The upload ended after ${received} of the ${declared} declared bytes. Send all of them.`);
+  new Problem('upload_incomplete', `The upload has ${received} of the ${declared} declared bytes. Send exactly the declared bytes.`);
+
+const tooLong = (received: number, declared: number) =>
+  new Problem('payload_too_large', `The upload has ${received} bytes, but ${declared} were declared. Send exactly the declared bytes.`);
 
 const encodeCursor = (cursor: ListCursor) => Buffer.from(`${cursor.createdAt}.${cursor.id}`).toString('base64url');
 
