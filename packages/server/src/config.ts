@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { redactUrl } from './shared/urls.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`
@@ -31,6 +32,14 @@ export interface Config {
   readonly photoMaxPixels: number;
   /** How long signed upload and download URLs work. */
   readonly signedUrlTtlSeconds: number;
+  /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** The PostgreSQL schema holding every Shoebox table. */
+  readonly databaseSchema: string;
+  /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +108,16 @@ const oneOf =
     return raw as T;
   };
 
+const postgresUrl: Parser<string> = (raw) => {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(raw)) throw new Invalid('expected a PostgreSQL URL like postgres://user:password@host:5432/shoebox');
+  return raw;
+};
+
+const redisUrl: Parser<string> = (raw) => {
+  if (!/^rediss?:\/\/\S+$/.test(raw)) throw new Invalid('expected a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)');
+  return raw;
+};
+
 const boolean: Parser<boolean> = (raw) => {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
@@ -119,7 +138,7 @@ const originList: Parser<string[]> = (raw) => {
 };
 
 /** Which variables are secrets: `shoebox config` prints them redacted. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL', 'SHOEBOX_REDIS_URL']);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
 export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
@@ -167,6 +186,25 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
     signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
+    databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
+    databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    databaseSchema: read(
+      'SHOEBOX_DATABASE_SCHEMA',
+      (raw) => {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Invalid('expected a lower-case SQL identifier, e.g. shoebox');
+        return raw;
+      },
+      'shoebox',
+    ),
+    redisUrl: read<string | undefined>('SHOEBOX_REDIS_URL', redisUrl, undefined),
+    redisPrefix: read(
+      'SHOEBOX_REDIS_PREFIX',
+      (raw) => {
+        if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new Invalid('expected 1 to 64 of A-Z a-z 0-9 : _ . -');
+        return raw;
+      },
+      'shoebox:',
+    ),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
@@ -191,6 +229,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
     ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],
     ['SHOEBOX_SIGNED_URL_TTL_SECONDS', config.signedUrlTtlSeconds],
+    ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
+    ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
+    ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
+    ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
+    ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

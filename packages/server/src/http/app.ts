@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import secureJson from 'secure-json-parse';
 import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
@@ -14,9 +15,10 @@ import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
 import type { Photos } from '../photos/runtime.js';
+import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
-import { createMetrics, instrumentRequests, type Metrics } from './metrics.js';
+import { instrumentRequests } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';
@@ -34,19 +36,19 @@ export interface AppServices {
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
   readonly photos: Photos;
+  readonly logger: Logger;
+  readonly registry: Registry;
 }
 
 export interface App {
   readonly fastify: FastifyInstance;
-  readonly metrics: Metrics;
 }
 
 /** Assembles the HTTP API. Capabilities are registered explicitly, in order, below. */
-export async function buildApp(services: AppServices, logger: boolean | object = true): Promise<App> {
+export async function buildApp(services: AppServices): Promise<App> {
   const { config } = services;
-  const metrics = createMetrics();
   const app = Fastify({
-    logger: logger === true ? { level: config.logLevel } : logger,
+    loggerInstance: services.logger as FastifyBaseLogger,
     logController: new RequestLog(),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
@@ -60,14 +62,13 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   app.decorateRequest('apiKeyId', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
-  installProblemHandler(app, metrics);
+  installProblemHandler(app, instrumentRequests(app, services.registry));
   installSecurityHeaders(app);
 
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: exposedHeaders });
   }
   await registerOpenApi(app, config.publicUrl);
-  instrumentRequests(app, metrics);
   healthRoutes(app, services.database);
 
   await app.register(
@@ -92,7 +93,7 @@ export async function buildApp(services: AppServices, logger: boolean | object =
   );
 
   await app.ready();
-  return { fastify: app, metrics };
+  return { fastify: app };
 }
 
 const exposedHeaders = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'];

@@ -1,38 +1,33 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
-export interface Metrics {
-  readonly registry: Registry;
+export interface HttpMetrics {
   readonly rejections: Counter<'reason'>;
 }
 
-/** A registry per app, so tests (and several apps in one process) never share counters. */
-export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'shoebox_' });
+/**
+ * Counts and times every request by route pattern (never the raw URL, to bound label values),
+ * counts 4xx rejections by problem code, and serves the whole registry at /metrics.
+ */
+export function instrumentRequests(app: FastifyInstance, registry: Registry): HttpMetrics {
   const rejections = new Counter({
     name: 'shoebox_http_rejections_total',
     help: 'Requests refused with a 4xx problem, by problem code',
     labelNames: ['reason'],
     registers: [registry],
   });
-  return { registry, rejections };
-}
-
-/** Counts and times every request by route pattern (never the raw URL, to bound label values). */
-export function instrumentRequests(app: FastifyInstance, metrics: Metrics): void {
   const duration = new Histogram({
     name: 'shoebox_http_request_duration_seconds',
     help: 'Request duration by route and status',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [metrics.registry],
+    registers: [registry],
   });
   const requests = new Counter({
     name: 'shoebox_http_requests_total',
     help: 'Requests by route and status',
     labelNames: ['method', 'route', 'status'],
-    registers: [metrics.registry],
+    registers: [registry],
   });
   app.addHook('onResponse', async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
@@ -40,6 +35,7 @@ export function instrumentRequests(app: FastifyInstance, metrics: Metrics): void
     duration.observe(labels, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply.type(registry.contentType).send(await registry.metrics()),
   );
+  return { rejections };
 }

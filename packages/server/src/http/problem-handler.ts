@@ -1,13 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Problem, problemType } from '../errors.js';
-import type { Metrics } from './metrics.js';
+import type { HttpMetrics } from './metrics.js';
 
 /**
  * The one place where failures become HTTP answers. Problems render as they are; Fastify's own
  * client errors map onto the closed set; everything else is an internal error whose cause is
  * logged and never shown.
  */
-export function installProblemHandler(app: FastifyInstance, metrics: Metrics): void {
+export function installProblemHandler(app: FastifyInstance, metrics: HttpMetrics): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
     if (problem.code === 'internal') request.log.error({ err: error }, 'internal error');
@@ -23,7 +23,7 @@ export function installProblemHandler(app: FastifyInstance, metrics: Metrics): v
   );
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem, metrics: Metrics) {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem, metrics: HttpMetrics) {
   if (problem.status < 500) metrics.rejections.inc({ reason: problem.code });
   return reply
     .status(problem.status)

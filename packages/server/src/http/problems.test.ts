@@ -115,7 +115,6 @@ describe('internal errors', () => {
       expect(await json(ready)).toMatchObject({ code: 'unavailable' });
     } finally {
       await server.server.app.fastify.close();
-      await server.server.shoebox.limiter.close();
     }
   });
 });

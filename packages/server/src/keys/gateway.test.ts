@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
-import { json, startTestServer, type TestServer, tempDir } from '../testing/harness.js';
+import { json, removeTestData, startTestServer, type TestServer, tempDir } from '../testing/harness.js';
 
 const createKey = async (server: TestServer, body: object) => {
   const response = await server.admin('/admin/keys', {
@@ -100,15 +99,15 @@ describe.each(engines)('API gateway ($name)', (engine) => {
   });
 });
 
-describe('quota usage across a restart', () => {
+describe.each(engines)('quota usage across a restart ($name)', (engine) => {
   it('survives stopping and starting the server', async () => {
-    const first = await startTestServer({ dataDir: tempDir() });
+    const first = await startTestServer({ engine, dataDir: tempDir() });
     const { id, key } = await createKey(first, { name: 'durable', quota: { limit: 2, period: 'month' } });
     expect((await ping(first, key)).status).toBe(200);
     expect((await ping(first, key)).status).toBe(200);
     await first.stop();
 
-    const second = await startTestServer({ dataDir: first.dataDir, apiKey: first.apiKey });
+    const second = await startTestServer({ engine, dataDir: first.dataDir, apiKey: first.apiKey });
     try {
       expect(second.banner).toBe('');
       const refused = await ping(second, key);
@@ -117,7 +116,7 @@ describe('quota usage across a restart', () => {
       expect((await json(await second.admin(`/admin/keys/${id}`))).usage).toMatchObject({ used: 2, limit: 2, period: 'month' });
     } finally {
       await second.stop();
-      rmSync(first.dataDir, { recursive: true, force: true });
+      await removeTestData(first.dataDir, engine);
     }
   });
 });

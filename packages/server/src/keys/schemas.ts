@@ -11,7 +11,7 @@ export const RateLimitSchema = Type.Object(
 
 export const QuotaSchema = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000, description: 'Requests allowed per period' }),
+    limit: Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'Requests allowed per period' }),
     period: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], {
       description: 'UTC calendar period; weeks start on Monday',
     }),

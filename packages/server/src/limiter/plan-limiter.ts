@@ -52,10 +52,6 @@ export class PlanLimiter {
     const used = await this.quotas.read(counterKey(keyId, plan.quota.period, start));
     return { used: Math.min(used, plan.quota.limit), limit: plan.quota.limit, period: plan.quota.period, resetsAt: end };
   }
-
-  async close(): Promise<void> {
-    await Promise.all([this.buckets.close(), this.quotas.close()]);
-  }
 }
 
 const counterKey = (keyId: string, period: string, start: Date) => `${keyId}:${period}:${start.toISOString().slice(0, 10)}`;

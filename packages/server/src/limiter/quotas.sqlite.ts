@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { QuotaCounters } from './limiter.js';
+import { rateLimiterCounters } from './quotas.rlf.js';
 
 /**
  * Quota counters kept by rate-limiter-flexible in their own SQLite file. A separate file (and
@@ -16,7 +17,6 @@ export async function openSqliteQuotas(file: string): Promise<QuotaCounters> {
         storeClient: connection,
         storeType: 'better-sqlite3',
         tableName: 'quota_counters',
-        // Counting never refuses here; PlanLimiter compares the count with the plan's limit.
         points: Number.MAX_SAFE_INTEGER,
         duration: 0,
         clearExpiredByTimeout: true,
@@ -24,18 +24,7 @@ export async function openSqliteQuotas(file: string): Promise<QuotaCounters> {
       (error?: Error) => (error ? reject(error) : resolve(created)),
     );
   });
-  return {
-    async increment(counterKey, expiresAt) {
-      const customDuration = Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / 1000));
-      const result = await limiter.consume(counterKey, 1, { customDuration });
-      return result.consumedPoints;
-    },
-    async read(counterKey) {
-      const result = await limiter.get(counterKey);
-      return result?.consumedPoints ?? 0;
-    },
-    async close() {
-      connection.close();
-    },
-  };
+  return rateLimiterCounters(limiter, async () => {
+    connection.close();
+  });
 }

@@ -4,6 +4,7 @@ import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { DataLayout } from '../runtime/layout.js';
+import type { Logger } from '../shared/observability.js';
 import { PhotoDataOwner } from './data-owner.js';
 import { directPhotoChanges } from './direct-changes.js';
 import { PhotoLinks } from './links.js';
@@ -26,13 +27,17 @@ export async function openPhotos(
   layout: DataLayout,
   database: Database,
   publicUrl: () => string,
-  onError: (error: unknown) => void,
+  logger: Logger,
 ): Promise<Photos> {
   const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
   const blobs = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
   const store = new PhotoStore(database);
   let processor: PhotoProcessor | undefined;
-  const changes = directPhotoChanges(database, async (change) => processor?.handle(change), onError);
+  const changes = directPhotoChanges(
+    database,
+    async (change) => processor?.handle(change),
+    (error) => logger.error({ err: error }, 'photo processing failed'),
+  );
   processor = new PhotoProcessor(store, blobs, changes, config.photoMaxPixels);
   const links = new PhotoLinks(blobs, publicUrl, config.signedUrlTtlSeconds);
   const service = new PhotoService(store, blobs, changes, links, {

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import { type App, buildApp } from '../http/app.js';
+import { createLogger } from '../shared/observability.js';
 import { resolveAdminToken } from './admin-token.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
@@ -13,18 +14,18 @@ export interface RunningServer {
 }
 
 export interface ServerOptions {
-  /** Where the first-start banner goes. */
+  /** Where the first-start banner goes (stdout by default). */
   readonly out?: Writable;
-  /** Fastify logger options; `true` logs JSON lines to stdout at the configured level. */
-  readonly logger?: boolean | object;
+  /** Where JSON log lines go (stdout by default). */
+  readonly logStream?: Writable;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const shoebox = await openShoebox(config);
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream));
   try {
     const admin = resolveAdminToken(config, shoebox.layout.secretsDir);
     const firstKey = (await shoebox.keys.list()).length === 0 ? await shoebox.keys.create('default', shoebox.defaultPlan) : undefined;
-    const app = await buildApp({ ...shoebox, adminTokenHash: admin.hash }, options.logger ?? true);
+    const app = await buildApp({ ...shoebox, adminTokenHash: admin.hash });
     await app.fastify.listen({ host: config.host, port: config.port });
     const address = app.fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,20 +1,22 @@
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { openSqlite } from '../db/sqlite.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
-import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
-import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import { openPhotos, type Photos } from '../photos/runtime.js';
+import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
 import { type DataLayout, dataLayout } from './layout.js';
+import { openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
   readonly config: Config;
   readonly layout: DataLayout;
+  readonly logger: Logger;
+  readonly registry: Registry;
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
@@ -28,42 +30,33 @@ export interface Shoebox {
 }
 
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
-export async function openShoebox(config: Config): Promise<Shoebox> {
+export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
-  const database = openSqlite(layout.databaseFile);
+  const registry = createRegistry();
+  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
   try {
-    await migrate(database);
-    const limiter = new PlanLimiter(new MemoryTokenBuckets(), await openSqliteQuotas(layout.quotaFile));
-    const keys = new ApiKeyService(new ApiKeyStore(database), limiter);
+    await migrate(storage.database);
+    const limiter = new PlanLimiter(storage.buckets, storage.quotas);
     let publicUrl = config.publicUrl;
-    const photos = await openPhotos(
-      config,
-      layout,
-      database,
-      () => publicUrl,
-      (error) => {
-        process.stderr.write(`photo processing failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      },
-    );
+    const photos = await openPhotos(config, layout, storage.database, () => publicUrl, logger);
     return {
       config,
       layout,
-      database,
+      logger,
+      registry,
+      database: storage.database,
       limiter,
-      keys,
+      keys: new ApiKeyService(new ApiKeyStore(storage.database), limiter),
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       photos,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
       },
-      async close() {
-        await limiter.close();
-        await database.close();
-      },
+      close: () => storage.close(),
     };
   } catch (error) {
-    await database.close();
+    await storage.close();
     throw error;
   }
 }

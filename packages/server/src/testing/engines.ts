@@ -1,14 +1,58 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
 /**
  * The engine configurations the behavioural suite runs against. Suites loop over `engines`
- * (like Kysely's tests loop over dialects) instead of being copied per engine.
+ * (like Kysely's tests loop over dialects) instead of being copied per engine. The embedded
+ * engine always runs; the scale-out engine (PostgreSQL, plus Redis when SHOEBOX_TEST_REDIS_URL
+ * is set) runs when SHOEBOX_TEST_DATABASE_URL names a server whose user may create databases.
+ * CI always sets both.
  */
 export interface TestEngine {
   readonly name: string;
-  readonly env: Record<string, string>;
+  /** Environment for a server whose data lives in `dataDir`; the same folder gets the same database. */
+  prepare(dataDir: string): Promise<Record<string, string>>;
+  /** Removes what `prepare` created for `dataDir`. */
+  cleanup(dataDir: string): Promise<void>;
 }
 
-export const embedded: TestEngine = { name: 'embedded', env: {} };
+export const embedded: TestEngine = {
+  name: 'embedded',
+  prepare: async () => ({}),
+  cleanup: async () => {},
+};
 
-export const engines: readonly TestEngine[] = [embedded];
+const adminUrl = process.env.SHOEBOX_TEST_DATABASE_URL;
+const redisUrl = process.env.SHOEBOX_TEST_REDIS_URL;
 
-export const engineEnv = (engine: TestEngine | undefined): Record<string, string> => engine?.env ?? {};
+/** One database per test data folder, so suites running in parallel never share rows. */
+const databaseFor = (dataDir: string) => `shoebox_test_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export const scaleOut: TestEngine = {
+  name: redisUrl ? 'postgres + redis' : 'postgres',
+  async prepare(dataDir) {
+    const name = databaseFor(dataDir);
+    await withAdmin(async (client) => {
+      const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
+      if (exists.rowCount === 0) await client.query(`create database ${name}`);
+    });
+    const url = new URL(adminUrl!);
+    url.pathname = `/${name}`;
+    return { SHOEBOX_DATABASE_URL: url.toString(), ...(redisUrl && { SHOEBOX_REDIS_URL: redisUrl }) };
+  },
+  async cleanup(dataDir) {
+    await withAdmin((client) => client.query(`drop database if exists ${databaseFor(dataDir)} with (force)`));
+  },
+};
+
+export const engines: readonly TestEngine[] = adminUrl ? [embedded, scaleOut] : [embedded];

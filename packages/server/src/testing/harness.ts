@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config.js';
 import { type RunningServer, startServer } from '../runtime/server.js';
-import { engineEnv, type TestEngine } from './engines.js';
+import { embedded, type TestEngine } from './engines.js';
 
 export const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/shoebox.js');
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -30,7 +30,7 @@ export interface TestServer {
 
 export interface TestServerOptions {
   readonly engine?: TestEngine;
-  /** Reuse a data folder (for restart tests); a fresh temporary one otherwise. */
+  /** Reuse a data folder (for restart tests; remove it with removeTestData); a fresh temporary one otherwise. */
   readonly dataDir?: string;
   readonly env?: Record<string, string>;
   /** Needed when reusing a data folder: the banner only shows the key on first start. */
@@ -41,30 +41,28 @@ export const tempDir = (prefix = 'shoebox-test-') => mkdtempSync(join(tmpdir(), 
 
 /** Starts a real server on a random loopback port, as `shoebox serve` would. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const engine = options.engine ?? embedded;
   const dataDir = options.dataDir ?? tempDir();
   const config = parseConfig({
     SHOEBOX_PORT: '0',
     SHOEBOX_DATA_DIR: dataDir,
     SHOEBOX_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     SHOEBOX_LOG_LEVEL: 'info',
-    ...engineEnv(options.engine),
+    ...(await engine.prepare(dataDir)),
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
   let banner = '';
   const server = await startServer(config, {
     out: sink((text) => (banner += text)),
-    logger: {
-      level: config.logLevel,
-      stream: sink((text) =>
-        logs.push(
-          ...text
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line)),
-        ),
+    logStream: sink((text) =>
+      logs.push(
+        ...text
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
       ),
-    },
+    ),
   });
   const apiKey = options.apiKey ?? /sbk_[A-Za-z0-9_-]{43}/.exec(banner)?.[0] ?? '';
   const withHeaders = (init: RequestInit | undefined, headers: Record<string, string>): RequestInit => ({
@@ -84,9 +82,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     admin: (path, init) => fetch(`${server.url}${path}`, withHeaders(init, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` })),
     async stop() {
       await server.stop();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await removeTestData(dataDir, engine);
     },
   };
+}
+
+/** Removes a data folder and whatever its engine kept elsewhere (a PostgreSQL database). */
+export async function removeTestData(dataDir: string, engine: TestEngine = embedded): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  await engine.cleanup(dataDir);
 }
 
 const sink = (write: (text: string) => void) =>

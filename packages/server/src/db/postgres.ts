@@ -1,0 +1,37 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { redactUrl } from '../shared/urls.js';
+import type { Database, Tables } from './database.js';
+
+// Epoch-millisecond timestamps and counters are bigint columns; they fit a JS number exactly.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * The scale-out engine: a pool of connections to PostgreSQL shared by every query of the process.
+ * Every Shoebox table lives in its own schema (`shoebox` by default, first on each connection's
+ * search path), so Shoebox can share a database and `shoebox destroy` can drop exactly its own.
+ * Fails at open, with a message naming the server, when PostgreSQL cannot be reached.
+ */
+export async function openPostgres(url: string, poolSize: number, schema: string): Promise<Database & { readonly pool: pg.Pool }> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, options: `-c search_path=${schema}` });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  try {
+    await pool.query(`create schema if not exists ${schema}`);
+  } catch (error) {
+    await pool.end();
+    throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    pool,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

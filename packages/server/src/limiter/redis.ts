@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis';
+import { redactUrl } from '../shared/urls.js';
+
+/**
+ * A Redis connection for the limiter. It must fail fast: a request never waits on a Redis that
+ * does not answer (no offline queue, one retry, a short command timeout), so the fallback to
+ * per-process limits takes over at once. Fails at open when Redis cannot be reached.
+ */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  // Errors surface through failed commands (and the fallback); an unhandled 'error' event would crash.
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  return redis;
+}

@@ -1,0 +1,63 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { openPostgres } from '../db/postgres.js';
+import { openSqlite } from '../db/sqlite.js';
+import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
+import { RedisTokenBuckets } from '../limiter/buckets.redis.js';
+import { bucketsWithFallback, quotasWithFallback } from '../limiter/fallback.js';
+import type { QuotaCounters, TokenBuckets } from '../limiter/limiter.js';
+import { memoryQuotas } from '../limiter/quotas.memory.js';
+import { openPostgresQuotas } from '../limiter/quotas.postgres.js';
+import { openRedisQuotas } from '../limiter/quotas.redis.js';
+import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
+import { connectRedis } from '../limiter/redis.js';
+import type { DataLayout } from './layout.js';
+
+export interface Storage {
+  readonly database: Database;
+  readonly buckets: TokenBuckets;
+  readonly quotas: QuotaCounters;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place where configuration picks engines: SQLite in the data folder or PostgreSQL for
+ * data; process memory (plus the database for quotas) or Redis for usage plans.
+ * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
+ */
+export async function openStorage(config: Config, layout: DataLayout, onLimiterFailure: (error: unknown) => void): Promise<Storage> {
+  const postgres =
+    config.databaseUrl === undefined ? undefined : await openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema);
+  const database = postgres ?? openSqlite(layout.databaseFile);
+  try {
+    const limits = await openLimits(config, onLimiterFailure, () =>
+      postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
+    );
+    return {
+      database,
+      ...limits,
+      async close() {
+        await limits.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function openLimits(config: Config, onFailure: (error: unknown) => void, openDatabaseQuotas: () => Promise<QuotaCounters>) {
+  if (config.redisUrl === undefined) {
+    const quotas = await openDatabaseQuotas();
+    return { buckets: new MemoryTokenBuckets(), quotas, close: () => quotas.close() };
+  }
+  const redis = await connectRedis(config.redisUrl);
+  return {
+    buckets: bucketsWithFallback(new RedisTokenBuckets(redis, config.redisPrefix), new MemoryTokenBuckets(), onFailure),
+    quotas: quotasWithFallback(openRedisQuotas(redis, config.redisPrefix), memoryQuotas(), onFailure),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
