@@ -31,5 +31,6 @@ export class PhotoDataOwner implements IdentityDataOwner {
       if (!(await this.store.delete(trx, photo))) throw new Error(`Photo ${photo.id} changed during the deletion.`);
       await this.changes.record(trx, photoChange(photo, null));
     }
+    await this.store.forgetOwner(trx, identityId);
   }
 }

@@ -78,7 +78,8 @@ export class PhotoService implements UploadReceiver {
       updatedAt: new Date(now),
     };
     await this.changes.write(async (trx) => {
-      // Sum and insert in one transaction, so two concurrent uploads cannot both squeeze under the quota.
+      // Lock, sum and insert in one transaction, so two concurrent uploads cannot both squeeze under the quota.
+      await this.store.lockOwner(trx, ownerId, now);
       const used = await this.store.usage(trx, ownerId, now);
       if (used + photo.bytes > this.limits.quotaBytes) {
         throw new Problem(

@@ -23,6 +23,24 @@ export class PhotoStore {
     await trx.insertInto('photos').values(toRow(photo)).execute();
   }
 
+  /**
+   * Makes concurrent quota checks of one identity take turns until `trx` ends. The UPDATE holds a
+   * row lock in PostgreSQL (whose default isolation would otherwise let two uploads both read the
+   * old usage); SQLite runs one write transaction at a time anyway.
+   */
+  async lockOwner(trx: Kysely<Tables>, ownerId: string, now: number): Promise<void> {
+    await trx
+      .insertInto('photo_owners')
+      .values({ owner_id: ownerId, locked_at: now })
+      .onConflict((oc) => oc.column('owner_id').doNothing())
+      .execute();
+    await trx.updateTable('photo_owners').set({ locked_at: now }).where('owner_id', '=', ownerId).execute();
+  }
+
+  async forgetOwner(trx: Kysely<Tables>, ownerId: string): Promise<void> {
+    await trx.deleteFrom('photo_owners').where('owner_id', '=', ownerId).execute();
+  }
+
   /** Bytes counted against `ownerId`'s quota: everything stored, plus uploads whose URL still works. */
   async usage(trx: Kysely<Tables>, ownerId: string, now: number): Promise<number> {
     const row = await trx

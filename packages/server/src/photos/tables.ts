@@ -26,4 +26,9 @@ export interface PhotoTables {
     created_at: number;
     updated_at: number;
   };
+  /** Serialises quota checks per identity (see PhotoStore.lockOwner). */
+  photo_owners: {
+    owner_id: string;
+    locked_at: number;
+  };
 }

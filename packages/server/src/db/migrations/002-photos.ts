@@ -24,5 +24,11 @@ export const photos: ShoeboxMigration = {
       .execute();
     // Listing an identity's photos newest first, and summing its storage.
     await db.schema.createIndex('photos_owner_created').on('photos').columns(['owner_id', 'created_at', 'id']).execute();
+    // One row per identity with photos, locked by whoever checks that identity's storage quota.
+    await db.schema
+      .createTable('photo_owners')
+      .addColumn('owner_id', 'text', (c) => c.primaryKey())
+      .addColumn('locked_at', 'bigint', (c) => c.notNull())
+      .execute();
   },
 };
