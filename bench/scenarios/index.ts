@@ -1,5 +1,6 @@
 import type { BenchScenario } from '../lib.js';
 import { gateway } from './gateway.js';
+import { photoMemory, photoUpload, thumbnails } from './photos.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
-export const scenarios: readonly BenchScenario[] = [gateway];
+export const scenarios: readonly BenchScenario[] = [gateway, photoUpload, photoMemory, thumbnails];

@@ -6,9 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../blob/fs-store.js';
 import type { BlobStore } from '../blob/store.js';
 import { UrlSigner } from '../blob/url-signer.js';
+import { parseConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { openSqlite } from '../db/sqlite.js';
+import { dataLayout } from '../runtime/layout.js';
+import { openStorage, type Storage } from '../runtime/storage.js';
+import { engines } from '../testing/engines.js';
 import { tempDir } from '../testing/harness.js';
 import { corruptJpeg, phoneJpeg, pngBomb } from '../testing/images.js';
 import type { PhotoChange, PhotoChangeLog } from './changes.js';
@@ -22,8 +25,9 @@ import { PhotoStore } from './store.js';
  * The processor as a stream consumer, driven change by change: what a crash, a redelivery or a
  * concurrent delete looks like to it cannot be timed through HTTP, so these tests hand it changes.
  */
-describe('photo processor', () => {
+describe.each(engines)('photo processor ($name)', (engine) => {
   let dir: string;
+  let storage: Storage;
   let database: Database;
   let blobs: FsBlobStore;
   let store: PhotoStore;
@@ -54,7 +58,9 @@ describe('photo processor', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    database = openSqlite(join(dir, 'shoebox.sqlite'));
+    const config = parseConfig({ SHOEBOX_DATA_DIR: dir, ...(await engine.prepare(dir)) });
+    storage = await openStorage(config, dataLayout(dir), () => {});
+    database = storage.database;
     await migrate(database);
     blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1/blobs');
     store = new PhotoStore(database);
@@ -62,7 +68,8 @@ describe('photo processor', () => {
     service = new PhotoService(store, blobs, changes, links, { maxBytes: 25 * 2 ** 20, quotaBytes: 2 ** 30, urlTtlSeconds: 900 });
   });
   afterAll(async () => {
-    await database.close();
+    await storage.close();
+    await engine.cleanup(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
