@@ -64,6 +64,15 @@ export function parseRange(header: string, size: number): ByteRange | 'ignore' |
   return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
 }
 
+const bytes = (description: string) => ({ description, content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } });
+
+/** The OpenAPI responses of a delivery route, besides its problems. */
+export const deliveryResponses = {
+  200: bytes('The image'),
+  206: bytes('The requested range of the image (Content-Range says which)'),
+  304: { description: 'Not modified: your copy (If-None-Match / If-Modified-Since) is current', type: 'null' },
+};
+
 export interface DeliveryOptions {
   readonly contentType: string;
   readonly cache: CachePolicy;

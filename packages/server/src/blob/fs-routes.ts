@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../errors.js';
 import { problemResponses } from '../http/schemas.js';
-import { deliverBlob } from './delivery.js';
+import { deliverBlob, deliveryResponses } from './delivery.js';
 import type { BlobInfo, BlobStore } from './store.js';
 import type { UploadClaims, UrlSigner } from './url-signer.js';
 
@@ -44,9 +44,7 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
         summary: `Download through a signed URL. ${summaryNote}`,
         params: TokenParams,
         response: {
-          200: Type.Unsafe({ description: 'The bytes' }),
-          206: Type.Unsafe({ description: 'The requested range of bytes' }),
-          304: Type.Unsafe({ description: 'Not modified' }),
+          ...deliveryResponses,
           ...problemResponses(...urlProblems, 'not_found', 'range_not_satisfiable'),
         },
       },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { deliverBlob } from '../blob/delivery.js';
+import { deliverBlob, deliveryResponses } from '../blob/delivery.js';
 import type { BlobStore } from '../blob/store.js';
 import { problemResponses } from '../http/schemas.js';
 import { VariantParams } from './schemas.js';
@@ -21,9 +21,7 @@ export function publicPhotoRoutes(photos: PhotoService, blobs: BlobStore): Fasti
         summary: "A public photo's variant (thumb or display), for CDNs and <img> tags",
         params: VariantParams,
         response: {
-          200: Type.Unsafe({ description: 'The image' }),
-          206: Type.Unsafe({ description: 'The requested range of the image' }),
-          304: Type.Unsafe({ description: 'Not modified' }),
+          ...deliveryResponses,
           ...problemResponses('not_found', 'validation_failed', 'range_not_satisfiable'),
         },
       },
