@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { deliverBlob, deliveryResponses } from '../blob/delivery.js';
 import type { BlobStore } from '../blob/store.js';
 import { problemResponses } from '../http/schemas.js';
