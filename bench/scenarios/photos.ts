@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { makeVariants } from '../../packages/server/src/photos/images.js';
 import { noisyJpeg, phoneJpeg } from '../../packages/server/src/testing/images.js';
-import { type BenchScenario, cli, fixed, ratio, startShoebox } from '../lib.js';
+import { type BenchScenario, cli, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
 
 const MIB = 1024 * 1024;
 
@@ -20,6 +22,33 @@ async function paddedJpeg(size: number): Promise<Buffer> {
   return Buffer.concat([head, Buffer.alloc(size - head.length, 0x55)]);
 }
 
+/**
+ * PUTs bytes with node:http (cheaper than fetch for the client, which shares the machine with the
+ * server under test) over kept-alive connections; answers the status.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+  return new Promise((resolvePut, reject) => {
+    const target = new URL(url);
+    const sending = request(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: 'PUT',
+        headers: { ...headers, 'content-length': body.length },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolvePut(response.statusCode ?? 0));
+      },
+    );
+    sending.on('error', reject);
+    sending.end(body);
+  });
+}
+
 /** A device: a guest identity with the bench API key. */
 async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
   const guest = await fetch(`${url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } });
@@ -28,7 +57,12 @@ async function device(url: string, apiKey: string): Promise<(path: string, init?
   return (path, init = {}) =>
     fetch(`${url}${path}`, {
       ...init,
-      headers: { 'x-api-key': apiKey, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', ...init.headers },
+      headers: {
+        'x-api-key': apiKey,
+        authorization: `Bearer ${accessToken}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
     });
 }
 
@@ -40,8 +74,8 @@ async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): P
   });
   if (created.status !== 201) throw new Error(`create: ${created.status} ${await created.text()}`);
   const photo = (await created.json()) as { photoId: string; upload: { url: string; headers: Record<string, string> } };
-  const put = await fetch(photo.upload.url, { method: 'PUT', headers: photo.upload.headers, body: bytes });
-  if (put.status !== 204) throw new Error(`upload: ${put.status} ${await put.text()}`);
+  const status = await put(photo.upload.url, photo.upload.headers, bytes);
+  if (status !== 204) throw new Error(`upload: ${status}`);
   const completed = await api(`/v1/photos/${photo.photoId}/complete`, { method: 'POST' });
   if (completed.status !== 200) throw new Error(`complete: ${completed.status} ${await completed.text()}`);
 }
@@ -66,47 +100,91 @@ async function benchServer(env: Record<string, string> = {}) {
 const DEVICES = 8;
 const PHOTOS_PER_DEVICE = 4;
 const PHOTO_BYTES = 5 * MIB;
+const ROUNDS = 3;
 
-export const photoUpload: BenchScenario = {
-  name: 'photo-upload',
-  title: 'Photo uploads: 5 MiB photos from 8 devices at once',
-  description:
-    `${DEVICES} devices each upload ${PHOTOS_PER_DEVICE} photos of 5 MiB at once, the whole device flow (create, PUT to the signed URL, complete), ` +
-    'against a Shoebox process on the filesystem store. Baseline: the same number of 5 MiB files written by 8 concurrent writers with node:fs ' +
-    'in this process, each flushed to disk (fsync) and renamed into place, which is what the store does for durability. ' +
-    'The photos are a small JPEG padded to 5 MiB, so the figure is about moving bytes (processing is measured by thumbnails/s).',
-  async run() {
-    const bytes = await paddedJpeg(PHOTO_BYTES);
-    const total = DEVICES * PHOTOS_PER_DEVICE * PHOTO_BYTES;
-    const dir = mkdtempSync(join(tmpdir(), 'shoebox-bench-fs-'));
-    const fsSeconds = await concurrently(DEVICES, async () => {
+/** 8 writers each writing PHOTOS_PER_DEVICE files the way the store does: flushed, then renamed. */
+async function fsWrites(bytes: Buffer): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-bench-fs-'));
+  try {
+    return await concurrently(DEVICES, async () => {
       for (let i = 0; i < PHOTOS_PER_DEVICE; i++) {
         const temp = join(dir, `${randomUUID()}.part`);
         await pipeline(Readable.from([bytes]), createWriteStream(temp, { flush: true }));
         await rename(temp, join(dir, randomUUID()));
       }
     });
+  } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
 
-    const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(1024 * MIB) });
+export const photoUpload: BenchScenario = {
+  name: 'photo-upload',
+  title: 'Photo uploads: 5 MiB photos from 8 devices at once',
+  description:
+    `${DEVICES} devices each upload ${PHOTOS_PER_DEVICE} photos of 5 MiB at once to a Shoebox process on the filesystem store, the whole ` +
+    'device flow (create, PUT to the signed URL, complete); the server processes each photo meanwhile. Baseline: the same files written by 8 ' +
+    'concurrent writers with node:fs in the bench process, each flushed to disk (fsync) and renamed into place, as the store does. For context, ' +
+    'a bare node:http server streaming PUT bodies to files the same way, and Shoebox signed PUTs alone. The photos are a small JPEG padded ' +
+    `to 5 MiB (processing is measured by thumbnails/s). ${ROUNDS} alternating rounds; the best of each counts.`,
+  async run() {
+    const bytes = await paddedJpeg(PHOTO_BYTES);
+    const total = (DEVICES * PHOTOS_PER_DEVICE * PHOTO_BYTES) / MIB;
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-upload-server.js'), String(port)], { stdio: 'ignore' });
+    const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB) });
     try {
+      await waitFor(`http://127.0.0.1:${port}/`).catch(() => {});
       const devices = await Promise.all(Array.from({ length: DEVICES }, () => device(server.url, apiKey)));
       await upload(devices[0]!, bytes); // warm-up: first-request costs are not throughput
-      const seconds = await concurrently(DEVICES, async (index) => {
-        for (let i = 0; i < PHOTOS_PER_DEVICE; i++) await upload(devices[index]!, bytes);
-      });
-      const fsRate = total / MIB / fsSeconds;
-      const rate = total / MIB / seconds;
+      const best = { fs: 0, bare: 0, flow: 0, put: 0 };
+      for (let round = 0; round < ROUNDS; round++) {
+        best.fs = Math.max(best.fs, total / (await fsWrites(bytes)));
+        const bareSeconds = await concurrently(DEVICES, async () => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++)
+            if ((await put(`http://127.0.0.1:${port}/`, {}, bytes)) !== 204) throw new Error('bare PUT failed');
+        });
+        best.bare = Math.max(best.bare, total / bareSeconds);
+        const flowSeconds = await concurrently(DEVICES, async (index) => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++) await upload(devices[index]!, bytes);
+        });
+        best.flow = Math.max(best.flow, total / flowSeconds);
+        const urls = await Promise.all(
+          Array.from({ length: DEVICES * PHOTOS_PER_DEVICE }, (_, i) => created(devices[i % DEVICES]!, bytes.length)),
+        );
+        const putSeconds = await concurrently(DEVICES, async (index) => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++) {
+            const { url, headers } = urls[index * PHOTOS_PER_DEVICE + i]!;
+            if ((await put(url, headers, bytes)) !== 204) throw new Error('signed PUT failed');
+          }
+        });
+        best.put = Math.max(best.put, total / putSeconds);
+      }
       return [
-        { metric: 'node:fs write + fsync + rename, MiB/s', value: fixed(fsRate) },
-        { metric: 'Shoebox uploads (create, PUT, complete), MiB/s', value: fixed(rate), ratio: ratio(rate, fsRate), goal: '≥ 0.5' },
-        { metric: 'Shoebox photos/s', value: fixed((DEVICES * PHOTOS_PER_DEVICE) / seconds, 1) },
+        { metric: 'node:fs write + fsync + rename, MiB/s', value: fixed(best.fs) },
+        {
+          metric: 'Shoebox device flow (create, PUT, complete), MiB/s',
+          value: fixed(best.flow),
+          ratio: ratio(best.flow, best.fs),
+          goal: '≥ 0.5',
+        },
+        { metric: 'Shoebox device flow, photos/s', value: fixed((best.flow * MIB) / PHOTO_BYTES, 1) },
+        { metric: 'context: Shoebox signed PUT alone, MiB/s', value: fixed(best.put), ratio: ratio(best.put, best.fs) },
+        { metric: 'context: bare node:http PUT to file, MiB/s', value: fixed(best.bare), ratio: ratio(best.bare, best.fs) },
       ];
     } finally {
+      await stopProcess(bare);
       await server.stop();
     }
   },
 };
+
+/** A new photo's signed upload. */
+async function created(api: Awaited<ReturnType<typeof device>>, length: number) {
+  const response = await api('/v1/photos', { method: 'POST', body: JSON.stringify({ contentType: 'image/jpeg', contentLength: length }) });
+  if (response.status !== 201) throw new Error(`create: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { upload: { url: string; headers: Record<string, string> } }).upload;
+}
 
 const MEMORY_DEVICES = 100;
 const MEMORY_PHOTO_BYTES = 10 * MIB;

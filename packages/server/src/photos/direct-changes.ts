@@ -13,6 +13,8 @@ export function directPhotoChanges(
   onError: (error: unknown) => void,
 ): PhotoChangeLog {
   const recorded = new WeakMap<Kysely<Tables>, PhotoChange[]>();
+  // One change at a time, in order, as the stream delivers them.
+  let queue = Promise.resolve();
   return {
     async write(work) {
       let changes: PhotoChange[] = [];
@@ -22,7 +24,7 @@ export function directPhotoChanges(
         changes = recorded.get(trx) ?? [];
         return value;
       });
-      for (const change of changes) handle(change).catch(onError);
+      for (const change of changes) queue = queue.then(() => handle(change)).catch(onError);
       return result;
     },
     async record(trx, change) {
