@@ -1,6 +1,7 @@
 import type { BenchScenario } from '../lib.js';
 import { gateway } from './gateway.js';
+import { identities } from './identities.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
-export const scenarios: readonly BenchScenario[] = [gateway, photoUpload, photoMemory, thumbnails];
+export const scenarios: readonly BenchScenario[] = [gateway, identities, photoUpload, photoMemory, thumbnails];

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
 import { redactUrl } from './shared/urls.js';
 
 /**
@@ -40,6 +41,23 @@ export interface Config {
   /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
+  readonly identity: IdentityConfig;
+}
+
+export type { OidcProviderConfig };
+
+export interface IdentityConfig {
+  /** The `aud` of access tokens; their `iss` is the public URL. */
+  readonly tokenAudience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Failed password logins allowed per email, and per client address, within the window. */
+  readonly loginFailuresPerEmail: number;
+  readonly loginFailuresPerAddress: number;
+  readonly loginFailureWindowSeconds: number;
+  /** scrypt cost as log2(N); stored with each hash, so raising it affects new passwords only. */
+  readonly passwordScryptLogN: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +155,22 @@ const originList: Parser<string[]> = (raw) => {
   return origins;
 };
 
+const audience: Parser<string> = (raw) => {
+  if (!/^[\x21-\x7e]{1,200}$/.test(raw)) throw new Invalid('expected 1 to 200 printable characters without spaces');
+  return raw;
+};
+
+/** Adapts a parser that throws plain errors (kept beside its capability) to this file's `Invalid`. */
+const fromModule =
+  <T>(parse: (raw: string) => T): Parser<T> =>
+  (raw) => {
+    try {
+      return parse(raw);
+    } catch (error) {
+      throw new Invalid((error as Error).message);
+    }
+  };
+
 /** Which variables are secrets: `shoebox config` prints them redacted. */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL', 'SHOEBOX_REDIS_URL']);
 
@@ -205,6 +239,16 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       },
       'shoebox:',
     ),
+    identity: Object.freeze({
+      tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
+      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
+      refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
+      oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', fromModule(parseOidcProviders), [])),
+      loginFailuresPerEmail: read('SHOEBOX_LOGIN_FAILURES_PER_EMAIL', integer(1, 1000), 5),
+      loginFailuresPerAddress: read('SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', integer(1, 100_000), 50),
+      loginFailureWindowSeconds: read('SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', integer(1, 86_400), 900),
+      passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
+    }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
@@ -234,6 +278,14 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
     ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
     ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
+    ['SHOEBOX_TOKEN_AUDIENCE', config.identity.tokenAudience],
+    ['SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', config.identity.accessTokenTtlSeconds],
+    ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],
+    ['SHOEBOX_OIDC_PROVIDERS', config.identity.oidcProviders.length > 0 ? JSON.stringify(config.identity.oidcProviders) : '(none)'],
+    ['SHOEBOX_LOGIN_FAILURES_PER_EMAIL', config.identity.loginFailuresPerEmail],
+    ['SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', config.identity.loginFailuresPerAddress],
+    ['SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', config.identity.loginFailureWindowSeconds],
+    ['SHOEBOX_PASSWORD_SCRYPT_LOG_N', config.identity.passwordScryptLogN],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -2,9 +2,8 @@ import { Command, Option } from 'commander';
 import { apiKeyJson, mergePlan } from '../keys/plans.js';
 import { PlanInputSchema } from '../keys/schemas.js';
 import type { ApiKey } from '../keys/store.js';
-import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { assertValid } from '../shared/validate.js';
-import { readConfig } from './config-command.js';
+import { print, withShoebox } from './with-shoebox.js';
 
 interface PlanFlags {
   rate?: string;
@@ -108,16 +107,3 @@ function planInput(flags: PlanFlags): Record<string, unknown> {
 
 const planText = (key: ApiKey) =>
   `${key.plan.rate} req/s, bursts of ${key.plan.burst}${key.plan.quota ? `, ${key.plan.quota.limit} per ${key.plan.quota.period}` : ', no quota'}`;
-
-const print = (value: unknown): void => {
-  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
-};
-
-async function withShoebox(work: (shoebox: Shoebox) => Promise<void>): Promise<void> {
-  const shoebox = await openShoebox(readConfig());
-  try {
-    await work(shoebox);
-  } finally {
-    await shoebox.close();
-  }
-}

@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { Problem } from '../errors.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
+import { identityCommand } from './identity-command.js';
 import { keysCommand } from './keys-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -18,6 +19,7 @@ const program = new Command('shoebox')
 program.addCommand(serveCommand());
 program.addCommand(configCommand());
 program.addCommand(keysCommand());
+program.addCommand(identityCommand());
 program.addCommand(destroyCommand());
 
 try {

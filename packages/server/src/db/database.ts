@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { IdentityTables } from '../identity/tables.js';
 import type { ApiKeyTables } from '../keys/tables.js';
 import type { PhotoTables } from '../photos/tables.js';
 
 /** Every table Shoebox owns; each capability declares its own tables beside its store. */
-export interface Tables extends ApiKeyTables, PhotoTables {}
+export interface Tables extends ApiKeyTables, IdentityTables, PhotoTables {}
 
 export type Engine = 'sqlite' | 'postgres';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import type { Database, Tables } from './database.js';
 
 /**
@@ -16,7 +16,7 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: keepingStatements(connection) }) });
   return {
     engine: 'sqlite',
     db,
@@ -26,5 +26,27 @@ export function openSqlite(file: string): Database {
     async close() {
       await db.destroy();
     },
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares a statement for every query it runs, and preparing costs more than running a
+ * small indexed query; so prepared statements are kept by SQL text (least recently used leave
+ * first). Sharing one is safe: the driver's mutex runs one query at a time on the connection.
+ */
+function keepingStatements(connection: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text) {
+      const kept = statements.get(text);
+      statements.delete(text);
+      const statement = kept ?? connection.prepare(text);
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
+      statements.set(text, statement);
+      return statement;
+    },
+    close: () => connection.close(),
   };
 }

@@ -7,6 +7,11 @@ import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { identityAdminRoutes } from '../identity/admin-routes.js';
+import { identityGuard } from '../identity/bearer.js';
+import { jwksRoute } from '../identity/jwks-route.js';
+import { identityRoutes } from '../identity/routes.js';
+import type { IdentityService } from '../identity/service.js';
 import { keyAdminRoutes } from '../keys/admin-routes.js';
 import { apiGateway } from '../keys/gateway.js';
 import { pingRoute } from '../keys/ping-route.js';
@@ -14,6 +19,7 @@ import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
+import { photoRoutes } from '../photos/routes.js';
 import type { Photos } from '../photos/runtime.js';
 import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
@@ -32,6 +38,7 @@ export interface AppServices {
   readonly config: Config;
   readonly database: Database;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
@@ -60,6 +67,9 @@ export async function buildApp(services: AppServices): Promise<App> {
 
   app.setValidatorCompiler(schemaCompiler);
   app.decorateRequest('apiKeyId', null);
+  app.decorateRequest('identityId', null);
+  app.decorateRequest('identitySessionId', null);
+  app.decorateRequest('identity', null);
   app.addSchema(ProblemSchema);
   installJsonParser(app);
   installProblemHandler(app, instrumentRequests(app, services.registry));
@@ -70,11 +80,13 @@ export async function buildApp(services: AppServices): Promise<App> {
   }
   await registerOpenApi(app, config.publicUrl);
   healthRoutes(app, services.database);
+  await app.register(jwksRoute(services.identities));
 
   await app.register(
     async (admin) => {
       admin.addHook('onRequest', adminAuth(services.adminTokenHash));
       await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
+      await admin.register(identityAdminRoutes(services.identities));
     },
     { prefix: '/admin' },
   );
@@ -88,6 +100,11 @@ export async function buildApp(services: AppServices): Promise<App> {
     async (v1) => {
       v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
       await v1.register(pingRoute);
+      await v1.register(identityRoutes(services.identities));
+      await v1.register(async (asIdentity) => {
+        asIdentity.addHook('onRequest', identityGuard(services.identities));
+        await asIdentity.register(photoRoutes(photos.service));
+      });
     },
     { prefix: '/v1' },
   );

@@ -11,7 +11,8 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
         title: 'Shoebox API',
         version: '1',
         description:
-          'Self-hosted mobile backend. Every /v1 route needs an `x-api-key` header; /admin routes need the admin bearer token. ' +
+          'Self-hosted mobile backend. Every /v1 route needs an `x-api-key` header, and routes that act as an identity also an ' +
+          '`Authorization: Bearer <accessToken>`; /admin routes need the admin bearer token. ' +
           'Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`.',
       },
       servers: [{ url: publicUrl }],
@@ -19,6 +20,12 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
           adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token printed on first start' },
+          identityToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access token from POST /v1/identities, /v1/accounts, /v1/identities/login or /v1/identities/refresh',
+          },
         },
       },
     },

@@ -15,6 +15,7 @@ export class RequestLog extends LogController {
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       apiKeyId: request.apiKeyId ?? undefined,
+      identityId: request.identityId ?? undefined,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request failed');
     else reply.log.info(line, 'request');

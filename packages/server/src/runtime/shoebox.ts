@@ -2,6 +2,9 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { createIdentityService } from '../identity/create.js';
+import type { IdentityDataOwner } from '../identity/data-owners.js';
+import type { IdentityService } from '../identity/service.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
@@ -20,6 +23,7 @@ export interface Shoebox {
   readonly database: Database;
   readonly limiter: PlanLimiter;
   readonly keys: ApiKeyService;
+  readonly identities: IdentityService;
   readonly defaultPlan: Plan;
   readonly photos: Photos;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
@@ -39,6 +43,8 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const limiter = new PlanLimiter(storage.buckets, storage.quotas);
     let publicUrl = config.publicUrl;
     const photos = await openPhotos(config, layout, storage.database, () => publicUrl, logger);
+    const identityDataOwners: IdentityDataOwner[] = [photos.dataOwner];
+    const identities = await createIdentityService(config, storage.database, storage.loginThrottle, identityDataOwners);
     return {
       config,
       layout,
@@ -47,6 +53,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       database: storage.database,
       limiter,
       keys: new ApiKeyService(new ApiKeyStore(storage.database), limiter),
+      identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       photos,
       publicUrl: () => publicUrl,

@@ -2,6 +2,9 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openPostgres } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
+import type { LoginThrottle } from '../identity/login-throttle.js';
+import { memoryLoginThrottle } from '../identity/login-throttle.memory.js';
+import { redisLoginThrottle } from '../identity/login-throttle.redis.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import { RedisTokenBuckets } from '../limiter/buckets.redis.js';
 import { bucketsWithFallback, quotasWithFallback } from '../limiter/fallback.js';
@@ -17,6 +20,8 @@ export interface Storage {
   readonly database: Database;
   readonly buckets: TokenBuckets;
   readonly quotas: QuotaCounters;
+  /** Failed-login counters: per process, or in Redis when several processes share the work. */
+  readonly loginThrottle: LoginThrottle;
   close(): Promise<void>;
 }
 
@@ -50,12 +55,13 @@ export async function openStorage(config: Config, layout: DataLayout, onLimiterF
 async function openLimits(config: Config, onFailure: (error: unknown) => void, openDatabaseQuotas: () => Promise<QuotaCounters>) {
   if (config.redisUrl === undefined) {
     const quotas = await openDatabaseQuotas();
-    return { buckets: new MemoryTokenBuckets(), quotas, close: () => quotas.close() };
+    return { buckets: new MemoryTokenBuckets(), quotas, loginThrottle: memoryLoginThrottle(config.identity), close: () => quotas.close() };
   }
   const redis = await connectRedis(config.redisUrl);
   return {
     buckets: bucketsWithFallback(new RedisTokenBuckets(redis, config.redisPrefix), new MemoryTokenBuckets(), onFailure),
     quotas: quotasWithFallback(openRedisQuotas(redis, config.redisPrefix), memoryQuotas(), onFailure),
+    loginThrottle: redisLoginThrottle(redis, config.redisPrefix, config.identity),
     async close() {
       redis.disconnect();
     },

@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BenchScenario, type BenchServer, cli, fixed, type LoadResult, load, ratio, startShoebox } from '../lib.js';
+
+const ROUNDS = 2;
+
+/** Starts Shoebox with an API key whose plan never limits the benchmark. */
+async function shoeboxWithKey(): Promise<{ server: BenchServer; key: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
+  const created = JSON.parse(
+    await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
+  );
+  return { server: await startShoebox({}, dataDir), key: created.key as string };
+}
+
+const check = (what: string, result: LoadResult) => {
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what} answered ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+};
+
+const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.requestsPerSecond >= b.requestsPerSecond ? a : b);
+
+export const identities: BenchScenario = {
+  name: 'identities',
+  title: 'Identities: guest creation and token verification',
+  description:
+    'POST /v1/identities (a guest identity, a session and a signed token pair per request), then GET /v1/identities/me with ' +
+    'an access token (signature, issuer, audience and times checked, identity and session looked up, the identity read) against ' +
+    'GET /v1/ping (API key only) on the same server, driven by autocannon (50 connections, 5 s); rounds alternate and the best ' +
+    'round of each counts.',
+  async run() {
+    const { server, key } = await shoeboxWithKey();
+    try {
+      const created = check(
+        'POST /v1/identities',
+        await load({ url: `${server.url}/v1/identities`, method: 'POST', headers: { 'x-api-key': key } }),
+      );
+      const guest = (await (await fetch(`${server.url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': key } })).json()) as {
+        accessToken: string;
+      };
+      let ping: LoadResult | undefined;
+      let me: LoadResult | undefined;
+      for (let round = 0; round < ROUNDS; round++) {
+        ping = best(ping, check('GET /v1/ping', await load({ url: `${server.url}/v1/ping`, headers: { 'x-api-key': key } })));
+        const headers = { 'x-api-key': key, authorization: `Bearer ${guest.accessToken}` };
+        me = best(me, check('GET /v1/identities/me', await load({ url: `${server.url}/v1/identities/me`, headers })));
+      }
+      if (!ping || !me) throw new Error('no rounds ran');
+      return [
+        { metric: 'POST /v1/identities (guests created), requests/s', value: fixed(created.requestsPerSecond) },
+        { metric: 'POST /v1/identities latency p50 / p99', value: `${created.p50Ms} ms / ${created.p99Ms} ms` },
+        { metric: 'GET /v1/ping (API key only), requests/s', value: fixed(ping.requestsPerSecond) },
+        {
+          metric: 'GET /v1/identities/me (API key + access token), requests/s',
+          value: fixed(me.requestsPerSecond),
+          ratio: ratio(me.requestsPerSecond, ping.requestsPerSecond),
+          goal: '≥ 0.8',
+        },
+        { metric: 'GET /v1/identities/me latency p50 / p99', value: `${me.p50Ms} ms / ${me.p99Ms} ms` },
+      ];
+    } finally {
+      await server.stop();
+    }
+  },
+};

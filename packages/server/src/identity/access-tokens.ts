@@ -1,0 +1,146 @@
+import { jwtVerify, SignJWT } from 'jose';
+import { Problem, type ProblemCode } from '../errors.js';
+import { newId } from '../shared/secrets.js';
+import { checkHeader, classifyJoseError, type JwtFailure, JwtRejected } from './jwt-checks.js';
+import { REFRESH_TOKEN_PREFIX } from './refresh-tokens.js';
+import { ACCEPTED_ALGORITHMS, type SigningKeys } from './signing-keys.js';
+
+/** RFC 9068: access tokens say what they are, so an ID token or other JWT of ours is never taken for one. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** Tolerated clock difference between the API processes that sign and verify. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+const CACHE_MAX_ENTRIES = 10_000;
+
+export interface AccessTokenOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+}
+
+export interface AccessClaims {
+  readonly identityId: string;
+  readonly sessionId: string;
+}
+
+interface Verified extends AccessClaims {
+  readonly notBefore: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Short-lived JWT access tokens. A verified token is remembered until it expires, so repeated
+ * requests pay for the signature once; the identity's state is not cached here (see bearer.ts).
+ */
+export class AccessTokens {
+  private readonly verified = new Map<string, Verified>();
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly options: AccessTokenOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  async issue(claims: AccessClaims): Promise<string> {
+    const { kid, key } = await this.keys.signingKey();
+    const now = Math.floor(this.clock() / 1000);
+    return new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(claims.identityId)
+      .setJti(newId('at'))
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + this.options.ttlSeconds)
+      .sign(key);
+  }
+
+  /** The claims of a valid access token, or a 401 problem naming exactly what is wrong with it. */
+  async verify(token: string): Promise<AccessClaims> {
+    const now = this.clock() / 1000;
+    const known = this.verified.get(token);
+    if (known) {
+      if (now >= known.expiresAt + CLOCK_TOLERANCE_SECONDS) throw accessTokenProblem('expired');
+      if (now < known.notBefore - CLOCK_TOLERANCE_SECONDS) throw accessTokenProblem('not_yet_valid');
+      return known;
+    }
+    if (token.startsWith(`${REFRESH_TOKEN_PREFIX}_`)) {
+      throw new Problem(
+        'access_token_is_refresh_token',
+        'This is a refresh token. Exchange it at POST /v1/identities/refresh and send the access token you get.',
+        { headers: INVALID_TOKEN },
+      );
+    }
+    try {
+      const { alg, kid } = checkHeader(token, ACCEPTED_ALGORITHMS);
+      const key = kid === undefined ? undefined : await this.keys.verificationKey(kid);
+      if (!key) throw new JwtRejected('key_unknown');
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [alg],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        maxTokenAge: this.options.ttlSeconds,
+        requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
+        throw new JwtRejected('malformed');
+      }
+      const verified = { identityId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp, notBefore: payload.nbf ?? 0 };
+      this.remember(token, verified);
+      return verified;
+    } catch (error) {
+      const failure = classifyJoseError(error);
+      if (failure === undefined) throw error;
+      throw accessTokenProblem(failure);
+    }
+  }
+
+  private remember(token: string, verified: Verified): void {
+    if (this.verified.size >= CACHE_MAX_ENTRIES) {
+      const now = this.clock() / 1000;
+      for (const [cached, entry] of this.verified) if (entry.expiresAt + CLOCK_TOLERANCE_SECONDS <= now) this.verified.delete(cached);
+      // Still full of live tokens: drop the oldest (Maps iterate in insertion order).
+      if (this.verified.size >= CACHE_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, verified);
+  }
+}
+
+const ACCESS_PROBLEMS: Record<JwtFailure, [ProblemCode, string]> = {
+  malformed: ['access_token_malformed', 'The bearer token is not a Shoebox access token. Send the accessToken you received.'],
+  unsigned: ['access_token_unsigned', 'The token is unsigned (alg "none"). Send the accessToken you received.'],
+  algorithm_refused: [
+    'access_token_algorithm_refused',
+    'The token is signed with an algorithm this server does not use. Send the accessToken you received.',
+  ],
+  key_unknown: [
+    'access_token_key_unknown',
+    'The token names a signing key this server does not publish at /.well-known/jwks.json. Log in again.',
+  ],
+  signature_invalid: [
+    'access_token_signature_invalid',
+    'The token signature does not verify: it was changed or signed by someone else. Log in again.',
+  ],
+  issuer_invalid: ['access_token_issuer_invalid', 'The token was issued by another server. Get a token from this one.'],
+  audience_invalid: ['access_token_audience_invalid', 'The token is meant for another audience. Get a token from this server.'],
+  expired: ['access_token_expired', 'The access token has expired. Get a new one with POST /v1/identities/refresh.'],
+  not_yet_valid: ['access_token_not_yet_valid', "The token is not valid yet. Check the device's clock."],
+  type_invalid: [
+    'access_token_type_invalid',
+    'The token is a JWT but not an access token (typ at+jwt). Send the accessToken you received.',
+  ],
+};
+
+/** RFC 6750: tell bearer clients the token is the problem. */
+const INVALID_TOKEN = { 'www-authenticate': 'Bearer error="invalid_token"' };
+
+const accessTokenProblem = (failure: JwtFailure) => {
+  const [code, detail] = ACCESS_PROBLEMS[failure];
+  return new Problem(code, detail, { headers: INVALID_TOKEN });
+};

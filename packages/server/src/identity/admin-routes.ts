@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problemResponses } from '../http/schemas.js';
+import {
+  DeveloperLoginSchema,
+  IdentityIdParams,
+  IdentityPageSchema,
+  IdentitySchema,
+  ListQuerySchema,
+  LoginResultSchema,
+} from './schemas.js';
+import type { IdentityService } from './service.js';
+import { identityJson } from './views.js';
+
+const adminErrors = ['admin_token_required', 'admin_token_invalid'] as const;
+const bodyErrors = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
+const tags = ['admin: identities'];
+const security = [{ adminToken: [] }];
+
+/** Identity administration and developer-authenticated logins, under /admin. */
+export function identityAdminRoutes(identities: IdentityService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/identities/login',
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Developer-authenticated login: tokens for one of your backend's users",
+          description:
+            'Your backend vouches for the user. The identity mapped to developerUserId is used, or created. With identityId (a guest), ' +
+            'the login links to that guest, or the guest merges into the identity that already has it.',
+          body: DeveloperLoginSchema,
+          response: {
+            200: LoginResultSchema,
+            ...problemResponses(
+              ...adminErrors,
+              ...bodyErrors,
+              'not_found',
+              'identity_disabled',
+              'identity_deleted',
+              'login_taken',
+              'provider_already_linked',
+            ),
+          },
+        },
+      },
+      async (request) => identities.loginAsDeveloper(request.body.developerUserId, request.body.identityId ?? null),
+    );
+
+    app.get(
+      '/identities',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'List identities, oldest first, a page at a time',
+          querystring: ListQuerySchema,
+          response: { 200: IdentityPageSchema, ...problemResponses(...adminErrors, 'validation_failed') },
+        },
+      },
+      async (request) => {
+        const page = await identities.list(request.query.limit, request.query.cursor);
+        return { identities: page.identities.map(identityJson), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/identities/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'One identity with its logins',
+          params: IdentityIdParams,
+          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request) => identityJson(await identities.get(request.params.id)),
+    );
+
+    app.post(
+      '/identities/:id/disable',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Disable an identity: its tokens stop working at once',
+          params: IdentityIdParams,
+          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request) => identityJson(await identities.disable(request.params.id)),
+    );
+
+    app.post(
+      '/identities/:id/enable',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Enable a disabled identity again',
+          params: IdentityIdParams,
+          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request) => identityJson(await identities.enable(request.params.id)),
+    );
+  };
+}

@@ -1,0 +1,38 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { AccessTokens } from './access-tokens.js';
+import type { IdentityDataOwner } from './data-owners.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { OidcVerifier } from './oidc.js';
+import { PasswordHasher } from './passwords.js';
+import { IdentityService } from './service.js';
+import { SigningKeyStore } from './signing-key-store.js';
+import { SigningKeys } from './signing-keys.js';
+import { TokenService } from './tokens.js';
+
+/** Builds the identity service and makes sure a signing key exists. Access tokens are issued by the public URL. */
+export async function createIdentityService(
+  config: Config,
+  database: Database,
+  throttle: LoginThrottle,
+  dataOwners: readonly IdentityDataOwner[],
+): Promise<IdentityService> {
+  const { identity } = config;
+  const signingKeys = new SigningKeys(new SigningKeyStore(database.db));
+  await signingKeys.ensure();
+  const accessTokens = new AccessTokens(signingKeys, {
+    issuer: config.publicUrl,
+    audience: identity.tokenAudience,
+    ttlSeconds: identity.accessTokenTtlSeconds,
+  });
+  return new IdentityService({
+    database,
+    tokens: new TokenService(database, accessTokens, identity.refreshTokenTtlSeconds),
+    signingKeys,
+    passwords: new PasswordHasher(identity.passwordScryptLogN),
+    throttle,
+    oidc: new OidcVerifier(identity.oidcProviders),
+    dataOwners,
+    accessTokenTtlSeconds: identity.accessTokenTtlSeconds,
+  });
+}

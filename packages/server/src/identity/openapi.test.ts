@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, startTestServer, type TestServer } from '../testing/harness.js';
+
+/** Each identity route, the statuses it documents and problem codes its documentation must name. */
+const v1 = ['400', '401', '403', '429'];
+const body = ['400', '413', '415'];
+const admin = ['401', '403'];
+const routes = [
+  { method: 'post', path: '/v1/identities', statuses: ['201', ...v1], codes: ['api_key_missing', 'rate_limited'] },
+  {
+    method: 'post',
+    path: '/v1/identities/refresh',
+    statuses: ['200', ...v1, ...body],
+    codes: ['refresh_token_reused', 'refresh_token_revoked', 'refresh_token_expired', 'refresh_token_is_access_token', 'identity_disabled'],
+  },
+  {
+    method: 'post',
+    path: '/v1/accounts',
+    statuses: ['201', ...v1, ...body, '409'],
+    codes: ['email_taken', 'validation_failed', 'access_token_expired'],
+  },
+  {
+    method: 'post',
+    path: '/v1/identities/login',
+    statuses: ['200', ...v1, ...body, '409', '503'],
+    codes: [
+      'invalid_credentials',
+      'login_throttled',
+      'login_taken',
+      'id_token_expired',
+      'id_token_unsigned',
+      'provider_unknown',
+      'oidc_provider_unavailable',
+    ],
+  },
+  {
+    method: 'get',
+    path: '/v1/identities/me',
+    statuses: ['200', ...v1],
+    codes: [
+      'api_key_missing',
+      'access_token_missing',
+      'access_token_unsigned',
+      'access_token_algorithm_refused',
+      'access_token_key_unknown',
+      'access_token_signature_invalid',
+      'access_token_issuer_invalid',
+      'access_token_audience_invalid',
+      'access_token_expired',
+      'access_token_not_yet_valid',
+      'access_token_type_invalid',
+      'access_token_is_refresh_token',
+      'session_revoked',
+      'identity_deleted',
+      'identity_disabled',
+    ],
+  },
+  { method: 'delete', path: '/v1/identities/me', statuses: ['204', ...v1], codes: ['session_revoked', 'identity_disabled'] },
+  { method: 'post', path: '/v1/identities/logout', statuses: ['204', ...v1], codes: ['access_token_expired'] },
+  {
+    method: 'post',
+    path: '/admin/identities/login',
+    statuses: ['200', ...admin, ...body, '404', '409'],
+    codes: ['admin_token_required', 'login_taken'],
+  },
+  { method: 'get', path: '/admin/identities', statuses: ['200', ...admin, '400'], codes: ['validation_failed'] },
+  { method: 'get', path: '/admin/identities/{id}', statuses: ['200', ...admin, '404'], codes: ['not_found'] },
+  { method: 'post', path: '/admin/identities/{id}/disable', statuses: ['200', ...admin, '404'], codes: ['not_found'] },
+  { method: 'post', path: '/admin/identities/{id}/enable', statuses: ['200', ...admin, '404'], codes: ['not_found'] },
+  { method: 'get', path: '/.well-known/jwks.json', statuses: ['200'], codes: [] },
+];
+
+describe('OpenAPI document of the identity routes', () => {
+  let server: TestServer;
+  let doc: any;
+  beforeAll(async () => {
+    server = await startTestServer();
+    doc = await json(await fetch(`${server.url}/openapi.json`));
+  });
+  afterAll(() => server.stop());
+
+  it.each(routes)('describes $method $path with its answers and problems', ({ method, path, statuses, codes }) => {
+    const operation = doc.paths[path]?.[method];
+    expect(operation, `${method} ${path}`).toBeDefined();
+    expect(operation.summary).toEqual(expect.any(String));
+    expect(operation.tags.length).toBeGreaterThan(0);
+    expect(operation.security).toBeDefined();
+    expect(Object.keys(operation.responses).sort()).toEqual([...new Set(statuses)].sort());
+    const described = JSON.stringify(operation.responses);
+    for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
+  });
+
+  it('states the bounds of passwords and the identity bearer scheme', () => {
+    const signUp = doc.paths['/v1/accounts'].post.requestBody.content['application/json'].schema;
+    expect(signUp.properties.password).toMatchObject({ minLength: 8, maxLength: 256 });
+    expect(doc.components.securitySchemes.identityToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.paths['/v1/identities/me'].get.security).toEqual([{ apiKey: [], identityToken: [] }]);
+  });
+});

@@ -1,0 +1,200 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Problem } from '../errors.js';
+import { identityGuard } from './bearer.js';
+import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
+import { IdentitySchema, LoginResultSchema, LoginSchema, RefreshSchema, SignUpSchema, TokenPairSchema } from './schemas.js';
+import type { IdentityService } from './service.js';
+import { identityJson } from './views.js';
+
+const tags = ['identities'];
+const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
+/** Sign-up and login take an optional bearer token: a guest's, to link the login to it. */
+const linkingProblems = [...IDENTITY_PROBLEM_CODES.filter((code) => code !== 'access_token_missing'), ...bodyProblems] as const;
+const linkingSecurity = [{ apiKey: [] }, ...identitySecurity];
+
+/** The identity routes under /v1. The API-key gateway of the /v1 scope runs before all of them. */
+export function identityRoutes(identities: IdentityService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const guestIfPresented = identityGuard(identities, { optional: true });
+
+    app.post(
+      '/identities',
+      {
+        schema: {
+          tags,
+          summary: 'Create a guest identity for this device',
+          description: 'Answers the new identity with its first token pair. Needs only the API key; its usage plan bounds floods.',
+          security: [{ apiKey: [] }],
+          response: { 201: TokenPairSchema, ...gatewayRouteProblems() },
+        },
+      },
+      async (_request, reply) => reply.status(201).send(await identities.createGuest()),
+    );
+
+    app.post(
+      '/identities/refresh',
+      {
+        schema: {
+          tags,
+          summary: 'Exchange a refresh token for a new token pair',
+          description: 'Refresh tokens are single-use. Presenting one that was already used revokes its whole session (theft detection).',
+          security: [{ apiKey: [] }],
+          body: RefreshSchema,
+          response: {
+            200: TokenPairSchema,
+            ...gatewayRouteProblems(
+              'refresh_token_invalid',
+              'refresh_token_is_access_token',
+              'refresh_token_expired',
+              'refresh_token_reused',
+              'refresh_token_revoked',
+              'identity_disabled',
+              ...bodyProblems,
+            ),
+          },
+        },
+      },
+      async (request) => identities.refresh(request.body.refreshToken),
+    );
+
+    app.post(
+      '/accounts',
+      {
+        onRequest: guestIfPresented,
+        schema: {
+          tags,
+          summary: 'Sign up with email and password',
+          description:
+            "With a guest's bearer token, the account is linked to that guest, which keeps its id and data. Without one, a new identity is created.",
+          security: linkingSecurity,
+          body: SignUpSchema,
+          response: {
+            201: LoginResultSchema,
+            ...gatewayRouteProblems(...linkingProblems, 'email_taken', 'provider_already_linked'),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await identities.signUp(request.body.email, request.body.password, request.identityId)),
+    );
+
+    app.post(
+      '/identities/login',
+      {
+        onRequest: guestIfPresented,
+        schema: {
+          tags,
+          summary: 'Log in with a password or an OpenID provider ID token',
+          description:
+            "With a guest's bearer token, a login that has no identity yet is linked to the guest; a login that already has one " +
+            'absorbs the guest (its data moves, it is disabled, and `mergedFrom` names it).',
+          security: linkingSecurity,
+          body: LoginSchema,
+          response: {
+            200: LoginResultSchema,
+            ...gatewayRouteProblems(
+              ...linkingProblems,
+              'provider_unknown',
+              'invalid_credentials',
+              'login_throttled',
+              'login_taken',
+              'provider_already_linked',
+              'id_token_malformed',
+              'id_token_unsigned',
+              'id_token_algorithm_refused',
+              'id_token_key_unknown',
+              'id_token_signature_invalid',
+              'id_token_issuer_invalid',
+              'id_token_audience_invalid',
+              'id_token_expired',
+              'id_token_not_yet_valid',
+              'oidc_provider_unavailable',
+            ),
+          },
+        },
+      },
+      async (request) => {
+        const { provider, email, password, idToken } = request.body;
+        if (provider === 'password') {
+          if (email === undefined || password === undefined || idToken !== undefined) {
+            throw invalidBody('body.provider "password" takes email and password, and no idToken');
+          }
+          return identities.loginWithPassword(email, password, request.identityId, request.ip);
+        }
+        if (!identities.hasProvider(provider)) {
+          throw new Problem(
+            'provider_unknown',
+            `No login provider is named "${provider}". Providers: ${identities.providerNames().join(', ')}.`,
+          );
+        }
+        if (idToken === undefined || email !== undefined || password !== undefined) {
+          throw invalidBody(`body.provider "${provider}" takes an idToken, and no email or password`);
+        }
+        return identities.loginWithIdToken(provider, idToken, request.identityId);
+      },
+    );
+
+    await app.register(async (own) => {
+      own.addHook('onRequest', identityGuard(identities));
+
+      own.get(
+        '/identities/me',
+        {
+          schema: {
+            tags,
+            summary: 'Your identity: kind, logins and creation time',
+            security: identitySecurity,
+            response: { 200: IdentitySchema, ...identityRouteProblems() },
+          },
+        },
+        async (request) => {
+          if (!request.identity) throw new Error('identity guard missing on this route');
+          return identityJson(await identities.view(request.identity));
+        },
+      );
+
+      own.delete(
+        '/identities/me',
+        {
+          schema: {
+            tags,
+            summary: 'Delete your identity and everything it owns',
+            description: 'Irreversible. Its logins are freed, its tokens stop working at once.',
+            security: identitySecurity,
+            response: { 204: { type: 'null', description: 'Deleted' }, ...identityRouteProblems() },
+          },
+        },
+        async (request, reply) => {
+          await identities.delete(callerOf(request));
+          return reply.status(204).send();
+        },
+      );
+
+      own.post(
+        '/identities/logout',
+        {
+          schema: {
+            tags,
+            summary: 'Log out: end this session',
+            description: "The session's refresh token and access tokens stop working at once. Other devices stay signed in.",
+            security: identitySecurity,
+            response: { 204: { type: 'null', description: 'Logged out' }, ...identityRouteProblems() },
+          },
+        },
+        async (request, reply) => {
+          if (request.identitySessionId) await identities.logout(request.identitySessionId);
+          return reply.status(204).send();
+        },
+      );
+    });
+  };
+}
+
+const callerOf = (request: FastifyRequest): string => {
+  if (request.identityId === null) throw new Error('identity guard missing on this route');
+  return request.identityId;
+};
+
+const invalidBody = (detail: string) =>
+  new Problem('validation_failed', detail, { extensions: { errors: [{ field: 'body', message: detail }] } });

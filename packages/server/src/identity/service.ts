@@ -1,0 +1,199 @@
+import type { Database } from '../db/database.js';
+import { Problem } from '../errors.js';
+import { newId } from '../shared/secrets.js';
+import { CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
+import type { IdentityDataOwner } from './data-owners.js';
+import { type LinkMode, LoginLinker } from './linking.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { OidcVerifier } from './oidc.js';
+import { normalizeEmail, type PasswordHasher } from './passwords.js';
+import type { PublicJwk, Rotation, SigningKeys } from './signing-keys.js';
+import { type Identity, IdentityStore, type Login, type NewLogin } from './store.js';
+import type { Authenticated, TokenPair, TokenService } from './tokens.js';
+
+export const PASSWORD_ISSUER = 'shoebox:password';
+export const DEVELOPER_ISSUER = 'shoebox:developer';
+
+export interface IdentityView extends Identity {
+  readonly logins: readonly Login[];
+}
+
+export interface LoginResult extends TokenPair {
+  /** The guest identity whose data moved into this one because the login already had an identity. */
+  readonly mergedFrom: string | null;
+}
+
+export interface IdentityPage {
+  readonly identities: IdentityView[];
+  readonly nextCursor: string | null;
+}
+
+export interface IdentityServiceParts {
+  readonly database: Database;
+  readonly tokens: TokenService;
+  readonly signingKeys: SigningKeys;
+  readonly passwords: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  readonly oidc: OidcVerifier;
+  /** Capabilities owning data per identity; called on merge and deletion in the same transaction. */
+  readonly dataOwners: readonly IdentityDataOwner[];
+  readonly accessTokenTtlSeconds: number;
+  readonly clock?: () => number;
+}
+
+/** The identity pool: guests, logins, linking and merging, sessions, and administration. */
+export class IdentityService {
+  private readonly tokens: TokenService;
+  private readonly store: IdentityStore;
+  private readonly linker: LoginLinker;
+  private readonly clock: () => number;
+
+  constructor(private readonly parts: IdentityServiceParts) {
+    this.tokens = parts.tokens;
+    this.store = new IdentityStore(parts.database.db);
+    this.linker = new LoginLinker(parts.dataOwners);
+    this.clock = parts.clock ?? Date.now;
+  }
+
+  async createGuest(): Promise<TokenPair> {
+    const now = this.clock();
+    const session = await this.parts.database.db.transaction().execute(async (trx) => {
+      const id = newId('id');
+      await new IdentityStore(trx).insert({ id, kind: 'guest', createdAt: now });
+      return this.tokens.openSession(trx, id, now);
+    });
+    return this.tokens.pair(session);
+  }
+
+  authenticate(accessToken: string): Promise<Authenticated> {
+    return this.tokens.authenticate(accessToken);
+  }
+
+  refresh(refreshToken: string): Promise<TokenPair> {
+    return this.tokens.refresh(refreshToken);
+  }
+
+  /** Ends the session of the presented token: its refresh token and its access tokens stop working. */
+  logout(sessionId: string): Promise<void> {
+    return this.tokens.revoke(sessionId);
+  }
+
+  /** A new password account; with a guest's identity it links to that guest. The email must be new. */
+  async signUp(email: string, password: string, callerId: string | null): Promise<LoginResult> {
+    const passwordHash = await this.parts.passwords.hash(password);
+    return this.link({ issuer: PASSWORD_ISSUER, subject: normalizeEmail(email), provider: 'password', passwordHash }, callerId, 'sign-up');
+  }
+
+  /**
+   * Unknown email and wrong password answer the same and cost the same (one scrypt each). Failures
+   * count per email and per client address; past the limit, attempts are refused before checking.
+   */
+  async loginWithPassword(email: string, password: string, callerId: string | null, clientAddress: string): Promise<LoginResult> {
+    const subject = normalizeEmail(email);
+    const { throttle, passwords } = this.parts;
+    await throttle.check(subject, clientAddress);
+    const login = await this.store.findLogin(PASSWORD_ISSUER, subject);
+    if (!(await passwords.verify(password, login?.passwordHash ?? null)) || !login) {
+      await throttle.recordFailure(subject, clientAddress);
+      throw new Problem('invalid_credentials', 'The email or password is wrong.');
+    }
+    await throttle.recordSuccess(subject);
+    return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, callerId, 'existing');
+  }
+
+  hasProvider(name: string): boolean {
+    return this.parts.oidc.has(name);
+  }
+
+  providerNames(): string[] {
+    return ['password', ...this.parts.oidc.names];
+  }
+
+  async loginWithIdToken(provider: string, idToken: string, callerId: string | null): Promise<LoginResult> {
+    const external = await this.parts.oidc.verify(provider, idToken);
+    return this.link({ ...external, passwordHash: null }, callerId, 'login');
+  }
+
+  /** For the app's own backend (admin API): the identity of one of its user ids, optionally linking a guest. */
+  async loginAsDeveloper(developerUserId: string, identityId: string | null): Promise<LoginResult> {
+    if (identityId !== null && !(await this.store.find(identityId))) throw notFound(identityId);
+    return this.link(
+      { issuer: DEVELOPER_ISSUER, subject: developerUserId, provider: 'developer', passwordHash: null },
+      identityId,
+      'login',
+    );
+  }
+
+  /** An authenticated identity with its logins: one query, the identity was read by `authenticate`. */
+  async view(identity: Identity): Promise<IdentityView> {
+    return { ...identity, logins: await this.store.logins(identity.id) };
+  }
+
+  async get(id: string): Promise<IdentityView> {
+    const identity = await this.store.find(id);
+    if (!identity) throw notFound(id);
+    return { ...identity, logins: await this.store.logins(id) };
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<IdentityPage> {
+    const page = await this.store.list({ limit: limit + 1, after: cursor === undefined ? undefined : decodeCursor(cursor) });
+    const shown = page.slice(0, limit);
+    const logins = await this.store.loginsOf(shown.map((identity) => identity.id));
+    const last = shown.at(-1);
+    return {
+      identities: shown.map((identity) => ({ ...identity, logins: logins.get(identity.id) ?? [] })),
+      nextCursor: page.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** Its tokens stop working at once: every request checks the identity's state. Idempotent. */
+  async disable(id: string): Promise<IdentityView> {
+    await this.get(id);
+    await this.store.disable(id, this.clock());
+    return this.get(id);
+  }
+
+  async enable(id: string): Promise<IdentityView> {
+    await this.get(id);
+    await this.store.enable(id);
+    return this.get(id);
+  }
+
+  /** Deletes the identity and, through every data owner, everything it owns: one transaction. */
+  async delete(id: string): Promise<void> {
+    await this.parts.database.db.transaction().execute(async (trx) => {
+      for (const owner of this.parts.dataOwners) await owner.deleteData(trx, id);
+      await new IdentityStore(trx).delete(id);
+    });
+  }
+
+  publicKeys(): Promise<PublicJwk[]> {
+    return this.parts.signingKeys.publicKeys();
+  }
+
+  /** Old keys keep verifying for as long as a token they signed can live. */
+  rotateSigningKey(): Promise<Rotation> {
+    return this.parts.signingKeys.rotate((this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  }
+
+  private async link(login: NewLogin, callerId: string | null, mode: LinkMode): Promise<LoginResult> {
+    const now = this.clock();
+    const { outcome, session } = await this.parts.database.db.transaction().execute(async (trx) => {
+      const outcome = await this.linker.link(trx, login, callerId, mode, now);
+      return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now) };
+    });
+    return { ...(await this.tokens.pair(session)), mergedFrom: outcome.mergedFrom };
+  }
+}
+
+const notFound = (id: string) =>
+  new Problem('not_found', `No identity has the id ${JSON.stringify(id)}. List identities with GET /admin/identities.`);
+
+const encodeCursor = (identity: Identity) => Buffer.from(`${identity.createdAt.getTime()}:${identity.id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const match = /^(\d{1,15}):(.{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1] || !match[2])
+    throw new Problem('validation_failed', 'querystring.cursor is not a cursor from a previous page. Omit it to start over.');
+  return { createdAt: Number(match[1]), id: match[2] };
+}

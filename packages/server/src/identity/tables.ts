@@ -1,0 +1,54 @@
+export type IdentityKind = 'guest' | 'authenticated';
+
+export interface IdentityTables {
+  identities: {
+    id: string;
+    /** A guest has no login yet; linking the first login makes it authenticated. */
+    kind: IdentityKind;
+    created_at: number;
+    disabled_at: number | null;
+    /** Set when a guest was merged into another identity (and disabled). */
+    merged_into: string | null;
+  };
+  /** A login belongs to one identity: the primary key is the login itself. */
+  identity_logins: {
+    /** The OIDC issuer, or `shoebox:password` / `shoebox:developer` for built-in providers. */
+    issuer: string;
+    /** The OIDC `sub`, the normalised email, or the developer's user id. */
+    subject: string;
+    /** The provider name apps use: "password", "developer" or a configured OIDC provider. */
+    provider: string;
+    identity_id: string;
+    /** For password logins only: the scrypt hash with its parameters. */
+    password_hash: string | null;
+    created_at: number;
+  };
+  /** A refresh-token family: one sign-in on one device. Revoking it ends every token of the family. */
+  identity_sessions: {
+    id: string;
+    identity_id: string;
+    created_at: number;
+    revoked_at: number | null;
+    revoked_reason: string | null;
+  };
+  refresh_tokens: {
+    /** SHA-256 of the token: tokens carry 256 random bits, so a fast hash is enough. */
+    token_hash: string;
+    session_id: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
+  signing_keys: {
+    kid: string;
+    algorithm: string;
+    public_jwk: string;
+    /** Private key material: never leaves the identity service, never logged. */
+    private_jwk: string;
+    created_at: number;
+    /** When it stopped signing; null for the current key. */
+    retired_at: number | null;
+    /** After this, no token it signed can still be valid: it leaves the JWKS. */
+    verify_until: number | null;
+  };
+}
