@@ -41,6 +41,8 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
       url: '/*',
       schema: {
         tags,
+        // The URL carries its own authority (a signed token, or a public photo's id): no key or bearer token.
+        security: [],
         summary: `Download through a signed URL. ${summaryNote}`,
         params: TokenParams,
         response: {
@@ -60,6 +62,7 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
       {
         schema: {
           tags,
+          security: [],
           summary: `Upload through a signed URL: send exactly the declared bytes with the declared Content-Type. ${summaryNote}`,
           params: TokenParams,
           response: {
