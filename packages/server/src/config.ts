@@ -42,6 +42,27 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
   readonly identity: IdentityConfig;
+  readonly notes: NoteLimits;
+  readonly stream: StreamSettings;
+}
+
+/** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
+export interface NoteLimits {
+  readonly headlineMaxLength: number;
+  readonly textMaxLength: number;
+}
+
+/** How the change-stream processor reads, retries and prunes. */
+export interface StreamSettings {
+  readonly batchSize: number;
+  /** Attempts before a failing change is parked in the dead-letter table. */
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** How often a processor looks for work it was not woken for (other processes' writes, due retries). */
+  readonly pollMs: number;
+  /** Changes every consumer has passed are deleted once older than this. */
+  readonly retentionHours: number;
 }
 
 export type { OidcProviderConfig };
@@ -249,9 +270,29 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       loginFailureWindowSeconds: read('SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', integer(1, 86_400), 900),
       passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
     }),
+    notes: {
+      headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
+      textMaxLength: read('SHOEBOX_NOTE_TEXT_MAX', integer(1, 1_000_000), 20_000),
+    },
+    stream: {
+      batchSize: read('SHOEBOX_STREAM_BATCH_SIZE', integer(1, 10_000), 256),
+      maxAttempts: read('SHOEBOX_STREAM_MAX_ATTEMPTS', integer(1, 100), 8),
+      retryBaseMs: read('SHOEBOX_STREAM_RETRY_BASE_MS', integer(1, 3_600_000), 500),
+      retryMaxMs: read('SHOEBOX_STREAM_RETRY_MAX_MS', integer(1, 86_400_000), 300_000),
+      pollMs: read('SHOEBOX_STREAM_POLL_MS', integer(10, 600_000), 500),
+      retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
+    },
   };
+  if (config.stream.retryMaxMs < config.stream.retryBaseMs) {
+    problems.push('SHOEBOX_STREAM_RETRY_MAX_MS must not be below SHOEBOX_STREAM_RETRY_BASE_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...config, corsOrigins: Object.freeze([...config.corsOrigins]) });
+  return Object.freeze({
+    ...config,
+    corsOrigins: Object.freeze([...config.corsOrigins]),
+    notes: Object.freeze(config.notes),
+    stream: Object.freeze(config.stream),
+  });
 }
 
 /** The effective configuration as `VARIABLE=value` lines, secrets redacted. */
@@ -286,6 +327,14 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', config.identity.loginFailuresPerAddress],
     ['SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', config.identity.loginFailureWindowSeconds],
     ['SHOEBOX_PASSWORD_SCRYPT_LOG_N', config.identity.passwordScryptLogN],
+    ['SHOEBOX_NOTE_HEADLINE_MAX', config.notes.headlineMaxLength],
+    ['SHOEBOX_NOTE_TEXT_MAX', config.notes.textMaxLength],
+    ['SHOEBOX_STREAM_BATCH_SIZE', config.stream.batchSize],
+    ['SHOEBOX_STREAM_MAX_ATTEMPTS', config.stream.maxAttempts],
+    ['SHOEBOX_STREAM_RETRY_BASE_MS', config.stream.retryBaseMs],
+    ['SHOEBOX_STREAM_RETRY_MAX_MS', config.stream.retryMaxMs],
+    ['SHOEBOX_STREAM_POLL_MS', config.stream.pollMs],
+    ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -5,7 +5,10 @@ import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { identityCommand } from './identity-command.js';
 import { keysCommand } from './keys-command.js';
+import { reindexCommand } from './reindex-command.js';
 import { serveCommand } from './serve-command.js';
+import { streamCommand } from './stream-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('shoebox')
   .description(
@@ -21,6 +24,9 @@ program.addCommand(configCommand());
 program.addCommand(keysCommand());
 program.addCommand(identityCommand());
 program.addCommand(destroyCommand());
+program.addCommand(streamCommand());
+program.addCommand(reindexCommand());
+program.addCommand(workerCommand());
 
 try {
   await program.parseAsync(process.argv);

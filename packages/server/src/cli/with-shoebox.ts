@@ -1,9 +1,14 @@
 import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
+import { createLogger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
 
-/** Runs a CLI action against the configured data folder, closing it afterwards. */
+/**
+ * Runs a CLI action against the configured data folder, closing it afterwards. Log lines go to
+ * stderr, so stdout carries only the command's answer (and `--json` output stays parseable).
+ */
 export async function withShoebox(work: (shoebox: Shoebox) => Promise<void>): Promise<void> {
-  const shoebox = await openShoebox(readConfig());
+  const config = readConfig();
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, process.stderr));
   try {
     await work(shoebox);
   } finally {

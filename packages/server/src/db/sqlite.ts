@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, SqliteDialect, SqliteDriver, sql } from 'kysely';
 import type { Database, Tables } from './database.js';
 
 /**
@@ -16,7 +16,7 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: keepingStatements(connection) }) });
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }) });
   return {
     engine: 'sqlite',
     db,
@@ -27,6 +27,27 @@ export function openSqlite(file: string): Database {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock up front (waiting up to busy_timeout)
+ * instead of upgrading a read snapshot later, which fails at once with SQLITE_BUSY when another
+ * process (a `shoebox worker`, a CLI command) committed in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

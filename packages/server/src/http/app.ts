@@ -18,9 +18,13 @@ import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { noteRoutes } from '../notes/routes.js';
+import type { NotesService } from '../notes/service.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
 import { photoRoutes } from '../photos/routes.js';
 import type { Photos } from '../photos/runtime.js';
+import { searchRoutes } from '../search/routes.js';
+import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
 import { healthRoutes } from './health.js';
@@ -39,6 +43,8 @@ export interface AppServices {
   readonly database: Database;
   readonly keys: ApiKeyService;
   readonly identities: IdentityService;
+  readonly notes: NotesService;
+  readonly search: SearchService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
@@ -101,9 +107,12 @@ export async function buildApp(services: AppServices): Promise<App> {
       v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
       await v1.register(pingRoute);
       await v1.register(identityRoutes(services.identities));
-      await v1.register(async (asIdentity) => {
-        asIdentity.addHook('onRequest', identityGuard(services.identities));
-        await asIdentity.register(photoRoutes(photos.service));
+      // Everything below acts as an identity: API key and bearer access token.
+      await v1.register(async (identified) => {
+        identified.addHook('onRequest', identityGuard(services.identities));
+        await identified.register(noteRoutes(services.notes, config.notes));
+        await identified.register(searchRoutes(services.search));
+        await identified.register(photoRoutes(photos.service));
       });
     },
     { prefix: '/v1' },

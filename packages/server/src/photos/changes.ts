@@ -1,22 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
+import type { Change } from '../stream/change.js';
 import { type Photo, photoImage } from './photo.js';
 
-/** A photo write as the change stream records it. */
-export interface PhotoChange {
-  readonly entity: 'photo';
-  readonly entityId: string;
-  readonly ownerId: string;
-  readonly op: 'INSERT' | 'MODIFY' | 'REMOVE';
-  readonly version: number;
-  readonly oldImage: Record<string, unknown> | null;
-  readonly newImage: Record<string, unknown> | null;
-}
+/** A photo write as the change stream records it (the stream adds `seq` and `createdAt`). */
+export type PhotoChange = Omit<Change, 'seq' | 'createdAt'>;
 
 /**
- * How photo writes reach the change stream: `write` runs a transaction (and wakes the stream's
- * processors once it commits), `record` appends a change inside it, so a write and its change
- * commit together or not at all.
+ * How photo writes reach the change stream (stream/outbox.ts): `write` runs a transaction and
+ * wakes the stream's processors once it commits, `record` appends a change inside it, so a write
+ * and its change commit together or not at all. A port rather than direct calls, so the photo
+ * processor's tests can hand it the changes they choose.
  */
 export interface PhotoChangeLog {
   write<T>(work: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;

@@ -3,7 +3,9 @@ import { buffer } from 'node:stream/consumers';
 import { ByteLimit } from '../blob/byte-limit.js';
 import type { BlobStore } from '../blob/store.js';
 import { Problem } from '../errors.js';
-import { type PhotoChange, type PhotoChangeLog, photoChange } from './changes.js';
+import type { Change } from '../stream/change.js';
+import type { StreamConsumer } from '../stream/consumer.js';
+import { type PhotoChangeLog, photoChange } from './changes.js';
 import { makeVariants, type ProcessedImage, type VariantName } from './images.js';
 import { deletePhotoBlobs, originalKey, type Photo, type VariantInfo, variantKey } from './photo.js';
 import type { PhotoStore } from './store.js';
@@ -15,7 +17,7 @@ import type { PhotoStore } from './store.js';
  * that step (or gone) and does nothing. Problems with the image itself end in `failed`; only
  * storage errors throw, so the stream retries them.
  */
-export class PhotoProcessor {
+export class PhotoProcessor implements StreamConsumer {
   readonly name = 'photo-processor';
   readonly entities = ['photo'] as const;
 
@@ -26,7 +28,7 @@ export class PhotoProcessor {
     private readonly maxPixels: number,
   ) {}
 
-  async handle(change: Pick<PhotoChange, 'op' | 'entityId' | 'newImage'>): Promise<void> {
+  async handle(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
     if (change.op === 'REMOVE') return deletePhotoBlobs(this.blobs, change.entityId);
     if (change.newImage?.status === 'processing') return this.process(change.entityId);
   }

@@ -4,12 +4,12 @@ import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { DataLayout } from '../runtime/layout.js';
-import type { Logger } from '../shared/observability.js';
+import { type Outbox, recordChange } from '../stream/outbox.js';
+import type { PhotoChangeLog } from './changes.js';
 import { PhotoDataOwner } from './data-owner.js';
-import { directPhotoChanges } from './direct-changes.js';
 import { PhotoLinks } from './links.js';
 import { PhotoProcessor } from './processor.js';
-import { PhotoService } from './service.js';
+import { type PhotoReferrer, PhotoService } from './service.js';
 import { PhotoStore } from './store.js';
 
 export interface Photos {
@@ -17,33 +17,36 @@ export interface Photos {
   /** Signs the filesystem store's URLs, which Shoebox itself serves (blob/fs-routes.ts). */
   readonly urlSigner: UrlSigner;
   readonly service: PhotoService;
+  /** The change-stream consumer that makes variants and deletes the blobs of removed photos. */
   readonly processor: PhotoProcessor;
   readonly dataOwner: PhotoDataOwner;
 }
 
-/** Builds the photo capability on the embedded blob store. `publicUrl` is a function: it is known once the server listens. */
-export async function openPhotos(
-  config: Config,
-  layout: DataLayout,
-  database: Database,
-  publicUrl: () => string,
-  logger: Logger,
-): Promise<Photos> {
+export interface PhotoWiring {
+  readonly config: Config;
+  readonly layout: DataLayout;
+  readonly database: Database;
+  readonly outbox: Outbox;
+  /** The server's public base URL; a function, because it may only be known once the server listens. */
+  readonly publicUrl: () => string;
+  /** What refers to photos (notes), told when a photo is deleted. */
+  readonly referrers: readonly PhotoReferrer[];
+}
+
+/** Builds the photo capability on the embedded blob store, its writes recorded in the change stream. */
+export async function openPhotos(wiring: PhotoWiring): Promise<Photos> {
+  const { config, layout, database, outbox, publicUrl } = wiring;
   const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
   const blobs = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
   const store = new PhotoStore(database);
-  let processor: PhotoProcessor | undefined;
-  const changes = directPhotoChanges(
-    database,
-    async (change) => processor?.handle(change),
-    (error) => logger.error({ err: error }, 'photo processing failed'),
-  );
-  processor = new PhotoProcessor(store, blobs, changes, config.photoMaxPixels);
+  const changes: PhotoChangeLog = { write: (work) => outbox.write(work), record: recordChange };
   const links = new PhotoLinks(blobs, publicUrl, config.signedUrlTtlSeconds);
-  const service = new PhotoService(store, blobs, changes, links, {
-    maxBytes: config.photoMaxBytes,
-    quotaBytes: config.photoQuotaBytes,
-    urlTtlSeconds: config.signedUrlTtlSeconds,
-  });
-  return { blobs, urlSigner, service, processor, dataOwner: new PhotoDataOwner(store, changes) };
+  const limits = { maxBytes: config.photoMaxBytes, quotaBytes: config.photoQuotaBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
+  return {
+    blobs,
+    urlSigner,
+    service: new PhotoService(store, blobs, changes, links, limits, wiring.referrers),
+    processor: new PhotoProcessor(store, blobs, changes, config.photoMaxPixels),
+    dataOwner: new PhotoDataOwner(store, changes),
+  };
 }

@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import type { Kysely } from 'kysely';
 import type { UploadReceiver } from '../blob/fs-routes.js';
 import type { BlobInfo, BlobStore } from '../blob/store.js';
 import type { UploadClaims } from '../blob/url-signer.js';
+import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
@@ -25,6 +27,14 @@ export interface PhotoLimits {
 /** An upload claim older than this belongs to a receiver that died; another upload may take over. */
 const STALE_UPLOAD_MS = 60 * 60 * 1000;
 
+/**
+ * Something that refers to photos (notes). Told inside the transaction that deletes a photo, so
+ * its references go in the same commit.
+ */
+export interface PhotoReferrer {
+  forgetPhoto(trx: Kysely<Tables>, ownerId: string, photoId: string): Promise<void>;
+}
+
 const notFound = () => new Problem('not_found', 'There is no photo with this id. It may have been deleted.');
 
 /**
@@ -39,6 +49,7 @@ export class PhotoService implements UploadReceiver {
     private readonly changes: PhotoChangeLog,
     private readonly links: PhotoLinks,
     private readonly limits: PhotoLimits,
+    private readonly referrers: readonly PhotoReferrer[] = [],
   ) {}
 
   /** A pending photo and where to PUT its bytes. Size, type and quota are checked before any byte is sent. */
@@ -178,14 +189,17 @@ export class PhotoService implements UploadReceiver {
   }
 
   /**
-   * Deletes a photo: the row and its REMOVE change commit together; then the blobs go. Should the
-   * process die in between, the photo processor deletes them when it handles the REMOVE change.
+   * Deletes a photo: the row, its REMOVE change and the references to it (notes) commit together;
+   * then the blobs go. Should the process die in between, the photo processor deletes them when it
+   * handles the REMOVE change.
    */
   async delete(ownerId: string, photoId: string): Promise<void> {
     const photo = await this.changes.write(async (trx) => {
+      await this.store.lockOwner(trx, ownerId, Date.now());
       const found = await this.store.findOwned(photoId, ownerId, trx);
       if (!found || !(await this.store.delete(trx, found))) throw notFound();
       await this.changes.record(trx, photoChange(found, null));
+      for (const referrer of this.referrers) await referrer.forgetPhoto(trx, ownerId, found.id);
       return found;
     });
     await deletePhotoBlobs(this.blobs, photo.id);

@@ -98,6 +98,13 @@ export class PhotoStore {
     return rows.map(toPhoto);
   }
 
+  /** Which of `ids` are photos of `ownerId`. */
+  async ownedAmong(trx: Kysely<Tables>, ownerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
   async listAllOwned(trx: Kysely<Tables>, ownerId: string): Promise<Photo[]> {
     const rows = await trx.selectFrom('photos').selectAll().where('owner_id', '=', ownerId).execute();
     return rows.map(toPhoto);

@@ -35,6 +35,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       const publicUrl = config.port === 0 ? url : config.publicUrl;
       (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));
     }
+    shoebox.processor.start();
     app.fastify.log.info({ url, docs: `${url}/docs` }, 'Shoebox is listening');
     return {
       url,

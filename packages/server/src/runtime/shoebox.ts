@@ -9,10 +9,25 @@ import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { NotesDataOwner } from '../notes/data-owner.js';
+import { NoteIndexSource } from '../notes/index-source.js';
+import { NotesService } from '../notes/service.js';
+import { NotesStore } from '../notes/store.js';
+import { NotesReferringToPhotos, OwnedPhotos } from '../photos/note-links.js';
 import { openPhotos, type Photos } from '../photos/runtime.js';
+import { PhotoStore } from '../photos/store.js';
+import type { SearchIndex } from '../search/index.js';
+import { SearchIndexer } from '../search/indexer.js';
+import { SearchService } from '../search/service.js';
 import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
+import type { StreamConsumer } from '../stream/consumer.js';
+import { registerStreamMetrics } from '../stream/metrics.js';
+import { Outbox } from '../stream/outbox.js';
+import { StreamProcessor } from '../stream/processor.js';
+import { RetryStore } from '../stream/retries.js';
+import { ChangeSignal } from '../stream/signal.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openStorage } from './storage.js';
+import { openStorage, streamAdapters } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -25,6 +40,13 @@ export interface Shoebox {
   readonly keys: ApiKeyService;
   readonly identities: IdentityService;
   readonly defaultPlan: Plan;
+  readonly notes: NotesService;
+  readonly search: SearchService;
+  readonly searchIndex: SearchIndex;
+  readonly noteSource: NoteIndexSource;
+  /** Delivers the change stream to its consumers; started by `serve` and `worker`, idle otherwise. */
+  readonly processor: StreamProcessor;
+  readonly retries: RetryStore;
   readonly photos: Photos;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
@@ -39,28 +61,64 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
   try {
-    await migrate(storage.database);
+    const { database } = storage;
+    await migrate(database);
     const limiter = new PlanLimiter(storage.buckets, storage.quotas);
+    const signal = new ChangeSignal();
+    const notesStore = new NotesStore(database);
+    const outbox = new Outbox(database, signal);
+    const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
     let publicUrl = config.publicUrl;
-    const photos = await openPhotos(config, layout, storage.database, () => publicUrl, logger);
-    const identityDataOwners: IdentityDataOwner[] = [photos.dataOwner];
-    const identities = await createIdentityService(config, storage.database, storage.loginThrottle, identityDataOwners);
+    const photos = await openPhotos({
+      config,
+      layout,
+      database,
+      outbox,
+      publicUrl: () => publicUrl,
+      referrers: [new NotesReferringToPhotos(notesStore, notes)],
+    });
+    const { claims, searchIndex } = streamAdapters(database);
+    // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor];
+    const retries = new RetryStore(database);
+    const processor = new StreamProcessor({
+      database,
+      claims,
+      retries,
+      consumers,
+      settings: config.stream,
+      signal,
+      log: logger.child({ component: 'stream' }),
+    });
+    registerStreamMetrics(registry, database, processor);
+    // Capabilities that own data per identity add theirs here.
+    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
+    const identities = await createIdentityService(config, database, storage.loginThrottle, identityDataOwners);
     return {
       config,
       layout,
       logger,
       registry,
-      database: storage.database,
+      database,
       limiter,
-      keys: new ApiKeyService(new ApiKeyStore(storage.database), limiter),
+      keys: new ApiKeyService(new ApiKeyStore(database), limiter),
       identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
+      notes,
+      search: new SearchService(searchIndex),
+      searchIndex,
+      noteSource: new NoteIndexSource(database),
+      processor,
+      retries,
       photos,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
       },
-      close: () => storage.close(),
+      async close() {
+        await processor.stop();
+        await storage.close();
+      },
     };
   } catch (error) {
     await storage.close();

@@ -14,6 +14,12 @@ import { openPostgresQuotas } from '../limiter/quotas.postgres.js';
 import { openRedisQuotas } from '../limiter/quotas.redis.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import { connectRedis } from '../limiter/redis.js';
+import type { SearchIndex } from '../search/index.js';
+import { PostgresSearchIndex } from '../search/index.postgres.js';
+import { SqliteSearchIndex } from '../search/index.sqlite.js';
+import type { ChangeClaims } from '../stream/claims.js';
+import { PostgresChangeClaims } from '../stream/claims.postgres.js';
+import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
 import type { DataLayout } from './layout.js';
 
 export interface Storage {
@@ -66,4 +72,11 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
       redis.disconnect();
     },
   };
+}
+
+/** The engine-specific halves of the change stream and of search, for an open database. */
+export function streamAdapters(database: Database): { readonly claims: ChangeClaims; readonly searchIndex: SearchIndex } {
+  return database.engine === 'postgres'
+    ? { claims: new PostgresChangeClaims(), searchIndex: new PostgresSearchIndex() }
+    : { claims: new SqliteChangeClaims(database), searchIndex: new SqliteSearchIndex(database) };
 }

@@ -4,9 +4,13 @@ import type { LogLevel } from '../config.js';
 
 export type { Logger } from 'pino';
 
-/** One JSON-lines logger per process (HTTP requests, stream workers and the CLI share it). */
+/**
+ * One JSON-lines logger per process (HTTP requests, stream workers and the CLI share it). Standard
+ * output is written asynchronously: lines logged while a write is in flight go out together in
+ * the next one, instead of one blocking system call per line. pino flushes on exit.
+ */
 export const createLogger = (level: LogLevel, destination?: NodeJS.WritableStream): Logger =>
-  destination ? pino({ level }, destination) : pino({ level });
+  pino({ level }, destination ?? pino.destination({ dest: 1, sync: false }));
 
 /** One Prometheus registry per process, so tests running several servers never share counters. */
 export function createRegistry(): Registry {

@@ -1,7 +1,10 @@
 import type { ShoeboxMigration } from '../migrate.js';
 import { apiKeys } from './001-api-keys.js';
 import { identities } from './002-identities.js';
-import { photos } from './003-photos.js';
+import { stream } from './003-stream.js';
+import { notes } from './004-notes.js';
+import { search } from './005-search.js';
+import { photos } from './006-photos.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
-export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, photos];
+export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search, photos];

@@ -1,7 +1,7 @@
 import type { ShoeboxMigration } from '../migrate.js';
 
 export const photos: ShoeboxMigration = {
-  name: '003-photos',
+  name: '006-photos',
   async up(db) {
     await db.schema
       .createTable('photos')

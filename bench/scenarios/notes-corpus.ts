@@ -1,0 +1,76 @@
+import { parseConfig } from '../../packages/server/src/config.js';
+import { openShoebox } from '../../packages/server/src/runtime/shoebox.js';
+import { createLogger } from '../../packages/server/src/shared/observability.js';
+
+/**
+ * A deterministic pseudo-English corpus: a vocabulary whose word frequencies follow Zipf's law
+ * (a few words in most notes, most words rare), headlines of 3–8 words and texts of 20–120.
+ */
+export class Corpus {
+  readonly vocabulary: string[];
+  private seed: number;
+
+  constructor(size = 20_000, seed = 42) {
+    this.seed = seed;
+    const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'pe', 'da', 'gri', 'shu', 'an', 'or', 'el', 'tam', 'bir', 'fen'];
+    const words = new Set<string>();
+    while (words.size < size) {
+      const n = 2 + Math.floor(this.random() * 3);
+      words.add(Array.from({ length: n }, () => syllables[Math.floor(this.random() * syllables.length)]).join(''));
+    }
+    this.vocabulary = [...words];
+  }
+
+  /** Deterministic (mulberry32), so every run measures the same corpus and queries. */
+  random(): number {
+    this.seed = (this.seed + 0x6d2b79f5) | 0;
+    let t = this.seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** A word by Zipf rank: rank r has probability ∝ 1/r. */
+  word(): string {
+    const r = Math.floor(Math.exp(this.random() * Math.log(this.vocabulary.length)));
+    return this.vocabulary[Math.min(r, this.vocabulary.length - 1)]!;
+  }
+
+  words(min: number, max: number): string {
+    return Array.from({ length: min + Math.floor(this.random() * (max - min + 1)) }, () => this.word()).join(' ');
+  }
+
+  note() {
+    return { headline: this.words(3, 8), text: this.words(20, 120) };
+  }
+
+  /** A mix of what people type: a common word, a rarer word, two words, a phrase, a prefix, an exclusion, an OR. */
+  query(): string {
+    const pick = this.random();
+    const rare = () => this.vocabulary[100 + Math.floor(this.random() * 5_000)]!;
+    if (pick < 0.25) return this.vocabulary[Math.floor(this.random() * 50)]!;
+    if (pick < 0.45) return rare();
+    if (pick < 0.65) return `${this.word()} ${rare()}`;
+    if (pick < 0.75) return `"${this.word()} ${this.word()}"`;
+    if (pick < 0.85) return `${rare().slice(0, 4)}*`;
+    if (pick < 0.95) return `${rare()} -${this.word()}`;
+    return `${rare()} OR ${rare()}`;
+  }
+}
+
+/**
+ * Writes `count` notes spread over `owners` straight through the notes service (the HTTP path is
+ * not what the corpus measures) and indexes them, in the server's data folder while it is stopped.
+ */
+export async function writeCorpus(dataDir: string, owners: readonly string[], count: number, corpus: Corpus): Promise<void> {
+  const shoebox = await openShoebox(parseConfig({ SHOEBOX_DATA_DIR: dataDir }), createLogger('warn', process.stderr));
+  try {
+    for (let i = 0; i < count; i++) {
+      await shoebox.notes.create(owners[i % owners.length]!, { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' });
+      if ((i + 1) % 10_000 === 0) process.stdout.write(`  corpus: ${i + 1} notes written\n`);
+    }
+    await shoebox.processor.drain();
+  } finally {
+    await shoebox.close();
+  }
+}

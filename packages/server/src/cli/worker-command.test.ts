@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.js';
+import { openShoebox } from '../runtime/shoebox.js';
+import { parseQuery } from '../search/query.js';
+import { streamStatus } from '../stream/status.js';
+import { BIN, tempDir } from '../testing/harness.js';
+import { eventually } from '../testing/shoebox.js';
+
+const dataDir = tempDir();
+const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent' };
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('shoebox worker', () => {
+  it('processes the stream alone, picking up writes of other processes by polling, and stops on SIGTERM', async () => {
+    const shoebox = await openShoebox(parseConfig(env));
+    try {
+      await shoebox.notes.put('idn_w', 'before', { headline: 'written before the worker started', text: '' });
+      const worker = spawn(process.execPath, [BIN, 'worker'], {
+        cwd: tmpdir(),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, SHOEBOX_STREAM_POLL_MS: '50' },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+      // Written by this process, which runs no processor: only the worker can index it.
+      await shoebox.notes.put('idn_w', 'after', { headline: 'written while the worker polls', text: '' });
+      const search = async (q: string) =>
+        (await shoebox.searchIndex.search(parseQuery(q), { kind: 'owner', ownerId: 'idn_w' }, { limit: 10 })).hits.map((h) => h.noteId);
+      await eventually(async () => (await search('written')).length === 2, 50);
+      expect((await search('before')).concat(await search('polls'))).toEqual(['before', 'after']);
+
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // It gave its lease back on the way out.
+      expect((await streamStatus(shoebox.database, ['search']))[0]).toMatchObject({ lagChanges: 0, leaseHolder: null });
+    } finally {
+      await shoebox.close();
+    }
+  });
+});

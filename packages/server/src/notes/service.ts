@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/database.js';
+import { Problem } from '../errors.js';
+import { sha256 } from '../shared/secrets.js';
+import { type Outbox, recordChange } from '../stream/outbox.js';
+import { ifMatchAllows, type Note, type NoteJson, noteImage, noteJson } from './note.js';
+import type { PhotoReferences } from './photo-references.js';
+import type { NotesStore } from './store.js';
+import type { Visibility } from './tables.js';
+
+export interface NoteContent {
+  readonly headline: string;
+  readonly text: string;
+  readonly photoIds?: readonly string[];
+  readonly visibility?: Visibility;
+}
+
+export type NotePatch = Partial<NoteContent>;
+
+/** Conditions from If-Match / If-None-Match headers, as sent. */
+export interface Preconditions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+}
+
+export interface ListPage {
+  readonly notes: Note[];
+  readonly nextCursor: string | null;
+}
+
+/** How long a POST's Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const FORGET_EVERY_MS = 60_000;
+
+/**
+ * Notes of one identity. Every write runs in one transaction with its change record (the outbox),
+ * so an acknowledged write always reaches the stream and a failed one leaves nothing behind.
+ */
+export class NotesService {
+  private lastForget = 0;
+
+  constructor(
+    private readonly store: NotesStore,
+    private readonly outbox: Outbox,
+    private readonly photos?: PhotoReferences,
+  ) {}
+
+  /**
+   * Creates a note with a server-chosen or client-chosen id. With an idempotency key, a retry of
+   * the same request returns the first answer instead of creating again.
+   */
+  async create(
+    ownerId: string,
+    input: NoteContent & { noteId?: string },
+    idempotencyKey?: string,
+  ): Promise<{ note: NoteJson; replayed: boolean }> {
+    await this.forgetOldAnswers();
+    const requestHash = sha256(canonicalJson(input));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.outbox.write(async (trx) => {
+          if (idempotencyKey !== undefined) {
+            const prior = await this.store.findAnswer(trx, ownerId, idempotencyKey);
+            if (prior) return { note: replayOf(prior, requestHash), replayed: true };
+          }
+          const note = await this.insert(trx, ownerId, input.noteId ?? randomUUID(), input);
+          const body = noteJson(note);
+          if (
+            idempotencyKey !== undefined &&
+            !(await this.store.saveAnswer(trx, ownerId, idempotencyKey, { requestHash, status: 201, body }))
+          ) {
+            throw new ConcurrentRetry();
+          }
+          return { note: body, replayed: false };
+        });
+      } catch (error) {
+        // Another request with the same key committed first (only possible where writers run
+        // concurrently): this one rolled back; answer as its retry would.
+        if (!(error instanceof ConcurrentRetry) || attempt > 0) throw error;
+      }
+    }
+  }
+
+  /** Creates the note under a client-chosen id, or replaces the caller's note with that id. */
+  async put(
+    ownerId: string,
+    noteId: string,
+    input: NoteContent,
+    conditions: Preconditions = {},
+  ): Promise<{ note: Note; created: boolean }> {
+    return this.outbox.write(async (trx) => {
+      const current = await this.store.findOwned(trx, ownerId, noteId);
+      checkPreconditions(noteId, current, conditions);
+      if (!current) return { note: await this.insert(trx, ownerId, noteId, input), created: true };
+      return {
+        note: await this.replace(trx, current, { ...input, photoIds: input.photoIds ?? [], visibility: input.visibility ?? 'private' }),
+        created: false,
+      };
+    });
+  }
+
+  async get(ownerId: string, noteId: string): Promise<Note> {
+    const note = await this.store.findOwned(this.store.db, ownerId, noteId);
+    if (!note) throw notFound(noteId);
+    return note;
+  }
+
+  async patch(ownerId: string, noteId: string, changes: NotePatch, conditions: Preconditions = {}): Promise<Note> {
+    return this.outbox.write(async (trx) => {
+      const current = await this.store.findOwned(trx, ownerId, noteId);
+      if (!current) throw notFound(noteId);
+      checkPreconditions(noteId, current, conditions);
+      return this.replace(trx, current, changes);
+    });
+  }
+
+  async delete(ownerId: string, noteId: string, conditions: Preconditions = {}): Promise<void> {
+    await this.outbox.write(async (trx) => {
+      const current = await this.store.findOwned(trx, ownerId, noteId);
+      if (!current) throw notFound(noteId);
+      checkPreconditions(noteId, current, conditions);
+      await this.remove(trx, current);
+    });
+  }
+
+  async list(ownerId: string, options: { limit: number; cursor?: string; photoId?: string }): Promise<ListPage> {
+    const notes = await this.store.list(ownerId, {
+      limit: options.limit + 1,
+      after: options.cursor === undefined ? undefined : decodeListCursor(options.cursor),
+      photoId: options.photoId,
+    });
+    const page = notes.slice(0, options.limit);
+    const last = page.at(-1);
+    return { notes: page, nextCursor: notes.length > options.limit && last ? encodeListCursor(last) : null };
+  }
+
+  /** Tombstones a note and records its REMOVE, inside the caller's transaction (also used when an identity goes). */
+  async remove(trx: Kysely<Tables>, note: Note): Promise<void> {
+    const version = note.version + 1;
+    if (!(await this.store.markDeleted(trx, note, version, new Date()))) throw changedMeanwhile(note.noteId);
+    await recordChange(trx, {
+      entity: 'note',
+      entityId: note.noteId,
+      ownerId: note.ownerId,
+      op: 'REMOVE',
+      version,
+      oldImage: noteImage(note),
+      newImage: null,
+    });
+  }
+
+  /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
+  async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch & { ownerId?: string }): Promise<Note> {
+    const next: Note = {
+      ...current,
+      ...definedOnly(changes),
+      headline: changes.headline?.trim() ?? current.headline,
+      version: current.version + 1,
+      updatedAt: new Date(),
+    };
+    if (changes.photoIds?.length) await this.photos?.assertOwned(trx, next.ownerId, next.photoIds);
+    if (!(await this.store.update(trx, next, current.version))) throw changedMeanwhile(current.noteId);
+    await recordChange(trx, {
+      entity: 'note',
+      entityId: next.noteId,
+      ownerId: next.ownerId,
+      op: 'MODIFY',
+      version: next.version,
+      oldImage: noteImage(current),
+      newImage: noteImage(next),
+    });
+    return next;
+  }
+
+  private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
+    const now = new Date();
+    let note: Note = {
+      noteId,
+      ownerId,
+      headline: input.headline.trim(),
+      text: input.text,
+      photoIds: [...(input.photoIds ?? [])],
+      visibility: input.visibility ?? 'private',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (note.photoIds.length > 0) await this.photos?.assertOwned(trx, ownerId, note.photoIds);
+    if (!(await this.store.insertNew(trx, note))) {
+      const use = await this.store.idUse(trx, noteId);
+      if (!use?.deleted || use.ownerId !== ownerId) throw noteIdTaken(noteId);
+      // A re-created note continues after its tombstone, so the index never mistakes it for an old change.
+      note = { ...note, version: use.version + 1 };
+      if (!(await this.store.revive(trx, note, use.version))) throw changedMeanwhile(noteId);
+    }
+    await recordChange(trx, {
+      entity: 'note',
+      entityId: noteId,
+      ownerId,
+      op: 'INSERT',
+      version: note.version,
+      oldImage: null,
+      newImage: noteImage(note),
+    });
+    return note;
+  }
+
+  private async forgetOldAnswers(): Promise<void> {
+    if (Date.now() - this.lastForget < FORGET_EVERY_MS) return;
+    this.lastForget = Date.now();
+    await this.store.forgetAnswers(this.store.db, { before: new Date(Date.now() - IDEMPOTENCY_TTL_MS) });
+  }
+}
+
+class ConcurrentRetry extends Error {}
+
+function checkPreconditions(noteId: string, current: Note | undefined, conditions: Preconditions): void {
+  if (conditions.ifMatch !== undefined && !ifMatchAllows(conditions.ifMatch, current?.version)) {
+    throw new Problem(
+      'precondition_failed',
+      current
+        ? `Note ${noteId} is at version ${current.version}, not the one in If-Match. GET it again, apply your change, and send its new ETag.`
+        : `Note ${noteId} does not exist, so If-Match cannot match. Create it without If-Match.`,
+      { extensions: current ? { currentVersion: current.version } : {} },
+    );
+  }
+  if (current && conditions.ifNoneMatch?.trim() === '*') {
+    throw new Problem(
+      'precondition_failed',
+      `Note ${noteId} exists and If-None-Match: * allows only creating it. Drop the header to replace it.`,
+    );
+  }
+}
+
+function replayOf(prior: { requestHash: string; body: unknown }, requestHash: string): NoteJson {
+  if (prior.requestHash !== requestHash) {
+    throw new Problem(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different request. Use a new key for each new note, and the same key only to retry the same request.',
+    );
+  }
+  return prior.body as NoteJson;
+}
+
+const definedOnly = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** JSON with object keys sorted, so the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function encodeListCursor(note: Note): string {
+  return Buffer.from(JSON.stringify([note.createdAt.getTime(), note.noteId])).toString('base64url');
+}
+
+function decodeListCursor(cursor: string): { createdAt: number; noteId: string } {
+  try {
+    const [createdAt, noteId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Number.isSafeInteger(createdAt) && typeof noteId === 'string' && noteId.length <= 64) return { createdAt, noteId };
+  } catch {}
+  throw new Problem('validation_failed', 'The cursor is not valid. Use the nextCursor value of a previous answer as it is.');
+}
+
+const notFound = (noteId: string) =>
+  new Problem('not_found', `You have no note with the id ${JSON.stringify(noteId)}. List your notes with GET /v1/notes.`);
+
+const noteIdTaken = (noteId: string) =>
+  new Problem(
+    'note_id_taken',
+    `The note id ${JSON.stringify(noteId)} is already in use. To replace your own note send PUT /v1/notes/${noteId}; for a new note choose another id (a random UUID never collides).`,
+  );
+
+const changedMeanwhile = (noteId: string) =>
+  new Problem('precondition_failed', `Note ${noteId} changed while this request ran. GET it again and retry.`);

@@ -1,0 +1,232 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
+import type { Note } from './note.js';
+import type { NoteTables } from './tables.js';
+
+type Row = Selectable<NoteTables['notes']>;
+
+/** What a note id is bound to, live or deleted: for deciding whether a create may use it. */
+export interface NoteIdUse {
+  readonly ownerId: string;
+  readonly version: number;
+  readonly deleted: boolean;
+}
+
+export interface ListPosition {
+  readonly createdAt: number;
+  readonly noteId: string;
+}
+
+export interface StoredAnswer {
+  readonly requestHash: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Note storage. Every read on behalf of a caller names the owner in the query itself
+ * (`owner_id = ?`), so another identity's note is indistinguishable from a missing one. Methods
+ * taking `db` run inside the caller's transaction.
+ */
+export class NotesStore {
+  constructor(private readonly database: Database) {}
+
+  /** For reads outside a transaction. */
+  get db(): Kysely<Tables> {
+    return this.database.db;
+  }
+
+  async findOwned(db: Kysely<Tables>, ownerId: string, noteId: string): Promise<Note | undefined> {
+    const row = await db
+      .selectFrom('notes')
+      .selectAll()
+      .where('note_id', '=', noteId)
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toNote(row);
+  }
+
+  /** Who holds a note id, whoever it is: only for deciding whether a create may take the id; never shown. */
+  async idUse(db: Kysely<Tables>, noteId: string): Promise<NoteIdUse | undefined> {
+    const row = await db.selectFrom('notes').select(['owner_id', 'version', 'deleted_at']).where('note_id', '=', noteId).executeTakeFirst();
+    return row && { ownerId: row.owner_id, version: Number(row.version), deleted: row.deleted_at !== null };
+  }
+
+  /** Inserts a note under an id never used before; false (nothing written) when the id is in use, live or deleted. */
+  async insertNew(db: Kysely<Tables>, note: Note): Promise<boolean> {
+    const result = await db
+      .insertInto('notes')
+      .values({ note_id: note.noteId, ...columns(note) })
+      .onConflict((oc) => oc.column('note_id').doNothing())
+      .executeTakeFirst();
+    if (!result.numInsertedOrUpdatedRows) return false;
+    await this.insertPhotos(db, note);
+    return true;
+  }
+
+  /** Brings a note back over its owner's tombstone at `tombstoneVersion`; false when that tombstone is not there. */
+  async revive(db: Kysely<Tables>, note: Note, tombstoneVersion: number): Promise<boolean> {
+    const result = await db
+      .updateTable('notes')
+      .set(columns(note))
+      .where('note_id', '=', note.noteId)
+      .where('owner_id', '=', note.ownerId)
+      .where('version', '=', tombstoneVersion)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await this.insertPhotos(db, note);
+    return true;
+  }
+
+  /** Replaces a live note if it is still at `expectedVersion`; false when it changed meanwhile. */
+  async update(db: Kysely<Tables>, note: Note, expectedVersion: number): Promise<boolean> {
+    const result = await db
+      .updateTable('notes')
+      .set(columns(note))
+      .where('note_id', '=', note.noteId)
+      .where('version', '=', expectedVersion)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+    await this.insertPhotos(db, note);
+    return true;
+  }
+
+  /**
+   * Turns a live note into a tombstone at `version`: its content is wiped, its id and version
+   * stay so a later re-creation continues the version sequence. False when it changed meanwhile.
+   */
+  async markDeleted(db: Kysely<Tables>, note: Note, version: number, at: Date): Promise<boolean> {
+    const result = await db
+      .updateTable('notes')
+      .set({ headline: '', text: '', photo_ids: '[]', version, updated_at: at.getTime(), deleted_at: at.getTime() })
+      .where('note_id', '=', note.noteId)
+      .where('version', '=', note.version)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+    return true;
+  }
+
+  /** An identity's notes, newest first, optionally only those referencing a photo. */
+  async list(ownerId: string, options: { limit: number; after?: ListPosition; photoId?: string }): Promise<Note[]> {
+    let query = this.database.db.selectFrom('notes').selectAll().where('owner_id', '=', ownerId).where('deleted_at', 'is', null);
+    if (options.photoId !== undefined) {
+      const photoId = options.photoId;
+      query = query.where('note_id', 'in', (eb) =>
+        eb.selectFrom('note_photos').select('note_id').where('owner_id', '=', ownerId).where('photo_id', '=', photoId),
+      );
+    }
+    if (options.after) {
+      const { createdAt, noteId } = options.after;
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('note_id', '<', noteId)])]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('note_id', 'desc').limit(options.limit).execute();
+    return rows.map(toNote);
+  }
+
+  /** Every live note of an identity, for moving or deleting an identity's data. */
+  async allOwned(db: Kysely<Tables>, ownerId: string): Promise<Note[]> {
+    const rows = await db.selectFrom('notes').selectAll().where('owner_id', '=', ownerId).where('deleted_at', 'is', null).execute();
+    return rows.map(toNote);
+  }
+
+  /** An identity's live notes that name `photoId`. */
+  async referringTo(db: Kysely<Tables>, ownerId: string, photoId: string): Promise<Note[]> {
+    const rows = await db
+      .selectFrom('notes')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .where('note_id', 'in', (eb) =>
+        eb.selectFrom('note_photos').select('note_id').where('owner_id', '=', ownerId).where('photo_id', '=', photoId),
+      )
+      .execute();
+    return rows.map(toNote);
+  }
+
+  /** Hands an identity's tombstones to another, so the ids stay reserved to the same person. */
+  async reassignTombstones(db: Kysely<Tables>, fromOwnerId: string, toOwnerId: string): Promise<void> {
+    await db
+      .updateTable('notes')
+      .set({ owner_id: toOwnerId })
+      .where('owner_id', '=', fromOwnerId)
+      .where('deleted_at', 'is not', null)
+      .execute();
+  }
+
+  async findAnswer(db: Kysely<Tables>, ownerId: string, key: string): Promise<StoredAnswer | undefined> {
+    const row = await db
+      .selectFrom('note_idempotency')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row && { requestHash: row.request_hash, status: Number(row.status), body: JSON.parse(row.response) };
+  }
+
+  /** Remembers the first answer to a keyed request; false when another request stored one first. */
+  async saveAnswer(db: Kysely<Tables>, ownerId: string, key: string, answer: StoredAnswer): Promise<boolean> {
+    const result = await db
+      .insertInto('note_idempotency')
+      .values({
+        owner_id: ownerId,
+        idempotency_key: key,
+        request_hash: answer.requestHash,
+        status: answer.status,
+        response: JSON.stringify(answer.body),
+        created_at: Date.now(),
+      })
+      .onConflict((oc) => oc.columns(['owner_id', 'idempotency_key']).doNothing())
+      .executeTakeFirst();
+    return result.numInsertedOrUpdatedRows !== undefined && result.numInsertedOrUpdatedRows > 0n;
+  }
+
+  async forgetAnswers(db: Kysely<Tables>, filter: { ownerId: string } | { before: Date }): Promise<void> {
+    const query = db.deleteFrom('note_idempotency');
+    await ('ownerId' in filter
+      ? query.where('owner_id', '=', filter.ownerId)
+      : query.where('created_at', '<', filter.before.getTime())
+    ).execute();
+  }
+
+  private async insertPhotos(db: Kysely<Tables>, note: Note): Promise<void> {
+    if (note.photoIds.length === 0) return;
+    await db
+      .insertInto('note_photos')
+      .values(note.photoIds.map((photoId) => ({ note_id: note.noteId, photo_id: photoId, owner_id: note.ownerId })))
+      .execute();
+  }
+}
+
+const columns = (note: Note) => ({
+  owner_id: note.ownerId,
+  headline: note.headline,
+  text: note.text,
+  photo_ids: JSON.stringify(note.photoIds),
+  visibility: note.visibility,
+  version: note.version,
+  created_at: note.createdAt.getTime(),
+  updated_at: note.updatedAt.getTime(),
+  deleted_at: null,
+});
+
+export function toNote(row: Row): Note {
+  return {
+    noteId: row.note_id,
+    ownerId: row.owner_id,
+    headline: row.headline,
+    text: row.text,
+    photoIds: JSON.parse(row.photo_ids),
+    visibility: row.visibility,
+    version: Number(row.version),
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
+}

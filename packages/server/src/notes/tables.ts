@@ -1,0 +1,33 @@
+export type Visibility = 'private' | 'public';
+
+export interface NoteTables {
+  /** Deleted notes stay as tombstones (content wiped) so a note id's version never goes back. */
+  notes: {
+    note_id: string;
+    owner_id: string;
+    headline: string;
+    text: string;
+    /** JSON array of photo ids, in the order given. */
+    photo_ids: string;
+    visibility: Visibility;
+    version: number;
+    created_at: number;
+    updated_at: number;
+    deleted_at: number | null;
+  };
+  /** Which live notes reference which photos: for "notes of this photo" without parsing JSON. */
+  note_photos: {
+    note_id: string;
+    photo_id: string;
+    owner_id: string;
+  };
+  /** The first answer to a POST with an Idempotency-Key, per identity, replayed to retries. */
+  note_idempotency: {
+    owner_id: string;
+    idempotency_key: string;
+    request_hash: string;
+    status: number;
+    response: string;
+    created_at: number;
+  };
+}

@@ -1,0 +1,161 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
+import { sha256 } from '../shared/secrets.js';
+import {
+  type IndexEntry,
+  type IndexedNote,
+  MARK_END,
+  MARK_START,
+  type SearchHit,
+  type SearchIndex,
+  type SearchPage,
+  type SearchPosition,
+  type SearchScope,
+  type VersionGuard,
+} from './index.js';
+import { matchExpression } from './match.sqlite.js';
+import type { SearchQuery } from './query.js';
+
+const PUBLIC_TOKEN = 'public';
+const SNIPPET_TOKENS = 24;
+
+/** The FTS5 token standing for one owner: a hash, so it is a single token whatever the id looks like. */
+const ownerToken = (ownerId: string) => `o${sha256(ownerId).slice(0, 32)}`;
+const scopeTokens = (note: IndexedNote) => `${ownerToken(note.ownerId)}${note.visibility === 'public' ? ` ${PUBLIC_TOKEN}` : ''}`;
+
+/** The comparison that lets a write through: held version < (or <=) the entry's. */
+type Guard = '<' | '<=';
+
+/**
+ * SQLite FTS5 (porter stemming, unicode61 with diacritics removed) over search_documents, kept in
+ * step by triggers (db/migrations/005-search.ts). Ranking is bm25 with headline weighted over text.
+ * Scope is enforced twice: a scope token inside the MATCH (so FTS5 only walks the caller's
+ * documents) and the owner/visibility condition on the joined row.
+ */
+export class SqliteSearchIndex implements SearchIndex {
+  constructor(private readonly database: Database) {}
+
+  async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
+    const operator = guard === 'newer' ? '<' : '<=';
+    const write = async (db: Kysely<Tables>) => {
+      for (const entry of entries) {
+        if (entry.removed) await writeRemoved(db, entry.noteId, entry.ownerId, entry.version, operator);
+        else await writeLive(db, entry, operator);
+      }
+    };
+    // One entry is one statement, atomic by itself; several share a transaction (and one FTS5 segment).
+    if (entries.length === 1) await write(this.database.db);
+    else if (entries.length > 1) await this.database.db.transaction().execute(write);
+  }
+
+  async noteIds(afterNoteId: string, limit: number): Promise<string[]> {
+    const rows = await this.database.db
+      .selectFrom('search_documents')
+      .select('note_id')
+      .where('note_id', '>', afterNoteId)
+      .orderBy('note_id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.note_id);
+  }
+
+  async purge(noteIds: readonly string[]): Promise<void> {
+    if (noteIds.length === 0) return;
+    await this.database.db.deleteFrom('search_documents').where('note_id', 'in', noteIds).execute();
+  }
+
+  async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
+    const token = scope.kind === 'owner' ? ownerToken(scope.ownerId) : PUBLIC_TOKEN;
+    const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
+    // bm25 ranks are negative, lower is better; a score is the rank negated.
+    const after = page.after
+      ? sql`and (f.rank > ${-page.after.score} or (f.rank = ${-page.after.score} and d.note_id > ${page.after.noteId}))`
+      : sql``;
+    const { rows } = await sql<Row>`
+      select d.note_id, d.headline, d.text, d.visibility, d.updated_at, f.rank as rank,
+        highlight(search_fts, 0, ${MARK_START}, ${MARK_END}) as headline_marked,
+        snippet(search_fts, 1, ${MARK_START}, ${MARK_END}, '…', ${SNIPPET_TOKENS}) as text_marked
+      from search_fts f
+      join search_documents d on d.doc_id = f.rowid
+      where search_fts match ${matchExpression(query, token)}
+        and ${inScope}
+        and d.removed_at is null
+        ${after}
+      order by f.rank, d.note_id
+      limit ${page.limit + 1}`.execute(this.database.db);
+    const hits = rows.slice(0, page.limit).map(toHit);
+    const last = hits.at(-1);
+    return { hits, next: rows.length > page.limit && last ? { score: last.score, noteId: last.noteId } : null };
+  }
+}
+
+interface Row {
+  note_id: string;
+  headline: string;
+  text: string;
+  visibility: 'private' | 'public';
+  updated_at: number;
+  rank: number;
+  headline_marked: string;
+  text_marked: string;
+}
+
+const toHit = (row: Row): SearchHit => ({
+  noteId: row.note_id,
+  headline: row.headline,
+  text: row.text,
+  visibility: row.visibility,
+  marked: { headline: row.headline_marked, text: row.text_marked },
+  score: -row.rank,
+  updatedAt: new Date(Number(row.updated_at)),
+});
+
+async function writeLive(db: Kysely<Tables>, note: IndexedNote, guard: Guard): Promise<void> {
+  const values = {
+    note_id: note.noteId,
+    owner_id: note.ownerId,
+    visibility: note.visibility,
+    version: note.version,
+    headline: note.headline,
+    text: note.text,
+    scope: scopeTokens(note),
+    updated_at: note.updatedAt.getTime(),
+    removed_at: null,
+  };
+  await db
+    .insertInto('search_documents')
+    .values(values)
+    .onConflict((oc) =>
+      oc
+        .column('note_id')
+        .doUpdateSet(values)
+        .where('search_documents.version', guard, (eb) => eb.ref('excluded.version')),
+    )
+    .execute();
+}
+
+/** A removed note keeps its row as a tombstone: no text, no scope tokens, the version it was removed at. */
+async function writeRemoved(db: Kysely<Tables>, noteId: string, ownerId: string, version: number, guard: Guard): Promise<void> {
+  const now = Date.now();
+  const values = {
+    note_id: noteId,
+    owner_id: ownerId,
+    visibility: 'private' as const,
+    version,
+    headline: '',
+    text: '',
+    scope: '',
+    updated_at: now,
+    removed_at: now,
+  };
+  await db
+    .insertInto('search_documents')
+    .values(values)
+    .onConflict((oc) =>
+      oc
+        .column('note_id')
+        .doUpdateSet(values)
+        .where('search_documents.version', guard, (eb) => eb.ref('excluded.version')),
+    )
+    .execute();
+}

@@ -1,0 +1,40 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
+import { Outbox, recordChange } from './outbox.js';
+import { ChangeSignal } from './signal.js';
+
+let shoebox: TestShoebox;
+beforeEach(async () => {
+  shoebox = await openTestShoebox();
+});
+afterEach(() => shoebox.dispose());
+
+const change = { entity: 'thing', entityId: 't1', ownerId: 'o1', op: 'INSERT' as const, version: 1, oldImage: null, newImage: { a: 1 } };
+const count = async () => (await shoebox.database.db.selectFrom('stream_changes').selectAll().execute()).length;
+
+describe('outbox', () => {
+  it('records a change with the write that commits, and rings the signal after the commit', async () => {
+    const signal = new ChangeSignal();
+    const outbox = new Outbox(shoebox.database, signal);
+    await outbox.write((trx) => recordChange(trx, change));
+    const rows = await shoebox.database.db.selectFrom('stream_changes').selectAll().execute();
+    expect(rows).toEqual([
+      expect.objectContaining({ seq: 1, entity: 'thing', entity_id: 't1', op: 'INSERT', new_image: '{"a":1}', old_image: null }),
+    ]);
+    // The ring was remembered: a wait returns at once.
+    let woke = false;
+    await Promise.race([signal.wait(60_000).then(() => (woke = true)), new Promise((resolve) => setImmediate(resolve))]);
+    expect(woke).toBe(true);
+  });
+
+  it('leaves no change when the write rolls back', async () => {
+    const outbox = new Outbox(shoebox.database, new ChangeSignal());
+    await expect(
+      outbox.write(async (trx) => {
+        await recordChange(trx, change);
+        throw new Error('the write failed after recording its change');
+      }),
+    ).rejects.toThrow('the write failed');
+    expect(await count()).toBe(0);
+  });
+});

@@ -1,0 +1,222 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
+import type { Change } from './change.js';
+import { SqliteChangeClaims } from './claims.sqlite.js';
+import type { StreamConsumer } from './consumer.js';
+import { recordChange } from './outbox.js';
+import { StreamProcessor } from './processor.js';
+import { RetryStore } from './retries.js';
+import { ChangeSignal } from './signal.js';
+import { streamStatus } from './status.js';
+
+/** A consumer that records what it is handed and fails while `fail` says so. */
+class Recorder implements StreamConsumer {
+  readonly seen: Change[] = [];
+  readonly attempts = new Map<number, number>();
+  fail: (change: Change) => boolean = () => false;
+  pause: Promise<void> | undefined;
+
+  constructor(
+    readonly name = 'recorder',
+    readonly entities: readonly string[] = ['thing'],
+  ) {}
+
+  async handle(change: Change): Promise<void> {
+    this.attempts.set(change.seq, (this.attempts.get(change.seq) ?? 0) + 1);
+    await this.pause;
+    if (this.fail(change)) throw new Error(`cannot handle ${change.entityId} v${change.version}`);
+    this.seen.push(change);
+  }
+}
+
+let shoebox: TestShoebox;
+beforeEach(async () => {
+  shoebox = await openTestShoebox();
+});
+afterEach(() => shoebox.dispose());
+
+const settings = { batchSize: 7, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, retentionHours: 0 };
+
+function processor(consumers: StreamConsumer[], options: { maxAttempts?: number; leaseMs?: number } = {}) {
+  return new StreamProcessor({
+    database: shoebox.database,
+    claims: new SqliteChangeClaims(shoebox.database),
+    retries: new RetryStore(shoebox.database),
+    consumers,
+    settings: { ...settings, maxAttempts: options.maxAttempts ?? settings.maxAttempts },
+    signal: new ChangeSignal(),
+    leaseMs: options.leaseMs,
+  });
+}
+
+/** Records one change per (entity id, version), each in its own committed transaction. */
+async function write(entries: [entityId: string, version: number, entity?: string][]): Promise<void> {
+  for (const [entityId, version, entity = 'thing'] of entries) {
+    await shoebox.database.db.transaction().execute((trx) =>
+      recordChange(trx, {
+        entity,
+        entityId,
+        ownerId: 'owner',
+        op: version === 1 ? 'INSERT' : 'MODIFY',
+        version,
+        oldImage: null,
+        newImage: { version },
+      }),
+    );
+  }
+}
+
+const versionsOf = (changes: Change[], entityId: string) => changes.filter((c) => c.entityId === entityId).map((c) => c.version);
+
+describe('stream processor', () => {
+  it('delivers every change in order per entity across batches, skips other entities, and catches up', async () => {
+    const entries: [string, number, string?][] = [];
+    for (let version = 1; version <= 6; version++) for (const id of ['a', 'b', 'c']) entries.push([id, version]);
+    entries.push(['p', 1, 'photo']);
+    await write(entries);
+    const recorder = new Recorder();
+    await processor([recorder]).drain();
+
+    for (const id of ['a', 'b', 'c']) expect(versionsOf(recorder.seen, id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(recorder.seen.some((c) => c.entity === 'photo')).toBe(false);
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 19, head: 19, lagChanges: 0, lagSeconds: 0, retrying: 0, deadLetters: 0 });
+  });
+
+  it('isolates a poison change: others flow, later changes of its entity wait, it is dead-lettered, then re-driven', async () => {
+    await write([
+      ['bad', 1],
+      ['good', 1],
+      ['bad', 2],
+      ['good', 2],
+    ]);
+    const recorder = new Recorder();
+    recorder.fail = (change) => change.entityId === 'bad' && change.version === 1;
+    const worker = processor([recorder]);
+    await worker.runOnce();
+    expect(versionsOf(recorder.seen, 'good')).toEqual([1, 2]);
+    // bad v2 waits behind bad v1 instead of overtaking it.
+    expect(versionsOf(recorder.seen, 'bad')).toEqual([]);
+    expect((await streamStatus(shoebox.database, ['recorder']))[0]).toMatchObject({ position: 4, lagChanges: 0, retrying: 2 });
+
+    const dead = await eventually(async () => {
+      await worker.runOnce();
+      const [status] = await streamStatus(shoebox.database, ['recorder']);
+      return status?.deadLetters === 1 && status;
+    });
+    expect(dead).toMatchObject({ deadLetters: 1, lagChanges: 0 });
+    expect(recorder.attempts.get(1)).toBe(settings.maxAttempts);
+    await eventually(async () => {
+      await worker.runOnce();
+      return versionsOf(recorder.seen, 'bad').length === 1;
+    });
+    expect(versionsOf(recorder.seen, 'bad')).toEqual([2]);
+    expect(worker.countersOf('recorder')).toMatchObject({ processed: 3, failed: 3, deadLettered: 1 });
+    const [letter] = await new RetryStore(shoebox.database).deadLetters('recorder', 10);
+    expect(letter).toMatchObject({ seq: 1, entityId: 'bad', attempts: 3, lastError: 'cannot handle bad v1' });
+
+    recorder.fail = () => false;
+    expect(await new RetryStore(shoebox.database).redrive({ consumer: 'recorder' })).toBe(1);
+    await worker.drain();
+    expect(versionsOf(recorder.seen, 'bad')).toEqual([2, 1]);
+    const [after] = await streamStatus(shoebox.database, ['recorder']);
+    expect(after).toMatchObject({ retrying: 0, deadLetters: 0 });
+  });
+
+  it('dead-letters at once when one attempt is allowed', async () => {
+    await write([['x', 1]]);
+    const recorder = new Recorder();
+    recorder.fail = () => true;
+    await processor([recorder], { maxAttempts: 1 }).drain();
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 1, retrying: 0, deadLetters: 1 });
+  });
+
+  it('keeps each consumer on its own checkpoint', async () => {
+    await write([
+      ['a', 1],
+      ['a', 2],
+    ]);
+    const failing = new Recorder('failing');
+    failing.fail = () => true;
+    const healthy = new Recorder('healthy');
+    await processor([failing, healthy]).runOnce();
+    expect(versionsOf(healthy.seen, 'a')).toEqual([1, 2]);
+    const statuses = await streamStatus(shoebox.database, ['failing', 'healthy']);
+    expect(statuses.map((s) => [s.consumer, s.retrying])).toEqual([
+      ['failing', 2],
+      ['healthy', 0],
+    ]);
+  });
+
+  it('lets one processor at a time work a consumer, and re-delivers what a vanished one left unfinished', async () => {
+    await write([
+      ['a', 1],
+      ['a', 2],
+    ]);
+    const stuck = new Recorder();
+    let release: () => void = () => {};
+    stuck.pause = new Promise((resolve) => (release = resolve));
+    const first = processor([stuck], { leaseMs: 200 });
+    const abandoned = first.runOnce();
+    await eventually(async () => stuck.attempts.size > 0);
+
+    const other = new Recorder();
+    const second = processor([other], { leaseMs: 200 });
+    expect(await second.runOnce()).toBe(0);
+    // The first processor never comes back (as after kill -9): once its lease runs out the second takes over from the checkpoint.
+    await eventually(async () => (await second.runOnce()) > 0);
+    await second.drain();
+    expect(versionsOf(other.seen, 'a')).toEqual([1, 2]);
+
+    release();
+    await abandoned;
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 2, retrying: 0 });
+  });
+
+  it('prunes changes every consumer has passed, keeping those waiting for a retry or dead-lettered', async () => {
+    await write([
+      ['a', 1],
+      ['bad', 1],
+      ['b', 1],
+      ['c', 1],
+    ]);
+    const recorder = new Recorder();
+    recorder.fail = (change) => change.entityId === 'bad';
+    const worker = processor([recorder], { maxAttempts: 1 });
+    await worker.drain();
+    expect(await worker.prune(new Date(Date.now() + 1000))).toBe(3);
+    const left = await shoebox.database.db.selectFrom('stream_changes').select('entity_id').execute();
+    expect(left.map((row) => row.entity_id)).toEqual(['bad']);
+    // A consumer that has not started yet holds everything back.
+    const late = processor([recorder, new Recorder('late')]);
+    expect(await late.prune(new Date(Date.now() + 1000))).toBe(0);
+  });
+
+  it('wakes at a commit and delivers everything written by concurrent writers', async () => {
+    const signal = new ChangeSignal();
+    const recorder = new Recorder();
+    const worker = new StreamProcessor({
+      database: shoebox.database,
+      claims: new SqliteChangeClaims(shoebox.database),
+      retries: new RetryStore(shoebox.database),
+      consumers: [recorder],
+      settings: { ...settings, pollMs: 600_000 },
+      signal,
+    });
+    worker.start();
+    const writers = Array.from({ length: 10 }, async (_, writer) => {
+      for (let version = 1; version <= 20; version++) {
+        await write([[`w${writer}`, version]]);
+        signal.notify();
+      }
+    });
+    await Promise.all(writers);
+    await eventually(async () => recorder.seen.length >= 200);
+    await worker.stop();
+    for (let writer = 0; writer < 10; writer++)
+      expect(versionsOf(recorder.seen, `w${writer}`)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(recorder.seen.map((c) => c.seq)).size).toBe(200);
+  });
+});

@@ -1,0 +1,279 @@
+import type { Kysely } from 'kysely';
+import type { StreamSettings } from '../config.js';
+import type { Database, Tables } from '../db/database.js';
+import { newId } from '../shared/secrets.js';
+import type { Change } from './change.js';
+import type { ChangeClaims } from './claims.js';
+import type { StreamConsumer } from './consumer.js';
+import { entityKey, type Parked, type RetryStore } from './retries.js';
+import type { ChangeSignal } from './signal.js';
+import { pruneStream } from './status.js';
+
+/** The slice of a pino logger the processor uses. */
+export interface StreamLog {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface ConsumerCounters {
+  processed: number;
+  failed: number;
+  deadLettered: number;
+}
+
+export interface ProcessorDeps {
+  readonly database: Database;
+  readonly claims: ChangeClaims;
+  readonly retries: RetryStore;
+  readonly consumers: readonly StreamConsumer[];
+  readonly settings: StreamSettings;
+  /** Rung by writers of this process after each commit; `shoebox worker` has nobody ringing and polls. */
+  readonly signal: ChangeSignal;
+  /** Hears failures and dead letters; silent when not given. */
+  readonly log?: StreamLog;
+  readonly leaseMs?: number;
+  readonly random?: () => number;
+}
+
+const DEFAULT_LEASE_MS = 10_000;
+const PRUNE_EVERY_MS = 60_000;
+const silent: StreamLog = { warn() {}, error() {} };
+
+class LeaseLost extends Error {}
+
+/**
+ * Delivers the change stream to its consumers: at least once, in order per entity, in batches,
+ * with one checkpoint per consumer. A failing change is parked for retry with exponential backoff
+ * and jitter while the rest of the stream keeps flowing (later changes of the same entity wait
+ * behind it), and goes to the dead-letter table after `maxAttempts`. A crash at any point only
+ * means that some changes are delivered again.
+ */
+export class StreamProcessor {
+  /** Identifies this processor's leases. */
+  readonly holder = newId('proc');
+  private readonly counters = new Map<string, ConsumerCounters>();
+  private readonly leaseMs: number;
+  private readonly random: () => number;
+  private readonly log: StreamLog;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  /** Whether this processor ever took a lease, so closing gives them back. */
+  private leased = false;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.leaseMs = deps.leaseMs ?? Math.max(DEFAULT_LEASE_MS, deps.settings.pollMs * 3);
+    this.random = deps.random ?? Math.random;
+    this.log = deps.log ?? silent;
+    for (const consumer of deps.consumers) this.counters.set(consumer.name, { processed: 0, failed: 0, deadLettered: 0 });
+  }
+
+  get consumerNames(): string[] {
+    return this.deps.consumers.map((consumer) => consumer.name);
+  }
+
+  /** What this process has done for a consumer since it started (for /metrics). */
+  countersOf(consumer: string): ConsumerCounters {
+    return this.counters.get(consumer) ?? { processed: 0, failed: 0, deadLettered: 0 };
+  }
+
+  /** One pass over every consumer: due retries, then one batch of new changes. Returns how much it moved. */
+  async runOnce(): Promise<number> {
+    let moved = 0;
+    for (const consumer of this.deps.consumers) moved += await this.pass(consumer);
+    return moved;
+  }
+
+  /** Passes until there is nothing to do now (retries that are not due yet stay parked). */
+  async drain(): Promise<void> {
+    while ((await this.runOnce()) > 0) {}
+  }
+
+  /** Deletes changes every consumer has passed once they are older than the retention. */
+  prune(now = new Date()): Promise<number> {
+    const olderThan = new Date(now.getTime() - this.deps.settings.retentionHours * 3_600_000);
+    return pruneStream(this.deps.database, this.consumerNames, olderThan);
+  }
+
+  /** Runs in the background until `stop()`: woken by the signal, by due retries, and every pollMs. */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Finishes the current pass, then gives up the leases so another process can continue at once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.deps.signal.notify();
+    await this.loop;
+    this.loop = undefined;
+    if (!this.leased) return;
+    for (const name of this.consumerNames) await this.deps.claims.release(name, this.holder).catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    let lastPrune = 0;
+    while (!this.stopping) {
+      let moved = 0;
+      try {
+        moved = await this.runOnce();
+        if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          await this.prune();
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'stream pass failed; trying again after the poll interval');
+      }
+      if (moved > 0) {
+        // Let requests in between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (!this.stopping) await this.deps.signal.wait(await this.idleMs());
+    }
+  }
+
+  private async idleMs(): Promise<number> {
+    let wait = this.deps.settings.pollMs;
+    for (const name of this.consumerNames) {
+      const due = await this.deps.retries.nextDueAt(name).catch(() => undefined);
+      if (due) wait = Math.min(wait, Math.max(0, due.getTime() - Date.now()));
+    }
+    return wait;
+  }
+
+  private async pass(consumer: StreamConsumer): Promise<number> {
+    const { claims, retries, settings } = this.deps;
+    if (!(await this.renewLease(consumer.name))) return 0;
+    let moved = await this.retryDue(consumer);
+    const batch = await claims.next(consumer.name, settings.batchSize);
+    const last = batch.at(-1);
+    if (!last) return moved;
+    const waiting = await retries.waitingEntities(consumer.name);
+    const parked: Parked[] = [];
+    const buried: { change: Change; error: string }[] = [];
+    const waitBehind = (change: Change) => parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
+    const fresh: Change[] = [];
+    for (const change of batch) {
+      if (!consumer.entities.includes(change.entity)) continue;
+      if (waiting.has(entityKey(change))) waitBehind(change);
+      else fresh.push(change);
+    }
+    if (!(await this.attemptBatch(consumer, fresh))) {
+      let leaseCheckedAt = Date.now();
+      for (const change of fresh) {
+        const key = entityKey(change);
+        if (waiting.has(key)) {
+          waitBehind(change);
+          continue;
+        }
+        const error = await this.attempt(consumer, change, 1);
+        if (error === undefined) continue;
+        waiting.add(key);
+        if (settings.maxAttempts <= 1) buried.push({ change, error });
+        else parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
+        if (Date.now() - leaseCheckedAt > this.leaseMs / 2) {
+          leaseCheckedAt = Date.now();
+          if (!(await this.renewLease(consumer.name))) return moved;
+        }
+      }
+    }
+    const checkpoint = async (db: Kysely<Tables>) => {
+      await retries.park(db, consumer.name, parked);
+      for (const { change, error } of buried) await retries.bury(db, consumer.name, change, 1, error);
+      if (!(await claims.advance(db, consumer.name, this.holder, last.seq))) throw new LeaseLost();
+    };
+    try {
+      // Parking and the checkpoint commit together; a lone checkpoint update is atomic by itself.
+      if (parked.length + buried.length === 0) await checkpoint(this.deps.database.db);
+      else await this.deps.database.db.transaction().execute(checkpoint);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+      this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
+      return moved;
+    }
+    for (const { change } of buried) this.reportDeadLetter(consumer, change, 1);
+    moved += batch.length;
+    return moved;
+  }
+
+  /** Tries the oldest waiting change of each entity whose time has come. */
+  private async retryDue(consumer: StreamConsumer): Promise<number> {
+    const { retries, settings } = this.deps;
+    const due = await retries.due(consumer.name, new Date(), settings.batchSize);
+    for (const { change, attempts } of due) {
+      const made = attempts + 1;
+      const error = await this.attempt(consumer, change, made);
+      if (error === undefined) {
+        await retries.succeeded(consumer.name, change.seq);
+      } else if (made >= settings.maxAttempts) {
+        await retries.deadLetter(consumer.name, change, made, error);
+        this.reportDeadLetter(consumer, change, made);
+      } else {
+        await retries.reschedule(consumer.name, change.seq, made, new Date(Date.now() + this.backoffMs(made)), error);
+      }
+    }
+    return due.length;
+  }
+
+  /** Hands a run of changes to a consumer that takes them at once; false when it cannot or failed (nothing was applied). */
+  private async attemptBatch(consumer: StreamConsumer, changes: readonly Change[]): Promise<boolean> {
+    if (!consumer.handleBatch || changes.length < 2) return false;
+    try {
+      await consumer.handleBatch(changes);
+      this.countersOf(consumer.name).processed += changes.length;
+      return true;
+    } catch (error) {
+      this.log.warn(
+        {
+          consumer: consumer.name,
+          from: changes[0]?.seq,
+          to: changes.at(-1)?.seq,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'batch failed; handling its changes one by one',
+      );
+      return false;
+    }
+  }
+
+  /** Hands one change to a consumer; returns the error message when it failed. */
+  private async attempt(consumer: StreamConsumer, change: Change, attempt: number): Promise<string | undefined> {
+    const counters = this.countersOf(consumer.name);
+    try {
+      await consumer.handle(change);
+      counters.processed++;
+      return undefined;
+    } catch (error) {
+      counters.failed++;
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn(
+        { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempt, error: message },
+        'consumer failed on a change; it will be retried',
+      );
+      return message;
+    }
+  }
+
+  private reportDeadLetter(consumer: StreamConsumer, change: Change, attempts: number): void {
+    this.countersOf(consumer.name).deadLettered++;
+    this.log.error(
+      { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempts },
+      'change moved to the dead-letter table; re-drive it with `shoebox stream retry`',
+    );
+  }
+
+  private async renewLease(consumer: string): Promise<boolean> {
+    const now = new Date();
+    const held = await this.deps.claims.lease(consumer, this.holder, now, new Date(now.getTime() + this.leaseMs));
+    this.leased ||= held;
+    return held;
+  }
+
+  /** Exponential, capped, with "equal jitter": half the delay is fixed, half random, so retries spread out. */
+  private backoffMs(attempts: number): number {
+    const { retryBaseMs, retryMaxMs } = this.deps.settings;
+    const cap = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
+    return cap / 2 + (this.random() * cap) / 2;
+  }
+}
