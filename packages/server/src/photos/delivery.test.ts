@@ -6,9 +6,9 @@ import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
 import { image, phoneJpeg } from '../testing/images.js';
-import { created, getPhoto, uploadPhoto } from '../testing/photos.js';
+import { created, getPhoto, processesPhotos, uploadPhoto } from '../testing/photos.js';
 
-describe.each(engines)('photo delivery ($name)', (engine) => {
+describe.each(engines.filter(processesPhotos))('photo delivery ($name)', (engine) => {
   let server: TestServer;
   let token: string;
   let privatePhoto: any;

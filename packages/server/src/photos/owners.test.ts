@@ -5,10 +5,10 @@ import { engines } from '../testing/engines.js';
 import { json, runCli, startTestServer, type TestServer, tempDir } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, passwordLogin, ROOMY_PLAN, signUp } from '../testing/identity.js';
 import { phoneJpeg } from '../testing/images.js';
-import { getPhoto, photoFiles, uploadPhoto } from '../testing/photos.js';
+import { getPhoto, photoFiles, processesPhotos, uploadPhoto } from '../testing/photos.js';
 
 /** Photos follow their identity: merged guests bring them along, deleted identities take them away. */
-describe.each(engines)('photos and identities ($name)', (engine) => {
+describe.each(engines.filter(processesPhotos))('photos and identities ($name)', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

@@ -4,7 +4,18 @@ import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
 import { image, phoneJpeg, pixelAt } from '../testing/images.js';
-import { completePhoto, created, createPhoto, getPhoto, photoFiles, putUpload, uploadPhoto } from '../testing/photos.js';
+import {
+  completePhoto,
+  created,
+  createPhoto,
+  getPhoto,
+  photoFiles,
+  processesPhotos,
+  putUpload,
+  uploaded,
+  uploadPhoto,
+  waitForPhoto,
+} from '../testing/photos.js';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 const QUOTA_BYTES = 3 * 1024 * 1024;
@@ -13,6 +24,7 @@ describe.each(engines)('photos ($name)', (engine) => {
   let server: TestServer;
   let token: string;
   let other: string;
+  const withVariants = it.skipIf(!processesPhotos(engine));
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -30,7 +42,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     return json(response);
   };
 
-  it('uploads a phone photo straight to storage and serves it oriented and without metadata', async () => {
+  withVariants('uploads a phone photo straight to storage and serves it oriented and without metadata', async () => {
     const bytes = await phoneJpeg();
     const photo = await created(server, token, bytes);
     expect(photo).toMatchObject({ status: 'pending', visibility: 'private', contentType: 'image/jpeg', bytes: bytes.length, variants: {} });
@@ -46,7 +58,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     expect(completed.status).toBe(200);
     expect(['processing', 'ready']).toContain((await json(completed)).status);
 
-    const ready = await uploadPhotoStatus(photo.photoId);
+    const ready = await waitForPhoto(server, token, photo.photoId);
     expect(ready).toMatchObject({ status: 'ready', width: 200, height: 300, failureReason: null });
     expect(ready.variants.thumb).toMatchObject({ width: 171, height: 256, contentType: 'image/jpeg' });
     expect(ready.variants.display).toMatchObject({ width: 200, height: 300, contentType: 'image/jpeg' });
@@ -69,7 +81,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     expect(photoFiles(server, photo.photoId)).toEqual(['display', 'original', 'thumb']);
   });
 
-  it.each([
+  withVariants.each([
     { type: 'image/png', format: 'png' },
     { type: 'image/webp', format: 'webp' },
     { type: 'image/avif', format: 'avif' },
@@ -119,7 +131,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     await expectProblem(await asIdentity(server, token, `/v1/photos${query}`), 400, 'validation_failed');
   });
 
-  it('deletes a photo: metadata, every file and every URL', async () => {
+  withVariants('deletes a photo: metadata, every file and every URL', async () => {
     const ready = await uploadPhoto(server, token, await phoneJpeg());
     expect(photoFiles(server, ready.photoId)).toEqual(['display', 'original', 'thumb']);
     const deleted = await asIdentity(server, token, `/v1/photos/${ready.photoId}`, { method: 'DELETE' });
@@ -134,7 +146,7 @@ describe.each(engines)('photos ($name)', (engine) => {
   describe("another identity's attempts", () => {
     let mine: any;
     beforeAll(async () => {
-      mine = await uploadPhoto(server, token, await phoneJpeg());
+      mine = await uploaded(server, token, await phoneJpeg());
     });
 
     it.each([
@@ -145,8 +157,8 @@ describe.each(engines)('photos ($name)', (engine) => {
       const foreign = await expectProblem(await request(mine.photoId), 404, 'not_found');
       const unknown = await expectProblem(await request('pho_AAAAAAAAAAAAAAAA'), 404, 'not_found');
       expect({ ...foreign, instance: undefined }).toEqual({ ...unknown, instance: undefined });
-      expect(await json(await getPhoto(server, token, mine.photoId))).toMatchObject({ status: 'ready' });
-      expect(photoFiles(server, mine.photoId)).toEqual(['display', 'original', 'thumb']);
+      expect(await json(await getPhoto(server, token, mine.photoId))).toMatchObject({ photoId: mine.photoId, bytes: mine.bytes });
+      expect(photoFiles(server, mine.photoId)).toContain('original');
     });
 
     it('to replace the bytes with the upload URL fail', async () => {
@@ -158,7 +170,7 @@ describe.each(engines)('photos ($name)', (engine) => {
       expect(Buffer.from(await original.arrayBuffer()).equals(await phoneJpeg())).toBe(true);
     });
 
-    it('see a public photo, without its original, and not in their list', async () => {
+    withVariants('see a public photo, without its original, and not in their list', async () => {
       const shared = await uploadPhoto(server, token, await phoneJpeg(), { visibility: 'public' });
       const seen = await json(await getPhoto(server, other, shared.photoId));
       expect(seen).toMatchObject({ photoId: shared.photoId, visibility: 'public', status: 'ready' });
@@ -241,13 +253,4 @@ describe.each(engines)('photos ($name)', (engine) => {
     await expectProblem(await server.v1('/v1/photos'), 401, 'access_token_missing');
     await expectProblem(await fetch(`${server.url}/v1/photos`, { headers: { authorization: `Bearer ${token}` } }), 401, 'api_key_missing');
   });
-
-  async function uploadPhotoStatus(photoId: string) {
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const photo = await json(await getPhoto(server, token, photoId));
-      if (photo.status !== 'processing') return photo;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('not processed in time');
-  }
 });

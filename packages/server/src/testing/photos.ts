@@ -1,10 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { TestEngine } from './engines.js';
 import { json, type TestServer } from './harness.js';
 import { asIdentity, bearer, postJson } from './identity.js';
 
 /** Photo flows through the public API, for the photo suites. */
+
+/**
+ * Whether an engine processes uploaded photos: its change stream runs. PostgreSQL's stream claims
+ * come with the scale-out issue; until then its photos stay `processing` and tests that need
+ * variants run on the embedded engine only.
+ */
+export const processesPhotos = (engine: TestEngine): boolean => engine.name === 'embedded';
 
 export interface PhotoOptions {
   readonly contentType?: string;
@@ -42,12 +50,18 @@ export const putUpload = (
     ...(body instanceof ReadableStream && { duplex: 'half' }),
   });
 
-/** Create, upload, complete and wait until processed: the photo as its owner sees it then. */
-export async function uploadPhoto(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
+/** Create, upload and complete, as a device does: the photo as `complete` answers it. */
+export async function uploaded(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   const photo = await created(server, token, bytes, options);
   expect((await putUpload(photo.upload, bytes)).status).toBe(204);
-  expect((await completePhoto(server, token, photo.photoId)).status).toBe(200);
-  return waitForPhoto(server, token, photo.photoId);
+  const completed = await completePhoto(server, token, photo.photoId);
+  expect(completed.status).toBe(200);
+  return json(completed);
+}
+
+/** Create, upload, complete and wait until processed: the photo as its owner sees it then. */
+export async function uploadPhoto(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
+  return waitForPhoto(server, token, (await uploaded(server, token, bytes, options)).photoId);
 }
 
 /** Polls the photo until it leaves `processing` (the processor works after the upload commits). */
