@@ -25,6 +25,14 @@ export interface Config {
   readonly defaultRate: number;
   readonly defaultBurst: number;
   readonly trustProxy: boolean;
+  /** Largest photo upload accepted, in bytes. */
+  readonly photoMaxBytes: number;
+  /** Bytes of photos (originals and variants) one identity may store. */
+  readonly photoQuotaBytes: number;
+  /** Largest image, in pixels, the processor decodes: the guard against decompression bombs. */
+  readonly photoMaxPixels: number;
+  /** How long signed upload and download URLs work. */
+  readonly signedUrlTtlSeconds: number;
   /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
@@ -84,6 +92,9 @@ type Parser<T> = (raw: string) => T;
 
 /** Thrown by parsers; the message completes "NAME=value is wrong: ...". */
 class Invalid extends Error {}
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -226,6 +237,10 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
+    photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
+    photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
+    signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
     databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
     databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
     databaseSchema: read(
@@ -295,6 +310,10 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
+    ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
+    ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],
+    ['SHOEBOX_SIGNED_URL_TTL_SECONDS', config.signedUrlTtlSeconds],
     ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
     ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
     ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],

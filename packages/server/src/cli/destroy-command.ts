@@ -6,12 +6,12 @@ import { readConfig } from './config-command.js';
 
 export const destroyCommand = () =>
   new Command('destroy')
-    .description('Remove everything Shoebox created: database, quota counters, secrets (asks first)')
+    .description('Remove everything Shoebox created: database, quota counters, secrets, photos (asks first)')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (flags: { yes?: boolean }) => {
       const layout = dataLayout(readConfig().dataDir);
-      const targets = [...sqliteFiles(layout.databaseFile), ...sqliteFiles(layout.quotaFile), layout.secretsDir].filter((path) =>
-        existsSync(path),
+      const targets = [...sqliteFiles(layout.databaseFile), ...sqliteFiles(layout.quotaFile), layout.secretsDir, layout.blobsDir].filter(
+        (path) => existsSync(path),
       );
       if (targets.length === 0) {
         process.stdout.write(`Nothing to remove: no Shoebox data in ${layout.root}.\n`);

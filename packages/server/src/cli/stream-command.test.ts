@@ -54,7 +54,10 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('shoebox stream', () => {
   it('status shows position, lag and dead letters per consumer', async () => {
     const { consumers } = await cliJson(['stream', 'status', '--json']);
-    expect(consumers).toEqual([expect.objectContaining({ consumer: 'search', position: 0, head: 4, lagChanges: 4, deadLetters: 0 })]);
+    expect(consumers).toEqual([
+      expect.objectContaining({ consumer: 'search', position: 0, head: 4, lagChanges: 4, deadLetters: 0 }),
+      expect.objectContaining({ consumer: 'photo-processor', position: 0, head: 4, deadLetters: 0 }),
+    ]);
     expect(consumers[0].lagSeconds).toBeGreaterThanOrEqual(0);
     const text = await runCli(['stream', 'status'], { env });
     expect(text.stdout).toMatch(

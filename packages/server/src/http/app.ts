@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import secureJson from 'secure-json-parse';
+import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
@@ -19,6 +20,9 @@ import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { noteRoutes } from '../notes/routes.js';
 import type { NotesService } from '../notes/service.js';
+import { publicPhotoRoutes } from '../photos/public-routes.js';
+import { photoRoutes } from '../photos/routes.js';
+import type { Photos } from '../photos/runtime.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
@@ -44,6 +48,7 @@ export interface AppServices {
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
   readonly adminTokenHash: string;
+  readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
 }
@@ -92,6 +97,11 @@ export async function buildApp(services: AppServices): Promise<App> {
     { prefix: '/admin' },
   );
 
+  const { photos } = services;
+  // Signed URLs of the filesystem blob store and stable URLs of public photos carry their own authority: no API key.
+  await app.register(fsBlobRoutes(photos.blobs, photos.urlSigner, photos.service), { prefix: '/blobs' });
+  await app.register(publicPhotoRoutes(photos.service, photos.blobs), { prefix: '/public/photos' });
+
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
@@ -102,6 +112,7 @@ export async function buildApp(services: AppServices): Promise<App> {
         identified.addHook('onRequest', identityGuard(services.identities));
         await identified.register(noteRoutes(services.notes, config.notes));
         await identified.register(searchRoutes(services.search));
+        await identified.register(photoRoutes(photos.service));
       });
     },
     { prefix: '/v1' },

@@ -10,10 +10,14 @@ describe.each(engines)('notes API ($name)', (engine) => {
   let server: TestServer;
   let alice: Pair;
   let bob: Pair;
+  /** Photos of alice's: notes may name only their owner's photos. */
+  let alicePhotos: string[];
   beforeAll(async () => {
     server = await startTestServer({ engine, env: ROOMY_PLAN });
     alice = await createGuest(server);
     bob = await createGuest(server);
+    alicePhotos = [];
+    for (let i = 0; i < 10; i++) alicePhotos.push(await photoOf(alice));
   });
   afterAll(() => server.stop());
 
@@ -23,6 +27,12 @@ describe.each(engines)('notes API ($name)', (engine) => {
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
+  /** A (pending) photo of `who`'s, to name in notes. */
+  const photoOf = async (who: Pair): Promise<string> => {
+    const response = await send(who, 'POST', '/v1/photos', { contentType: 'image/jpeg', contentLength: 100 });
+    expect(response.status).toBe(201);
+    return (await json(response)).photoId;
+  };
   const create = async (who: Pair, body: object = note()) => {
     const response = await send(who, 'POST', '/v1/notes', body);
     expect(response.status).toBe(201);
@@ -48,7 +58,7 @@ describe.each(engines)('notes API ($name)', (engine) => {
       alice,
       'POST',
       '/v1/notes',
-      note({ headline: '  Trimmed  ', photoIds: ['pho_1', 'pho_2'], visibility: 'public' }),
+      note({ headline: '  Trimmed  ', photoIds: alicePhotos.slice(0, 2), visibility: 'public' }),
     );
     expect(response.status).toBe(201);
     const body = await json(response);
@@ -56,7 +66,7 @@ describe.each(engines)('notes API ($name)', (engine) => {
       noteId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       headline: 'Trimmed',
       text: 'Some text',
-      photoIds: ['pho_1', 'pho_2'],
+      photoIds: alicePhotos.slice(0, 2),
       visibility: 'public',
       version: 1,
       createdAt: expect.any(String),
@@ -135,9 +145,9 @@ describe.each(engines)('notes API ($name)', (engine) => {
     { name: 'a text of 20,000 characters with tabs and line breaks', body: note({ text: `${long(19_997)}\t\r\n` }) },
     { name: 'an empty text', body: note({ text: '' }) },
     { name: 'a noteId of 64 characters', body: note({ noteId: long(64, 'n') }) },
-    { name: '10 photo ids', body: note({ photoIds: Array.from({ length: 10 }, (_, i) => `p${i}`) }) },
-  ])('accepts $name', async ({ body }) => {
-    await create(alice, body);
+    { name: '10 photo ids', body: note(), photos: 10 },
+  ])('accepts $name', async ({ body, photos }) => {
+    await create(alice, photos ? { ...body, photoIds: alicePhotos.slice(0, photos) } : body);
   });
 
   it('reads a note with its ETag, and answers 304 to a matching If-None-Match', async () => {
@@ -155,7 +165,7 @@ describe.each(engines)('notes API ($name)', (engine) => {
 
   it('creates with PUT (201), replaces with PUT (200), and applies If-Match and If-None-Match', async () => {
     const noteId = `put-${randomUUID()}`;
-    const created = await send(alice, 'PUT', `/v1/notes/${noteId}`, note({ photoIds: ['p1'] }));
+    const created = await send(alice, 'PUT', `/v1/notes/${noteId}`, note({ photoIds: [alicePhotos[0]] }));
     expect(created.status).toBe(201);
     const replaced = await send(alice, 'PUT', `/v1/notes/${noteId}`, { noteId, headline: 'Replaced', text: 'new' }, { 'if-match': '"v1"' });
     expect(replaced.status).toBe(200);
@@ -174,14 +184,14 @@ describe.each(engines)('notes API ($name)', (engine) => {
   });
 
   it('changes only the given fields with PATCH', async () => {
-    const { noteId } = await create(alice, note({ photoIds: ['p1'] }));
+    const { noteId } = await create(alice, note({ photoIds: [alicePhotos[0]] }));
     const patched = await send(alice, 'PATCH', `/v1/notes/${noteId}`, { visibility: 'public' }, { 'if-match': '"v1"' });
     expect(patched.status).toBe(200);
     expect(patched.headers.get('etag')).toBe('"v2"');
     expect(await json(patched)).toMatchObject({
       headline: 'A headline',
       text: 'Some text',
-      photoIds: ['p1'],
+      photoIds: [alicePhotos[0]],
       visibility: 'public',
       version: 2,
     });
@@ -223,8 +233,9 @@ describe.each(engines)('notes API ($name)', (engine) => {
 
   it('lists newest first in pages, filtered by photo', async () => {
     const carol = await createGuest(server);
+    const photo = await photoOf(carol);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await create(carol, note({ headline: `n${i}`, photoIds: i % 2 ? ['pho_x'] : [] }))).noteId);
+    for (let i = 0; i < 5; i++) ids.push((await create(carol, note({ headline: `n${i}`, photoIds: i % 2 ? [photo] : [] }))).noteId);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -236,7 +247,7 @@ describe.each(engines)('notes API ($name)', (engine) => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
-    const withPhoto = await json(await send(carol, 'GET', '/v1/notes?photoId=pho_x'));
+    const withPhoto = await json(await send(carol, 'GET', `/v1/notes?photoId=${photo}`));
     expect(withPhoto.notes.map((n: { noteId: string }) => n.noteId)).toEqual([ids[3], ids[1]]);
   });
 

@@ -13,7 +13,10 @@ afterEach(() => shoebox.dispose());
 
 const A = 'idn_alice';
 const B = 'idn_bob';
-const changes = () => shoebox.database.db.selectFrom('stream_changes').selectAll().orderBy('seq').execute();
+const changes = () => shoebox.database.db.selectFrom('stream_changes').selectAll().where('entity', '=', 'note').orderBy('seq').execute();
+/** A (pending) photo of `ownerId`'s, to name in notes: notes may name only their owner's photos. */
+const photoOf = async (ownerId: string) =>
+  (await shoebox.photos.service.create(ownerId, { contentType: 'image/jpeg', contentLength: 100 })).photo.photoId;
 const noteRows = () => shoebox.database.db.selectFrom('notes').selectAll().orderBy('note_id').execute();
 const searchIds = async (ownerId: string, q: string) =>
   (await shoebox.searchIndex.search(parseQuery(q), { kind: 'owner', ownerId }, { limit: 100 })).hits.map((hit) => hit.noteId);
@@ -27,14 +30,15 @@ async function refusedWithoutChange(attempt: () => Promise<unknown>, code: strin
 
 describe('notes service', () => {
   it('creates a note with one INSERT change carrying its image', async () => {
+    const photo = await photoOf(A);
     const { note, replayed } = await shoebox.notes.create(A, {
       headline: '  Trip  ',
       text: 'Beach',
-      photoIds: ['pho_1'],
+      photoIds: [photo],
       visibility: 'public',
     });
     expect(replayed).toBe(false);
-    expect(note).toMatchObject({ headline: 'Trip', text: 'Beach', photoIds: ['pho_1'], visibility: 'public', version: 1 });
+    expect(note).toMatchObject({ headline: 'Trip', text: 'Beach', photoIds: [photo], visibility: 'public', version: 1 });
     expect(note.noteId).toMatch(/^[0-9a-f-]{36}$/);
     const [change, ...rest] = await changes();
     expect(rest).toEqual([]);
@@ -66,7 +70,7 @@ describe('notes service', () => {
   });
 
   it('creates with PUT, replaces with PUT and PATCH, each a MODIFY with old and new images', async () => {
-    expect((await shoebox.notes.put(A, 'n1', { headline: 'h1', text: 't1', photoIds: ['p'] })).created).toBe(true);
+    expect((await shoebox.notes.put(A, 'n1', { headline: 'h1', text: 't1', photoIds: [await photoOf(A)] })).created).toBe(true);
     const replaced = await shoebox.notes.put(A, 'n1', { headline: 'h2', text: 't2' });
     expect(replaced).toMatchObject({ created: false, note: { version: 2, headline: 'h2', photoIds: [], visibility: 'private' } });
     const patched = await shoebox.notes.patch(A, 'n1', { visibility: 'public' });
@@ -106,7 +110,7 @@ describe('notes service', () => {
   });
 
   it('deletes into a tombstone whose id only its owner can reuse, continuing the version', async () => {
-    await shoebox.notes.put(A, 'n1', { headline: 'h', text: 't', photoIds: ['p1'] });
+    await shoebox.notes.put(A, 'n1', { headline: 'h', text: 't', photoIds: [await photoOf(A)] });
     await shoebox.notes.delete(A, 'n1');
     await expect(shoebox.notes.get(A, 'n1')).rejects.toMatchObject({ code: 'not_found' });
     const [, removed] = await changes();
@@ -119,8 +123,9 @@ describe('notes service', () => {
   });
 
   it('lists newest first with a cursor, filters by photo, and leaves out deleted and foreign notes', async () => {
-    for (let i = 0; i < 7; i++) await shoebox.notes.put(A, `n${i}`, { headline: `h${i}`, text: 't', photoIds: i % 2 ? ['pho_odd'] : [] });
-    await shoebox.notes.put(B, 'b1', { headline: 'bob', text: 't', photoIds: ['pho_odd'] });
+    const odd = await photoOf(A);
+    for (let i = 0; i < 7; i++) await shoebox.notes.put(A, `n${i}`, { headline: `h${i}`, text: 't', photoIds: i % 2 ? [odd] : [] });
+    await shoebox.notes.put(B, 'b1', { headline: 'bob', text: 't', photoIds: [await photoOf(B)] });
     await shoebox.notes.delete(A, 'n5');
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -130,7 +135,7 @@ describe('notes service', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(['n6', 'n4', 'n3', 'n2', 'n1', 'n0']);
-    const withPhoto = await shoebox.notes.list(A, { limit: 10, photoId: 'pho_odd' });
+    const withPhoto = await shoebox.notes.list(A, { limit: 10, photoId: odd });
     expect(withPhoto.notes.map((n) => n.noteId)).toEqual(['n3', 'n1']);
     await expect(shoebox.notes.list(A, { limit: 2, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'validation_failed' });
   });

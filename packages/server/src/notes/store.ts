@@ -137,6 +137,20 @@ export class NotesStore {
     return rows.map(toNote);
   }
 
+  /** An identity's live notes that name `photoId`. */
+  async referringTo(db: Kysely<Tables>, ownerId: string, photoId: string): Promise<Note[]> {
+    const rows = await db
+      .selectFrom('notes')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .where('note_id', 'in', (eb) =>
+        eb.selectFrom('note_photos').select('note_id').where('owner_id', '=', ownerId).where('photo_id', '=', photoId),
+      )
+      .execute();
+    return rows.map(toNote);
+  }
+
   /** Hands an identity's tombstones to another, so the ids stay reserved to the same person. */
   async reassignTombstones(db: Kysely<Tables>, fromOwnerId: string, toOwnerId: string): Promise<void> {
     await db

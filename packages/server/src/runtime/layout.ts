@@ -6,6 +6,8 @@ export interface DataLayout {
   readonly databaseFile: string;
   readonly quotaFile: string;
   readonly secretsDir: string;
+  /** The filesystem blob store: photos' originals and variants. */
+  readonly blobsDir: string;
 }
 
 export const dataLayout = (root: string): DataLayout => ({
@@ -13,6 +15,7 @@ export const dataLayout = (root: string): DataLayout => ({
   databaseFile: join(root, 'shoebox.sqlite'),
   quotaFile: join(root, 'quotas.sqlite'),
   secretsDir: join(root, 'secrets'),
+  blobsDir: join(root, 'blobs'),
 });
 
 /** Each SQLite database is a file plus its write-ahead log and shared-memory index. */

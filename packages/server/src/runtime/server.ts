@@ -30,6 +30,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const address = app.fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (config.port === 0) shoebox.useListeningUrl(url);
     if (admin.generated || firstKey) {
       const publicUrl = config.port === 0 ? url : config.publicUrl;
       (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));

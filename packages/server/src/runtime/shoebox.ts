@@ -13,6 +13,9 @@ import { NotesDataOwner } from '../notes/data-owner.js';
 import { NoteIndexSource } from '../notes/index-source.js';
 import { NotesService } from '../notes/service.js';
 import { NotesStore } from '../notes/store.js';
+import { NotesReferringToPhotos, OwnedPhotos } from '../photos/note-links.js';
+import { openPhotos, type Photos } from '../photos/runtime.js';
+import { PhotoStore } from '../photos/store.js';
 import type { SearchIndex } from '../search/index.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
@@ -44,6 +47,11 @@ export interface Shoebox {
   /** Delivers the change stream to its consumers; started by `serve` and `worker`, idle otherwise. */
   readonly processor: StreamProcessor;
   readonly retries: RetryStore;
+  readonly photos: Photos;
+  /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
+  readonly publicUrl: () => string;
+  /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
+  useListeningUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -58,10 +66,20 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const limiter = new PlanLimiter(storage.buckets, storage.quotas);
     const signal = new ChangeSignal();
     const notesStore = new NotesStore(database);
-    const notes = new NotesService(notesStore, new Outbox(database, signal));
+    const outbox = new Outbox(database, signal);
+    const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
+    let publicUrl = config.publicUrl;
+    const photos = await openPhotos({
+      config,
+      layout,
+      database,
+      outbox,
+      publicUrl: () => publicUrl,
+      referrers: [new NotesReferringToPhotos(notesStore, notes)],
+    });
     const { claims, searchIndex } = streamAdapters(database);
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
-    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex)];
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
@@ -73,8 +91,8 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       log: logger.child({ component: 'stream' }),
     });
     registerStreamMetrics(registry, database, processor);
-    // Capabilities that own data per identity add theirs here (photos next).
-    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes)];
+    // Capabilities that own data per identity add theirs here.
+    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
     const identities = await createIdentityService(config, database, storage.loginThrottle, identityDataOwners);
     return {
       config,
@@ -92,6 +110,11 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       noteSource: new NoteIndexSource(database),
       processor,
       retries,
+      photos,
+      publicUrl: () => publicUrl,
+      useListeningUrl(url) {
+        publicUrl = url;
+      },
       async close() {
         await processor.stop();
         await storage.close();

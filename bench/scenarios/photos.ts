@@ -1,0 +1,276 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { makeVariants } from '../../packages/server/src/photos/images.js';
+import { noisyJpeg, phoneJpeg } from '../../packages/server/src/testing/images.js';
+import { type BenchScenario, cli, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
+
+const MIB = 1024 * 1024;
+
+/**
+ * A photo of `size` bytes that costs the processor almost nothing: a small real JPEG followed by
+ * padding. Upload figures then measure moving bytes, not decoding them (thumbnails/s does that).
+ */
+async function paddedJpeg(size: number): Promise<Buffer> {
+  const head = await phoneJpeg();
+  return Buffer.concat([head, Buffer.alloc(size - head.length, 0x55)]);
+}
+
+/**
+ * PUTs bytes with node:http (cheaper than fetch for the client, which shares the machine with the
+ * server under test) over kept-alive connections; answers the status.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+  return new Promise((resolvePut, reject) => {
+    const target = new URL(url);
+    const sending = request(
+      {
+        agent,
+        hostname: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: 'PUT',
+        headers: { ...headers, 'content-length': body.length },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolvePut(response.statusCode ?? 0));
+      },
+    );
+    sending.on('error', reject);
+    sending.end(body);
+  });
+}
+
+/** A device: a guest identity with the bench API key. */
+async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const guest = await fetch(`${url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } });
+  if (guest.status !== 201) throw new Error(`guest identity: ${guest.status} ${await guest.text()}`);
+  const { accessToken } = (await guest.json()) as { accessToken: string };
+  return (path, init = {}) =>
+    fetch(`${url}${path}`, {
+      ...init,
+      headers: {
+        'x-api-key': apiKey,
+        authorization: `Bearer ${accessToken}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+    });
+}
+
+/** What a device does to upload a photo: create it, PUT the bytes to the signed URL, complete it. Answers the photo id. */
+async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): Promise<string> {
+  const created = await api('/v1/photos', {
+    method: 'POST',
+    body: JSON.stringify({ contentType: 'image/jpeg', contentLength: bytes.length }),
+  });
+  if (created.status !== 201) throw new Error(`create: ${created.status} ${await created.text()}`);
+  const photo = (await created.json()) as { photoId: string; upload: { url: string; headers: Record<string, string> } };
+  const status = await put(photo.upload.url, photo.upload.headers, bytes);
+  if (status !== 204) throw new Error(`upload: ${status}`);
+  const completed = await api(`/v1/photos/${photo.photoId}/complete`, { method: 'POST' });
+  if (completed.status !== 200) throw new Error(`complete: ${completed.status} ${await completed.text()}`);
+  return photo.photoId;
+}
+
+/** Waits until the server has processed a photo: phases must not pay for the previous one's backlog. */
+async function processed(api: Awaited<ReturnType<typeof device>>, photoId: string): Promise<void> {
+  for (;;) {
+    const response = await api(`/v1/photos/${photoId}`);
+    if (response.status !== 200) throw new Error(`read: ${response.status} ${await response.text()}`);
+    const photo = (await response.json()) as { status: string };
+    if (photo.status !== 'pending' && photo.status !== 'processing') return;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+/** Runs `work` for devices 0..n-1 at once and answers the wall time in seconds. */
+async function concurrently(n: number, work: (index: number) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, index) => work(index)));
+  return (performance.now() - started) / 1000;
+}
+
+/** A server with a bench API key roomy enough that the usage plan never interferes. */
+async function benchServer(env: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
+  const created = JSON.parse(
+    await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
+  );
+  const server = await startShoebox({ SHOEBOX_LOG_LEVEL: 'warn', ...env }, dataDir);
+  return { server, apiKey: created.key as string };
+}
+
+const DEVICES = 8;
+const PHOTOS_PER_DEVICE = 4;
+const PHOTO_BYTES = 5 * MIB;
+const ROUNDS = 3;
+
+/** 8 writers each writing PHOTOS_PER_DEVICE files the way the store does: flushed, then renamed. */
+async function fsWrites(bytes: Buffer): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'shoebox-bench-fs-'));
+  try {
+    return await concurrently(DEVICES, async () => {
+      for (let i = 0; i < PHOTOS_PER_DEVICE; i++) {
+        const temp = join(dir, `${randomUUID()}.part`);
+        await pipeline(Readable.from([bytes]), createWriteStream(temp, { flush: true }));
+        await rename(temp, join(dir, randomUUID()));
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const photoUpload: BenchScenario = {
+  name: 'photo-upload',
+  title: 'Photo uploads: 5 MiB photos from 8 devices at once',
+  description:
+    `${DEVICES} devices each upload ${PHOTOS_PER_DEVICE} photos of 5 MiB at once to a Shoebox process on the filesystem store, the whole ` +
+    'device flow (create, PUT to the signed URL, complete); the server processes each photo meanwhile. Baseline: the same files written by 8 ' +
+    'concurrent writers with node:fs in the bench process, each flushed to disk (fsync) and renamed into place, as the store does. For context, ' +
+    'a bare node:http server streaming PUT bodies to files the same way, and Shoebox signed PUTs alone. The photos are a small JPEG padded ' +
+    `to 5 MiB (processing is measured by thumbnails/s). ${ROUNDS} alternating rounds; the best of each counts.`,
+  async run() {
+    const bytes = await paddedJpeg(PHOTO_BYTES);
+    const total = (DEVICES * PHOTOS_PER_DEVICE * PHOTO_BYTES) / MIB;
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-upload-server.js'), String(port)], { stdio: 'ignore' });
+    const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB) });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/`).catch(() => {});
+      const devices = await Promise.all(Array.from({ length: DEVICES }, () => device(server.url, apiKey)));
+      await processed(devices[0]!, await upload(devices[0]!, bytes)); // warm-up: first-request costs are not throughput
+      const best = { fs: 0, bare: 0, flow: 0, put: 0 };
+      for (let round = 0; round < ROUNDS; round++) {
+        best.fs = Math.max(best.fs, total / (await fsWrites(bytes)));
+        const bareSeconds = await concurrently(DEVICES, async () => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++)
+            if ((await put(`http://127.0.0.1:${port}/`, {}, bytes)) !== 204) throw new Error('bare PUT failed');
+        });
+        best.bare = Math.max(best.bare, total / bareSeconds);
+        const lastIds: string[] = [];
+        const flowSeconds = await concurrently(DEVICES, async (index) => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++) lastIds[index] = await upload(devices[index]!, bytes);
+        });
+        best.flow = Math.max(best.flow, total / flowSeconds);
+        for (const [index, photoId] of lastIds.entries()) await processed(devices[index]!, photoId);
+        const urls = await Promise.all(
+          Array.from({ length: DEVICES * PHOTOS_PER_DEVICE }, (_, i) => created(devices[i % DEVICES]!, bytes.length)),
+        );
+        const putSeconds = await concurrently(DEVICES, async (index) => {
+          for (let i = 0; i < PHOTOS_PER_DEVICE; i++) {
+            const { url, headers } = urls[index * PHOTOS_PER_DEVICE + i]!;
+            if ((await put(url, headers, bytes)) !== 204) throw new Error('signed PUT failed');
+          }
+        });
+        best.put = Math.max(best.put, total / putSeconds);
+        for (let i = urls.length - DEVICES; i < urls.length; i++) await processed(devices[i % DEVICES]!, urls[i]!.photoId);
+      }
+      return [
+        { metric: 'node:fs write + fsync + rename, MiB/s', value: fixed(best.fs) },
+        {
+          metric: 'Shoebox device flow (create, PUT, complete), MiB/s',
+          value: fixed(best.flow),
+          ratio: ratio(best.flow, best.fs),
+          goal: '≥ 0.5',
+        },
+        { metric: 'Shoebox device flow, photos/s', value: fixed((best.flow * MIB) / PHOTO_BYTES, 1) },
+        { metric: 'context: Shoebox signed PUT alone, MiB/s', value: fixed(best.put), ratio: ratio(best.put, best.fs) },
+        { metric: 'context: bare node:http PUT to file, MiB/s', value: fixed(best.bare), ratio: ratio(best.bare, best.fs) },
+      ];
+    } finally {
+      await stopProcess(bare);
+      await server.stop();
+    }
+  },
+};
+
+/** A new photo's signed upload. */
+async function created(api: Awaited<ReturnType<typeof device>>, length: number) {
+  const response = await api('/v1/photos', { method: 'POST', body: JSON.stringify({ contentType: 'image/jpeg', contentLength: length }) });
+  if (response.status !== 201) throw new Error(`create: ${response.status} ${await response.text()}`);
+  const photo = (await response.json()) as { photoId: string; upload: { url: string; headers: Record<string, string> } };
+  return { photoId: photo.photoId, ...photo.upload };
+}
+
+const MEMORY_DEVICES = 100;
+const MEMORY_PHOTO_BYTES = 10 * MIB;
+
+/** The resident set of a process now, and its peak so far (Linux: /proc/<pid>/status). */
+function residentMiB(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+  return { now: field('VmRSS'), peak: field('VmHWM') };
+}
+
+export const photoMemory: BenchScenario = {
+  name: 'photo-memory',
+  title: 'Photo uploads: server memory with 100 devices uploading 10 MiB each',
+  description:
+    `${MEMORY_DEVICES} devices upload one 10 MiB photo each, all at once (1000 MiB in flight), to a Shoebox process on the filesystem store. ` +
+    "The server's peak resident memory (VmHWM) is read from /proc; uploads stream to disk, so it should not grow with what is in flight.",
+  async run() {
+    const bytes = await paddedJpeg(MEMORY_PHOTO_BYTES);
+    const { server, apiKey } = await benchServer();
+    try {
+      const pid = server.process.pid ?? 0;
+      const devices = await Promise.all(Array.from({ length: MEMORY_DEVICES }, () => device(server.url, apiKey)));
+      await processed(devices[0]!, await upload(devices[0]!, bytes));
+      const idle = residentMiB(pid).now;
+      const seconds = await concurrently(MEMORY_DEVICES, async (index) => {
+        await upload(devices[index]!, bytes);
+      });
+      const { peak } = residentMiB(pid);
+      return [
+        { metric: 'server resident memory before the uploads, MB', value: fixed(idle) },
+        { metric: 'server peak resident memory, MB', value: fixed(peak), goal: '< 300' },
+        { metric: 'time for all 100 uploads, s', value: fixed(seconds, 1) },
+      ];
+    } finally {
+      await server.stop();
+    }
+  },
+};
+
+const THUMBNAIL_ROUNDS = 8;
+
+export const thumbnails: BenchScenario = {
+  name: 'thumbnails',
+  title: 'Photo processing: 12-megapixel JPEGs',
+  description:
+    `The photo processor's work for one photo (decode, orient, a 2048 px display and a 256 px thumbnail, metadata stripped), on ${THUMBNAIL_ROUNDS} ` +
+    '4000×3000 camera-like JPEGs (noise, quality 85), one after another as the stream delivers them, in this process. ' +
+    "Baseline: decoding the same JPEG to raw pixels once, sharp's minimum work for a photo.",
+  async run() {
+    const jpeg = await noisyJpeg(4000, 3000);
+    const sharp = (await import('sharp')).default;
+    await makeVariants(jpeg, 'image/jpeg', 50_000_000); // warm-up
+    let started = performance.now();
+    for (let i = 0; i < THUMBNAIL_ROUNDS; i++) await sharp(jpeg).raw().toBuffer();
+    const decodesPerSecond = THUMBNAIL_ROUNDS / ((performance.now() - started) / 1000);
+    started = performance.now();
+    for (let i = 0; i < THUMBNAIL_ROUNDS; i++) {
+      const result = await makeVariants(jpeg, 'image/jpeg', 50_000_000);
+      if (!result.ok) throw new Error(result.reason);
+    }
+    const photosPerSecond = THUMBNAIL_ROUNDS / ((performance.now() - started) / 1000);
+    return [
+      { metric: 'input', value: `4000×3000 JPEG, ${fixed(jpeg.length / MIB, 1)} MiB` },
+      { metric: 'full decode to raw pixels, per second', value: fixed(decodesPerSecond, 2) },
+      {
+        metric: 'photos processed (display + thumbnail), per second',
+        value: fixed(photosPerSecond, 2),
+        ratio: ratio(photosPerSecond, decodesPerSecond),
+      },
+    ];
+  },
+};

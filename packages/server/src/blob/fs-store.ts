@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { type BigIntStats, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ByteLimit } from './byte-limit.js';
+import {
+  assertBlobKey,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type SignedDownloadOptions,
+  type SignedRequest,
+  type SignedUploadOptions,
+  UnsafeBlobKeyError,
+} from './store.js';
+import type { UrlSigner } from './url-signer.js';
+
+/** Temporary files older than this belong to uploads that died with their process. */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+/**
+ * The embedded blob store: one file per key under `root`, e.g. `root/photos/pho_…/thumb`.
+ * Writes go to `root/.tmp` and are renamed into place once complete and flushed, so a reader
+ * never sees half a file and a crash leaves only a temporary file behind. Files are never
+ * changed in place, which makes (inode, size, mtime) a strong validator for the bytes.
+ * Signed URLs point at `urlBase()/<token>`, served by blob/fs-routes.ts (a function, because
+ * the server's address may only be known once it listens).
+ */
+export class FsBlobStore implements BlobStore {
+  private readonly tempDir: string;
+
+  private constructor(
+    private readonly root: string,
+    private readonly signer: UrlSigner,
+    private readonly urlBase: () => string,
+  ) {
+    this.tempDir = join(root, '.tmp');
+  }
+
+  /** Creates the folders (owner-only) and removes temporary files left by crashed uploads. */
+  static async open(root: string, signer: UrlSigner, urlBase: () => string): Promise<FsBlobStore> {
+    const store = new FsBlobStore(resolve(root), signer, urlBase);
+    await mkdir(store.tempDir, { recursive: true, mode: 0o700 });
+    for (const name of await readdir(store.tempDir)) {
+      const file = join(store.tempDir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
+    }
+    return store;
+  }
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo> {
+    const path = this.pathFor(key);
+    const temp = join(this.tempDir, `${randomUUID()}.part`);
+    try {
+      await pipeline(body, new ByteLimit(options.maxBytes), createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
+      // Renaming keeps the inode and mtime, so the temporary file's stat describes the stored one.
+      const info = infoOf(await stat(temp, { bigint: true }));
+      await this.moveIntoPlace(temp, path);
+      return info;
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined> {
+    const path = this.pathFor(key);
+    const handle = await open(path, 'r').catch(ifMissing(undefined));
+    if (!handle) return undefined;
+    try {
+      // Stat and read the same open file, so a concurrent replacement cannot mix two versions.
+      const info = infoOf(await handle.stat({ bigint: true }));
+      return { info, body: handle.createReadStream(range ? { start: range.start, end: range.end } : {}) };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    const info = await stat(this.pathFor(key), { bigint: true }).catch(ifMissing(undefined));
+    return info && infoOf(info);
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathFor(key);
+    await rm(path, { force: true });
+    // Remove the parent folders the key created, as long as they are empty.
+    for (let folder = dirname(path); folder.startsWith(this.root + sep); folder = dirname(folder)) {
+      const removed = await rmdir(folder).then(
+        () => true,
+        () => false,
+      );
+      if (!removed) break;
+    }
+  }
+
+  async signUpload(key: string, options: SignedUploadOptions): Promise<SignedRequest> {
+    assertBlobKey(key);
+    const token = this.signer.sign({ method: 'PUT', key, ...options });
+    return {
+      method: 'PUT',
+      url: `${this.urlBase()}/${token}`,
+      headers: { 'content-type': options.contentType },
+      expiresAt: options.expiresAt,
+    };
+  }
+
+  async signDownload(key: string, options: SignedDownloadOptions): Promise<string> {
+    assertBlobKey(key);
+    return `${this.urlBase()}/${this.signer.sign({ method: 'GET', key, ...options })}`;
+  }
+
+  /** The file for a key. Safe keys cannot leave `root`; the prefix check is a second lock on the same door. */
+  private pathFor(key: string): string {
+    assertBlobKey(key);
+    const path = resolve(this.root, ...key.split('/'));
+    if (!path.startsWith(this.root + sep)) throw new UnsafeBlobKeyError(key);
+    return path;
+  }
+
+  private async moveIntoPlace(temp: string, path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      // A concurrent delete may have removed the (then empty) folder between mkdir and rename.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await rename(temp, path);
+    }
+  }
+}
+
+const infoOf = (stats: BigIntStats): BlobInfo => ({
+  size: Number(stats.size),
+  etag: `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}"`,
+  lastModified: new Date(Number(stats.mtimeMs)),
+});
+
+const ifMissing =
+  <T>(value: T) =>
+  (error: NodeJS.ErrnoException): T => {
+    if (error.code === 'ENOENT') return value;
+    throw error;
+  };

@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where photo bytes live, behind one interface: the filesystem (embedded) or an S3-compatible
+ * bucket (scale-out). Keys are always made by the server (see `blobKey`), never taken from a
+ * request, and every implementation refuses a key that does not have the safe shape.
+ *
+ * Devices move bytes with signed URLs, like S3 presigned URLs: the server signs a short-lived
+ * request for one key and one method; the device talks to the URL directly. On S3 that URL is
+ * the bucket; on the filesystem it is a Shoebox route that verifies the token (blob/fs-routes.ts).
+ */
+export interface BlobStore {
+  /**
+   * Stores `body` under `key`, replacing any previous object atomically: readers see the old
+   * object or the whole new one, never a part. Fails with `payload_too_large` (and stores
+   * nothing) once more than `maxBytes` arrive; any error in `body` also stores nothing.
+   */
+  put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo>;
+  /** The object (or the bytes `range` names, both ends inclusive), or undefined when there is none. */
+  get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined>;
+  /** Size and validators of the object, or undefined when there is none. */
+  head(key: string): Promise<BlobInfo | undefined>;
+  /** Removes the object. Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+  /** A URL the device PUTs the bytes to, valid until `expiresAt`. */
+  signUpload(key: string, options: SignedUploadOptions): Promise<SignedRequest>;
+  /** A URL that answers GET and HEAD for the object until `expiresAt`, with the given response headers. */
+  signDownload(key: string, options: SignedDownloadOptions): Promise<string>;
+}
+
+export interface PutOptions {
+  readonly maxBytes: number;
+  readonly contentType: string;
+}
+
+export interface BlobInfo {
+  readonly size: number;
+  /** A strong validator, quoted as in an ETag header: it changes whenever the bytes do. */
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+export interface ByteRange {
+  readonly start: number;
+  /** Inclusive, as in HTTP. */
+  readonly end: number;
+}
+
+export interface SignedUploadOptions {
+  readonly contentType: string;
+  /** The exact number of bytes the device declared; the store refuses more. */
+  readonly contentLength: number;
+  readonly expiresAt: Date;
+}
+
+/**
+ * How a response may be cached. `private`: by the device only, and never past the URL's expiry.
+ * `immutable`: by anyone, for a year (the bytes under the key never change).
+ */
+export type CachePolicy = 'private' | 'immutable';
+
+export interface SignedDownloadOptions {
+  readonly contentType: string;
+  readonly cache: CachePolicy;
+  readonly expiresAt: Date;
+}
+
+/** What a device needs to send the bytes: method, URL and the headers it must send with them. */
+export interface SignedRequest {
+  readonly method: 'PUT';
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Segments of a key: a lowercase namespace, then ids and names made only of letters, digits, `_`
+ * and `-`. No dots, slashes, backslashes or NULs can appear inside a segment, so no key can
+ * climb out of the store's folder or name an absolute path.
+ */
+const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SEGMENTS = 6;
+
+/** Builds a key from server-made parts, e.g. `blobKey('photos', photoId, 'thumb')`. */
+export function blobKey(...segments: string[]): string {
+  const key = segments.join('/');
+  assertBlobKey(key);
+  return key;
+}
+
+/**
+ * Throws unless `key` has the safe shape. Stores call it on every key they receive: keys are made
+ * by the server, so a failure here is a bug upstream, reported as an internal error, never served.
+ */
+export function assertBlobKey(key: string): void {
+  const segments = key.split('/');
+  if (segments.length < 2 || segments.length > MAX_SEGMENTS || !segments.every((segment) => SEGMENT.test(segment))) {
+    throw new UnsafeBlobKeyError(key);
+  }
+}
+
+export class UnsafeBlobKeyError extends Error {
+  constructor(key: string) {
+    super(`Refusing the unsafe blob key ${JSON.stringify(key.slice(0, 200))}`);
+  }
+}
+
+export const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
+/** The Cache-Control value for a policy, `now` being when the response is sent. */
+export function cacheControlFor(cache: CachePolicy, expiresAt: Date, now = Date.now()): string {
+  if (cache === 'immutable') return `public, max-age=${ONE_YEAR_SECONDS}, immutable`;
+  return `private, max-age=${Math.max(0, Math.floor((expiresAt.getTime() - now) / 1000))}`;
+}

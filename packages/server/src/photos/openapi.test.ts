@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, startTestServer, type TestServer } from '../testing/harness.js';
+
+/** Each photo route, the statuses it documents and problem codes its documentation must name. */
+const v1 = ['400', '401', '403', '429'];
+const delivery = ['200', '206', '304', '404', '416'];
+const routes = [
+  {
+    method: 'post',
+    path: '/v1/photos',
+    statuses: ['201', ...v1, '413', '415'],
+    codes: ['storage_quota_exceeded', 'payload_too_large', 'unsupported_media_type', 'validation_failed', 'access_token_missing'],
+  },
+  {
+    method: 'post',
+    path: '/v1/photos/{photoId}/complete',
+    statuses: ['200', ...v1, '404', '409', '413', '415'],
+    codes: ['upload_missing', 'upload_incomplete', 'not_found'],
+  },
+  { method: 'get', path: '/v1/photos/{photoId}', statuses: ['200', ...v1, '404'], codes: ['not_found', 'access_token_expired'] },
+  { method: 'get', path: '/v1/photos', statuses: ['200', ...v1], codes: ['validation_failed'] },
+  { method: 'delete', path: '/v1/photos/{photoId}', statuses: ['204', ...v1, '404'], codes: ['not_found'] },
+  {
+    method: 'get',
+    path: '/blobs/{*}',
+    statuses: [...delivery, '403'],
+    codes: ['signed_url_invalid', 'signed_url_expired', 'range_not_satisfiable'],
+  },
+  {
+    method: 'put',
+    path: '/blobs/{*}',
+    statuses: ['204', '400', '403', '404', '409', '413', '415'],
+    codes: ['signed_url_used', 'signed_url_expired', 'upload_incomplete', 'payload_too_large', 'unsupported_media_type', 'conflict'],
+  },
+  { method: 'get', path: '/public/photos/{photoId}/{variant}', statuses: [...delivery, '400'], codes: ['not_found', 'validation_failed'] },
+];
+
+describe('OpenAPI document of the photo routes', () => {
+  let server: TestServer;
+  let doc: any;
+  beforeAll(async () => {
+    server = await startTestServer();
+    doc = await json(await fetch(`${server.url}/openapi.json`));
+  });
+  afterAll(() => server.stop());
+
+  it.each(routes)('describes $method $path with its answers and problems', ({ method, path, statuses, codes }) => {
+    const operation = doc.paths[path]?.[method];
+    expect(operation, `${method} ${path}`).toBeDefined();
+    expect(operation.summary).toEqual(expect.any(String));
+    expect(operation.tags.length).toBeGreaterThan(0);
+    expect(operation.security).toBeDefined();
+    expect(Object.keys(operation.responses).sort()).toEqual([...new Set(statuses)].sort());
+    const described = JSON.stringify(operation.responses);
+    for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
+  });
+
+  it('states the upload bounds and that images come back as bytes', () => {
+    const create = doc.paths['/v1/photos'].post.requestBody.content['application/json'].schema;
+    expect(create.properties.contentLength).toMatchObject({ minimum: 1 });
+    expect(create.required).toEqual(expect.arrayContaining(['contentType', 'contentLength']));
+    expect(doc.paths['/v1/photos'].post.security).toEqual([{ apiKey: [], identityToken: [] }]);
+    expect(doc.paths['/public/photos/{photoId}/{variant}'].get.responses['200'].content).toHaveProperty('image/*');
+    expect(doc.paths['/public/photos/{photoId}/{variant}'].get.security).toEqual([]);
+  });
+});

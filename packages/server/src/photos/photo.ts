@@ -1,0 +1,111 @@
+import type { Selectable } from 'kysely';
+import { type BlobStore, blobKey } from '../blob/store.js';
+import type { PhotoType, VariantName } from './images.js';
+import type { PhotoTables } from './tables.js';
+
+/**
+ * A photo's life: `pending` (created, waiting for its bytes) → `processing` (bytes stored and
+ * checked, variants being made) → `ready` or `failed` (with a reason). Deleting removes the row
+ * and, once that commits, every blob.
+ */
+export type PhotoStatus = PhotoTables['photos']['status'];
+export type Visibility = PhotoTables['photos']['visibility'];
+
+export interface VariantInfo {
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly contentType: string;
+}
+
+export interface Photo {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly status: PhotoStatus;
+  readonly visibility: Visibility;
+  readonly contentType: PhotoType;
+  readonly bytes: number;
+  readonly storedBytes: number;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly variants: Partial<Record<VariantName, VariantInfo>>;
+  readonly failureReason: string | null;
+  readonly uploadExpiresAt: Date;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const PHOTO_ID_PATTERN = '^pho_[A-Za-z0-9_-]{16}$';
+
+/** Every blob a photo can have. Keys come from the server-made id only. */
+export const originalKey = (photoId: string) => blobKey('photos', photoId, 'original');
+export const variantKey = (photoId: string, variant: VariantName) => blobKey('photos', photoId, variant);
+
+/** Deletes every blob a photo can have. Idempotent. */
+export async function deletePhotoBlobs(blobs: BlobStore, photoId: string): Promise<void> {
+  await Promise.all([originalKey(photoId), variantKey(photoId, 'thumb'), variantKey(photoId, 'display')].map((key) => blobs.delete(key)));
+}
+
+/** The photo id a blob key belongs to, for keys made by the functions above. */
+export const photoIdOfKey = (key: string): string | undefined => /^photos\/(pho_[A-Za-z0-9_-]{16})\/[a-z]+$/.exec(key)?.[1];
+
+type Row = Selectable<PhotoTables['photos']>;
+
+export function toPhoto(row: Row): Photo {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    status: row.status,
+    visibility: row.visibility,
+    contentType: row.content_type as PhotoType,
+    bytes: Number(row.bytes),
+    storedBytes: Number(row.stored_bytes),
+    width: row.width === null ? null : Number(row.width),
+    height: row.height === null ? null : Number(row.height),
+    variants: row.variants === null ? {} : JSON.parse(row.variants),
+    failureReason: row.failure_reason,
+    uploadExpiresAt: new Date(Number(row.upload_expires_at)),
+    version: Number(row.version),
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
+}
+
+export function toRow(photo: Photo): Row {
+  return {
+    id: photo.id,
+    owner_id: photo.ownerId,
+    status: photo.status,
+    visibility: photo.visibility,
+    content_type: photo.contentType,
+    bytes: photo.bytes,
+    stored_bytes: photo.storedBytes,
+    width: photo.width,
+    height: photo.height,
+    variants: Object.keys(photo.variants).length === 0 ? null : JSON.stringify(photo.variants),
+    failure_reason: photo.failureReason,
+    upload_expires_at: photo.uploadExpiresAt.getTime(),
+    upload_claimed_at: null,
+    version: photo.version,
+    created_at: photo.createdAt.getTime(),
+    updated_at: photo.updatedAt.getTime(),
+  };
+}
+
+/** The photo as change records carry it: plain JSON, no URLs (they expire). */
+export const photoImage = (photo: Photo): Record<string, unknown> => ({
+  photoId: photo.id,
+  ownerId: photo.ownerId,
+  status: photo.status,
+  visibility: photo.visibility,
+  contentType: photo.contentType,
+  bytes: photo.bytes,
+  width: photo.width,
+  height: photo.height,
+  variants: photo.variants,
+  failureReason: photo.failureReason,
+  version: photo.version,
+  createdAt: photo.createdAt.toISOString(),
+  updatedAt: photo.updatedAt.toISOString(),
+});

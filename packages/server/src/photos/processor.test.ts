@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsBlobStore } from '../blob/fs-store.js';
+import type { BlobStore } from '../blob/store.js';
+import { UrlSigner } from '../blob/url-signer.js';
+import { parseConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { dataLayout } from '../runtime/layout.js';
+import { openStorage, type Storage } from '../runtime/storage.js';
+import { engines } from '../testing/engines.js';
+import { tempDir } from '../testing/harness.js';
+import { corruptJpeg, phoneJpeg, pngBomb } from '../testing/images.js';
+import type { PhotoChange, PhotoChangeLog } from './changes.js';
+import { PhotoLinks } from './links.js';
+import { originalKey } from './photo.js';
+import { PhotoProcessor } from './processor.js';
+import { PhotoService } from './service.js';
+import { PhotoStore } from './store.js';
+
+/**
+ * The processor as a stream consumer, driven change by change: what a crash, a redelivery or a
+ * concurrent delete looks like to it cannot be timed through HTTP, so these tests hand it changes.
+ */
+describe.each(engines)('photo processor ($name)', (engine) => {
+  let dir: string;
+  let storage: Storage;
+  let database: Database;
+  let blobs: FsBlobStore;
+  let store: PhotoStore;
+  let service: PhotoService;
+  const recorded: PhotoChange[] = [];
+  const changes: PhotoChangeLog = {
+    write: (work) => database.db.transaction().execute(work),
+    record: async (_trx, change) => {
+      recorded.push(change);
+    },
+  };
+  const processorWith = (store: PhotoStore, blobStore: BlobStore = blobs) => new PhotoProcessor(store, blobStore, changes, 50_000_000);
+  const owner = 'idn_processor_test';
+
+  /** A photo whose bytes are stored and that is now `processing`, and the change that says so. */
+  const uploaded = async (bytes: Buffer, contentType: 'image/jpeg' | 'image/png' = 'image/jpeg') => {
+    const { photo } = await service.create(owner, { contentType, contentLength: bytes.length });
+    await blobs.put(originalKey(photo.photoId), Readable.from([bytes]), { maxBytes: bytes.length, contentType });
+    await service.complete(owner, photo.photoId);
+    const change = recorded.findLast((c) => c.entityId === photo.photoId && c.newImage?.status === 'processing');
+    if (!change) throw new Error('no processing change recorded');
+    return { id: photo.photoId, change };
+  };
+  const filesOf = (id: string) => {
+    const folder = join(dir, 'blobs', 'photos', id);
+    return existsSync(folder) ? readdirSync(folder).sort() : [];
+  };
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const config = parseConfig({ SHOEBOX_DATA_DIR: dir, ...(await engine.prepare(dir)) });
+    storage = await openStorage(config, dataLayout(dir), () => {});
+    database = storage.database;
+    await migrate(database);
+    blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1/blobs');
+    store = new PhotoStore(database);
+    const links = new PhotoLinks(blobs, () => 'http://127.0.0.1:1', 900);
+    service = new PhotoService(store, blobs, changes, links, { maxBytes: 25 * 2 ** 20, quotaBytes: 2 ** 30, urlTtlSeconds: 900 });
+  });
+  afterAll(async () => {
+    await storage.close();
+    await engine.cleanup(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('makes the variants, marks the photo ready and records that as a change', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    await processorWith(store).handle(change);
+    const photo = await store.find(id);
+    expect(photo).toMatchObject({ status: 'ready', width: 200, height: 300, variants: { thumb: { width: 171, height: 256 } } });
+    expect(photo?.storedBytes).toBe((photo?.bytes ?? 0) + (photo?.variants.thumb?.bytes ?? 0) + (photo?.variants.display?.bytes ?? 0));
+    expect(filesOf(id)).toEqual(['display', 'original', 'thumb']);
+    expect(recorded.at(-1)).toMatchObject({ entity: 'photo', entityId: id, op: 'MODIFY', newImage: { status: 'ready' } });
+  });
+
+  it('does nothing when the same change comes again', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    const processor = processorWith(store);
+    await processor.handle(change);
+    const first = await store.find(id);
+    const thumbTag = (await blobs.head(`photos/${id}/thumb`))?.etag;
+    const changesBefore = recorded.length;
+    await processor.handle(change);
+    expect(await store.find(id)).toEqual(first);
+    expect((await blobs.head(`photos/${id}/thumb`))?.etag).toBe(thumbTag);
+    expect(recorded.length).toBe(changesBefore);
+  });
+
+  it.each([
+    { name: 'a decompression bomb', bytes: () => pngBomb(), type: 'image/png', reason: /60000 pixels|3600000000 pixels/ },
+    { name: 'a corrupt JPEG', bytes: async () => corruptJpeg(), type: 'image/jpeg', reason: /could not be/ },
+  ] as const)('fails $name with a reason, and goes on with the next photo', async ({ bytes, type, reason }) => {
+    const processor = processorWith(store);
+    const bad = await uploaded(await bytes(), type);
+    await processor.handle(bad.change);
+    expect(await store.find(bad.id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(reason), variants: {} });
+    expect(filesOf(bad.id)).toEqual(['original']);
+    const good = await uploaded(await phoneJpeg());
+    await processor.handle(good.change);
+    expect((await store.find(good.id))?.status).toBe('ready');
+  });
+
+  it('leaves no variants behind when the photo is deleted while they are being made', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    // The delete lands between writing the variants and marking the photo ready.
+    const deletingBlobs: BlobStore = Object.create(blobs, {
+      put: {
+        value: async (...args: Parameters<BlobStore['put']>) => {
+          const info = await blobs.put(...args);
+          if (args[0].endsWith('/display')) await service.delete(owner, id);
+          return info;
+        },
+      },
+    });
+    await processorWith(store, deletingBlobs).handle(change);
+    expect(await store.find(id)).toBeUndefined();
+    expect(filesOf(id)).toEqual([]);
+  });
+
+  it('deletes the blobs of a removed photo, even when the deleting process died before it could', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    const processor = processorWith(store);
+    await processor.handle(change);
+    const photo = await store.find(id);
+    if (!photo) throw new Error('photo missing');
+    // Only the row goes, as if the process had died right after the commit.
+    await database.db.transaction().execute((trx) => store.delete(trx, photo));
+    expect(filesOf(id)).toEqual(['display', 'original', 'thumb']);
+    await processor.handle({ op: 'REMOVE', entityId: id, newImage: null });
+    expect(filesOf(id)).toEqual([]);
+  });
+
+  it('ignores changes that do not ask for processing', async () => {
+    const { id } = await uploaded(await phoneJpeg());
+    await processorWith(store).handle({ op: 'MODIFY', entityId: id, newImage: { status: 'ready' } });
+    expect((await store.find(id))?.status).toBe('processing');
+  });
+});

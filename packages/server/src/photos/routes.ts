@@ -1,0 +1,117 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Problem } from '../errors.js';
+import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
+import { CreatedPhotoSchema, CreatePhotoSchema, ListPhotosQuery, PhotoIdParams, PhotoListSchema, PhotoSchema } from './schemas.js';
+import type { PhotoService } from './service.js';
+
+const tags = ['photos'];
+const security = identitySecurity;
+const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
+
+/**
+ * The photo routes under /v1, registered in a scope whose identity guard has run: every call acts
+ * as the identity of its bearer token, and finds only that identity's photos (or public ones).
+ */
+export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/photos',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Create a photo and get a signed URL to upload its bytes to',
+          description:
+            'Declare the type and exact length of the bytes. The answer holds `upload`: PUT exactly those bytes, with its headers, ' +
+            'to its URL before it expires; then POST /v1/photos/{photoId}/complete. Size and storage quota are checked here, before any byte is sent.',
+          body: CreatePhotoSchema,
+          response: { 201: CreatedPhotoSchema, ...identityRouteProblems(...bodyProblems, 'storage_quota_exceeded') },
+        },
+      },
+      async (request, reply) => {
+        const { photo, upload } = await photos.create(ownerOf(request), request.body);
+        return reply.status(201).send({ ...photo, upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
+      },
+    );
+
+    app.post(
+      '/photos/:photoId/complete',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Confirm the upload: the bytes are checked and the photo moves on to processing',
+          description: 'Idempotent: completing a photo that is already past pending answers it as it is.',
+          params: PhotoIdParams,
+          response: {
+            200: PhotoSchema,
+            ...identityRouteProblems(
+              'validation_failed',
+              'not_found',
+              'upload_missing',
+              'upload_incomplete',
+              'payload_too_large',
+              'unsupported_media_type',
+              'conflict',
+            ),
+          },
+        },
+      },
+      async (request) => photos.complete(ownerOf(request), request.params.photoId),
+    );
+
+    app.get(
+      '/photos/:photoId',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'A photo with signed URLs for its variants (and, for its owner, the original)',
+          description: "Your own photos, or another identity's public photo once it is ready. Anything else is not found.",
+          params: PhotoIdParams,
+          response: { 200: PhotoSchema, ...identityRouteProblems('validation_failed', 'not_found') },
+        },
+      },
+      async (request) => photos.get(ownerOf(request), request.params.photoId),
+    );
+
+    app.get(
+      '/photos',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Your photos, newest first',
+          querystring: ListPhotosQuery,
+          response: { 200: PhotoListSchema, ...identityRouteProblems('validation_failed') },
+        },
+      },
+      async (request) => photos.list(ownerOf(request), request.query.limit ?? 20, request.query.cursor),
+    );
+
+    app.delete(
+      '/photos/:photoId',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Delete a photo: its metadata, every stored file, and its place in your notes',
+          params: PhotoIdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), ...identityRouteProblems('validation_failed', 'not_found') },
+        },
+      },
+      async (request, reply) => {
+        await photos.delete(ownerOf(request), request.params.photoId);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}
+
+/** The caller's identity. The guard of this scope sets it; its absence would be a wiring bug. */
+function ownerOf(request: FastifyRequest): string {
+  if (!request.identityId) throw new Problem('internal', 'The photo routes were registered without the identity guard.');
+  return request.identityId;
+}

@@ -1,0 +1,244 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import type { Kysely } from 'kysely';
+import type { UploadReceiver } from '../blob/fs-routes.js';
+import type { BlobInfo, BlobStore } from '../blob/store.js';
+import type { UploadClaims } from '../blob/url-signer.js';
+import type { Tables } from '../db/database.js';
+import { Problem } from '../errors.js';
+import { newId } from '../shared/secrets.js';
+import { type PhotoChangeLog, photoChange } from './changes.js';
+import { isPhotoType, type VariantName } from './images.js';
+import type { PhotoLinks } from './links.js';
+import { deletePhotoBlobs, originalKey, type Photo, photoIdOfKey, type Visibility, variantKey } from './photo.js';
+import type { CreatePhotoInput, PhotoJson } from './schemas.js';
+import { assertImageType, ImageTypeCheck, SNIFF_BYTES } from './sniff.js';
+import type { ListCursor, PhotoStore } from './store.js';
+
+export interface PhotoLimits {
+  /** Largest original accepted, in bytes. */
+  readonly maxBytes: number;
+  /** Bytes one identity may store. */
+  readonly quotaBytes: number;
+  readonly urlTtlSeconds: number;
+}
+
+/** An upload claim older than this belongs to a receiver that died; another upload may take over. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+/**
+ * Something that refers to photos (notes). Told inside the transaction that deletes a photo, so
+ * its references go in the same commit.
+ */
+export interface PhotoReferrer {
+  forgetPhoto(trx: Kysely<Tables>, ownerId: string, photoId: string): Promise<void>;
+}
+
+const notFound = () => new Problem('not_found', 'There is no photo with this id. It may have been deleted.');
+
+/**
+ * Photos of identities: creating one (and its signed upload URL), receiving and checking its
+ * bytes, reading, listing and deleting. Every method that acts for an identity is given its id
+ * and only ever finds that identity's photos (or public ones, when reading).
+ */
+export class PhotoService implements UploadReceiver {
+  constructor(
+    private readonly store: PhotoStore,
+    private readonly blobs: BlobStore,
+    private readonly changes: PhotoChangeLog,
+    private readonly links: PhotoLinks,
+    private readonly limits: PhotoLimits,
+    private readonly referrers: readonly PhotoReferrer[] = [],
+  ) {}
+
+  /** A pending photo and where to PUT its bytes. Size, type and quota are checked before any byte is sent. */
+  async create(
+    ownerId: string,
+    input: CreatePhotoInput,
+  ): Promise<{ photo: PhotoJson; upload: Awaited<ReturnType<BlobStore['signUpload']>> }> {
+    const contentType = input.contentType.toLowerCase();
+    if (!isPhotoType(contentType)) {
+      throw new Problem('unsupported_media_type', `Photos are image/jpeg, image/png, image/webp or image/avif, not ${contentType}.`);
+    }
+    if (input.contentLength > this.limits.maxBytes) {
+      throw new Problem(
+        'payload_too_large',
+        `A photo may have at most ${this.limits.maxBytes} bytes; this one would have ${input.contentLength}.`,
+        {
+          extensions: { maxBytes: this.limits.maxBytes },
+        },
+      );
+    }
+    const now = Date.now();
+    const photo: Photo = {
+      id: newId('pho'),
+      ownerId,
+      status: 'pending',
+      visibility: (input.visibility ?? 'private') satisfies Visibility,
+      contentType,
+      bytes: input.contentLength,
+      storedBytes: input.contentLength,
+      width: null,
+      height: null,
+      variants: {},
+      failureReason: null,
+      uploadExpiresAt: new Date(now + this.limits.urlTtlSeconds * 1000),
+      version: 1,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+    };
+    await this.changes.write(async (trx) => {
+      // Lock, sum and insert in one transaction, so two concurrent uploads cannot both squeeze under the quota.
+      await this.store.lockOwner(trx, ownerId, now);
+      const used = await this.store.usage(trx, ownerId, now);
+      if (used + photo.bytes > this.limits.quotaBytes) {
+        throw new Problem(
+          'storage_quota_exceeded',
+          `Your photos use ${used} of your ${this.limits.quotaBytes} bytes; this one needs ${photo.bytes} more. Delete some photos first.`,
+          { extensions: { usedBytes: used, quotaBytes: this.limits.quotaBytes } },
+        );
+      }
+      await this.store.insert(trx, photo);
+      await this.changes.record(trx, photoChange(null, photo));
+    });
+    const upload = await this.blobs.signUpload(originalKey(photo.id), {
+      contentType,
+      contentLength: photo.bytes,
+      expiresAt: photo.uploadExpiresAt,
+    });
+    return { photo: await this.links.json(photo, ownerId, now), upload };
+  }
+
+  /**
+   * The bytes of a signed upload (filesystem store). The URL works once: the photo must still be
+   * pending and no other upload may be arriving for it. The bytes are checked while they stream
+   * (declared type by content, at most the declared length) and stored only if all is right;
+   * then the photo moves on to processing at once.
+   */
+  async receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo> {
+    const photoId = photoIdOfKey(claims.key);
+    const photo = photoId && claims.key === originalKey(photoId) ? await this.store.find(photoId) : undefined;
+    if (!photo) throw new Problem('not_found', 'The photo of this upload URL no longer exists. Create a new photo.');
+    if (photo.status !== 'pending') throw usedUrl();
+    if (announcedLength !== undefined && announcedLength > photo.bytes) throw tooLong(announcedLength, photo.bytes);
+    if (announcedLength !== undefined && announcedLength < photo.bytes) throw incomplete(announcedLength, photo.bytes);
+    const claimedAt = Date.now();
+    if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
+      if ((await this.store.find(photo.id))?.status !== 'pending') throw usedUrl();
+      throw new Problem('conflict', 'Another upload to this URL is in progress. Wait for it to finish.');
+    }
+    let stored: BlobInfo | undefined;
+    try {
+      const checked = pipeline(body, new ImageTypeCheck(photo.contentType), () => {});
+      stored = await this.blobs.put(originalKey(photo.id), checked, { maxBytes: photo.bytes, contentType: photo.contentType });
+      if (stored.size < photo.bytes) throw incomplete(stored.size, photo.bytes);
+      await this.startProcessing(photo);
+      return stored;
+    } catch (error) {
+      if (stored) await this.blobs.delete(originalKey(photo.id));
+      await this.store.releaseUpload(photo.id, claimedAt);
+      throw error;
+    }
+  }
+
+  /**
+   * Confirms the upload and starts processing. Idempotent: a photo past `pending` is returned as
+   * it is. Checks the stored object itself (size and type by content), so it is the same gate
+   * whether the bytes came through Shoebox or straight into an S3 bucket.
+   */
+  async complete(ownerId: string, photoId: string): Promise<PhotoJson> {
+    const photo = await this.store.findOwned(photoId, ownerId);
+    if (!photo) throw notFound();
+    if (photo.status !== 'pending') return this.links.json(photo, ownerId);
+    const now = Date.now();
+    if (await this.store.uploadInProgress(photo.id, now - STALE_UPLOAD_MS)) {
+      throw new Problem('upload_missing', 'The upload is still arriving. Complete the photo once the PUT has finished.');
+    }
+    const key = originalKey(photo.id);
+    const info = await this.blobs.head(key);
+    if (!info) throw new Problem('upload_missing', 'No bytes have arrived for this photo yet. PUT them to upload.url, then complete.');
+    try {
+      if (info.size > photo.bytes)
+        throw new Problem('payload_too_large', `The upload has ${info.size} bytes; ${photo.bytes} were declared.`);
+      if (info.size < photo.bytes) throw incomplete(info.size, photo.bytes);
+      const head = await this.blobs.get(key, { start: 0, end: Math.min(info.size, SNIFF_BYTES) - 1 });
+      if (!head) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+      await assertImageType(await buffer(head.body), photo.contentType);
+    } catch (error) {
+      // Nothing that fails the checks is kept; the device may upload again while the URL works.
+      if (error instanceof Problem && error.code !== 'upload_missing') await this.blobs.delete(key);
+      throw error;
+    }
+    return this.links.json(await this.startProcessing(photo), ownerId);
+  }
+
+  async get(viewerId: string, photoId: string): Promise<PhotoJson> {
+    const photo = await this.store.findVisible(photoId, viewerId);
+    if (!photo) throw notFound();
+    return this.links.json(photo, viewerId);
+  }
+
+  async list(ownerId: string, limit: number, cursor?: string): Promise<{ photos: PhotoJson[]; nextCursor: string | null }> {
+    const photos = await this.store.listOwned(ownerId, limit, cursor === undefined ? undefined : decodeCursor(cursor));
+    const last = photos.at(-1);
+    return {
+      photos: await Promise.all(photos.map((photo) => this.links.json(photo, ownerId))),
+      nextCursor: photos.length === limit && last ? encodeCursor({ createdAt: last.createdAt.getTime(), id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Deletes a photo: the row, its REMOVE change and the references to it (notes) commit together;
+   * then the blobs go. Should the process die in between, the photo processor deletes them when it
+   * handles the REMOVE change.
+   */
+  async delete(ownerId: string, photoId: string): Promise<void> {
+    const photo = await this.changes.write(async (trx) => {
+      await this.store.lockOwner(trx, ownerId, Date.now());
+      const found = await this.store.findOwned(photoId, ownerId, trx);
+      if (!found || !(await this.store.delete(trx, found))) throw notFound();
+      await this.changes.record(trx, photoChange(found, null));
+      for (const referrer of this.referrers) await referrer.forgetPhoto(trx, ownerId, found.id);
+      return found;
+    });
+    await deletePhotoBlobs(this.blobs, photo.id);
+  }
+
+  /** The blob of a public, ready photo's variant, for its stable unsigned URL. */
+  async publicVariant(photoId: string, variant: VariantName): Promise<{ key: string; contentType: string }> {
+    const info = (await this.store.findPublic(photoId))?.variants[variant];
+    if (!info) throw notFound();
+    return { key: variantKey(photoId, variant), contentType: info.contentType };
+  }
+
+  /** pending → processing, recorded as a change: the photo processor takes it from there. */
+  private async startProcessing(photo: Photo): Promise<Photo> {
+    return this.changes.write(async (trx) => {
+      const current = await this.store.find(photo.id, trx);
+      if (!current) throw notFound();
+      if (current.status !== 'pending') return current;
+      const next: Photo = { ...current, status: 'processing', version: current.version + 1, updatedAt: new Date() };
+      if (!(await this.store.replace(trx, next))) throw new Problem('conflict', 'The photo changed meanwhile. Retry.');
+      await this.changes.record(trx, photoChange(current, next));
+      return next;
+    });
+  }
+}
+
+const usedUrl = () => new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
+
+const incomplete = (received: number, declared: number) =>
+  new Problem('upload_incomplete', `The upload has ${received} of the ${declared} declared bytes. Send exactly the declared bytes.`);
+
+const tooLong = (received: number, declared: number) =>
+  new Problem('payload_too_large', `The upload has ${received} bytes, but ${declared} were declared. Send exactly the declared bytes.`);
+
+const encodeCursor = (cursor: ListCursor) => Buffer.from(`${cursor.createdAt}.${cursor.id}`).toString('base64url');
+
+function decodeCursor(value: string): ListCursor {
+  const match = /^(\d{1,15})\.(pho_[A-Za-z0-9_-]{16})$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  if (!match?.[1] || !match[2])
+    throw new Problem('validation_failed', 'query.cursor is not a cursor this API gave out. Start again without it.');
+  return { createdAt: Number(match[1]), id: match[2] };
+}

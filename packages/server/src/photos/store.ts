@@ -1,0 +1,162 @@
+import type { Kysely } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
+import { type Photo, toPhoto, toRow } from './photo.js';
+
+export interface ListCursor {
+  readonly createdAt: number;
+  readonly id: string;
+}
+
+/**
+ * Photo metadata. Every query that serves an identity names the owner in its WHERE clause, so
+ * another identity's photo is never read and then filtered out: it is simply not found. Writes
+ * take the transaction they belong to, so the service can record the change beside them.
+ */
+export class PhotoStore {
+  constructor(private readonly database: Database) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async insert(trx: Kysely<Tables>, photo: Photo): Promise<void> {
+    await trx.insertInto('photos').values(toRow(photo)).execute();
+  }
+
+  /**
+   * Makes concurrent quota checks of one identity take turns until `trx` ends. The UPDATE holds a
+   * row lock in PostgreSQL (whose default isolation would otherwise let two uploads both read the
+   * old usage); SQLite runs one write transaction at a time anyway.
+   */
+  async lockOwner(trx: Kysely<Tables>, ownerId: string, now: number): Promise<void> {
+    await trx
+      .insertInto('photo_owners')
+      .values({ owner_id: ownerId, locked_at: now })
+      .onConflict((oc) => oc.column('owner_id').doNothing())
+      .execute();
+    await trx.updateTable('photo_owners').set({ locked_at: now }).where('owner_id', '=', ownerId).execute();
+  }
+
+  async forgetOwner(trx: Kysely<Tables>, ownerId: string): Promise<void> {
+    await trx.deleteFrom('photo_owners').where('owner_id', '=', ownerId).execute();
+  }
+
+  /** Bytes counted against `ownerId`'s quota: everything stored, plus uploads whose URL still works. */
+  async usage(trx: Kysely<Tables>, ownerId: string, now: number): Promise<number> {
+    const row = await trx
+      .selectFrom('photos')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('stored_bytes'), eb.lit(0)).as('used'))
+      .where('owner_id', '=', ownerId)
+      .where((eb) => eb.or([eb('status', '<>', 'pending'), eb('upload_expires_at', '>', now)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.used);
+  }
+
+  /** Any photo by id: for the processor and signed uploads, whose authority is not an identity. */
+  async find(id: string, trx: Kysely<Tables> = this.db): Promise<Photo | undefined> {
+    const row = await trx.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toPhoto(row);
+  }
+
+  async findOwned(id: string, ownerId: string, trx: Kysely<Tables> = this.db): Promise<Photo | undefined> {
+    const row = await trx.selectFrom('photos').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+    return row && toPhoto(row);
+  }
+
+  /** A photo `viewerId` may see: their own, or anyone's public photo once it is ready. */
+  async findVisible(id: string, viewerId: string): Promise<Photo | undefined> {
+    const row = await this.db
+      .selectFrom('photos')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('owner_id', '=', viewerId), eb.and([eb('visibility', '=', 'public'), eb('status', '=', 'ready')])]))
+      .executeTakeFirst();
+    return row && toPhoto(row);
+  }
+
+  /** A public, ready photo, for its stable unsigned URLs. */
+  async findPublic(id: string): Promise<Photo | undefined> {
+    const row = await this.db
+      .selectFrom('photos')
+      .selectAll()
+      .where('id', '=', id)
+      .where('visibility', '=', 'public')
+      .where('status', '=', 'ready')
+      .executeTakeFirst();
+    return row && toPhoto(row);
+  }
+
+  /** `ownerId`'s photos, newest first, after `cursor`. */
+  async listOwned(ownerId: string, limit: number, cursor?: ListCursor): Promise<Photo[]> {
+    let query = this.db.selectFrom('photos').selectAll().where('owner_id', '=', ownerId);
+    if (cursor) {
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
+      );
+    }
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toPhoto);
+  }
+
+  /** Which of `ids` are photos of `ownerId`. */
+  async ownedAmong(trx: Kysely<Tables>, ownerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async listAllOwned(trx: Kysely<Tables>, ownerId: string): Promise<Photo[]> {
+    const rows = await trx.selectFrom('photos').selectAll().where('owner_id', '=', ownerId).execute();
+    return rows.map(toPhoto);
+  }
+
+  /**
+   * Writes `next` over the stored photo if it is still at `next.version - 1`; false when another
+   * write came first (the caller re-reads and decides again).
+   */
+  async replace(trx: Kysely<Tables>, next: Photo): Promise<boolean> {
+    const { id, upload_claimed_at: _claim, ...columns } = toRow(next);
+    const result = await trx
+      .updateTable('photos')
+      .set(columns)
+      .where('id', '=', id)
+      .where('version', '=', next.version - 1)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async delete(trx: Kysely<Tables>, photo: Photo): Promise<boolean> {
+    const result = await trx.deleteFrom('photos').where('id', '=', photo.id).where('version', '=', photo.version).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /**
+   * Marks a pending photo's upload as being received, unless another upload holds it (a claim
+   * older than `staleBefore` belongs to a receiver that died and is taken over).
+   */
+  async claimUpload(id: string, now: number, staleBefore: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('photos')
+      .set({ upload_claimed_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('upload_claimed_at', 'is', null), eb('upload_claimed_at', '<', staleBefore)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async releaseUpload(id: string, claimedAt: number): Promise<void> {
+    await this.db
+      .updateTable('photos')
+      .set({ upload_claimed_at: null })
+      .where('id', '=', id)
+      .where('upload_claimed_at', '=', claimedAt)
+      .execute();
+  }
+
+  /** Whether an upload is being received now (a claim newer than `staleBefore`). */
+  async uploadInProgress(id: string, staleBefore: number): Promise<boolean> {
+    const row = await this.db.selectFrom('photos').select('upload_claimed_at').where('id', '=', id).executeTakeFirst();
+    return row?.upload_claimed_at != null && Number(row.upload_claimed_at) >= staleBefore;
+  }
+}
