@@ -17,14 +17,14 @@ import type { SearchIndex } from '../search/index.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
 import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
+import type { ChangeClaims } from '../stream/claims.js';
 import type { StreamConsumer } from '../stream/consumer.js';
 import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
-import { ChangeSignal } from '../stream/signal.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openStorage, streamAdapters } from './storage.js';
+import { openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -43,6 +43,8 @@ export interface Shoebox {
   readonly noteSource: NoteIndexSource;
   /** Delivers the change stream to its consumers; started by `serve` and `worker`, idle otherwise. */
   readonly processor: StreamProcessor;
+  /** How processors of this engine claim the change stream (for tests and tools that build their own processor). */
+  readonly claims: ChangeClaims;
   readonly retries: RetryStore;
   close(): Promise<void>;
 }
@@ -56,10 +58,9 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const { database } = storage;
     await migrate(database);
     const limiter = new PlanLimiter(storage.buckets, storage.quotas);
-    const signal = new ChangeSignal();
+    const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
     const notes = new NotesService(notesStore, new Outbox(database, signal));
-    const { claims, searchIndex } = streamAdapters(database);
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex)];
     const retries = new RetryStore(database);
@@ -91,6 +92,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       searchIndex,
       noteSource: new NoteIndexSource(database),
       processor,
+      claims,
       retries,
       async close() {
         await processor.stop();

@@ -104,7 +104,7 @@ export class StreamProcessor {
   /** Finishes the current pass, then gives up the leases so another process can continue at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.deps.signal.notify();
+    this.deps.signal.ring();
     await this.loop;
     this.loop = undefined;
     if (!this.leased) return;

@@ -4,6 +4,8 @@ import { identities } from './002-identities.js';
 import { stream } from './003-stream.js';
 import { notes } from './004-notes.js';
 import { search } from './005-search.js';
+import { streamPostgres } from './006-stream-postgres.js';
+import { searchPostgres } from './007-search-postgres.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
-export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search];
+export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search, streamPostgres, searchPostgres];
