@@ -24,7 +24,7 @@ class Recorder implements StreamConsumer {
   }
 }
 
-const settings = { batchSize: 50, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, retentionHours: 0 };
+const settings = { batchSize: 50, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', () => {

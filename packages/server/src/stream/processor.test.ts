@@ -29,7 +29,7 @@ class Recorder implements StreamConsumer {
   }
 }
 
-const settings = { batchSize: 7, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, retentionHours: 0 };
+const settings = { batchSize: 7, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
 
 const versionsOf = (changes: Change[], entityId: string) => changes.filter((c) => c.entityId === entityId).map((c) => c.version);
 
