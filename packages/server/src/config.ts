@@ -61,6 +61,11 @@ export interface StreamSettings {
   readonly retryMaxMs: number;
   /** How often a processor looks for work it was not woken for (other processes' writes, due retries). */
   readonly pollMs: number;
+  /**
+   * How long a processor's claim on a consumer lasts without renewal: after a processor dies,
+   * another takes its consumers over once this has passed.
+   */
+  readonly leaseMs: number;
   /** Changes every consumer has passed are deleted once older than this. */
   readonly retentionHours: number;
 }
@@ -280,9 +285,15 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retryBaseMs: read('SHOEBOX_STREAM_RETRY_BASE_MS', integer(1, 3_600_000), 500),
       retryMaxMs: read('SHOEBOX_STREAM_RETRY_MAX_MS', integer(1, 86_400_000), 300_000),
       pollMs: read('SHOEBOX_STREAM_POLL_MS', integer(10, 600_000), 500),
+      leaseMs: read('SHOEBOX_STREAM_LEASE_MS', integer(100, 3_600_000), 10_000),
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
     },
   };
+  if (config.stream.leaseMs < 2 * config.stream.pollMs) {
+    problems.push(
+      'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: an idle processor renews its lease once per poll',
+    );
+  }
   if (config.stream.retryMaxMs < config.stream.retryBaseMs) {
     problems.push('SHOEBOX_STREAM_RETRY_MAX_MS must not be below SHOEBOX_STREAM_RETRY_BASE_MS');
   }
@@ -334,6 +345,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_RETRY_BASE_MS', config.stream.retryBaseMs],
     ['SHOEBOX_STREAM_RETRY_MAX_MS', config.stream.retryMaxMs],
     ['SHOEBOX_STREAM_POLL_MS', config.stream.pollMs],
+    ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);

@@ -31,11 +31,11 @@ export interface ProcessorDeps {
   readonly signal: ChangeSignal;
   /** Hears failures and dead letters; silent when not given. */
   readonly log?: StreamLog;
+  /** Overrides settings.leaseMs (tests). */
   readonly leaseMs?: number;
   readonly random?: () => number;
 }
 
-const DEFAULT_LEASE_MS = 10_000;
 const PRUNE_EVERY_MS = 60_000;
 const silent: StreamLog = { warn() {}, error() {} };
 
@@ -77,7 +77,7 @@ export class StreamProcessor {
   private leased = false;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.leaseMs = deps.leaseMs ?? Math.max(DEFAULT_LEASE_MS, deps.settings.pollMs * 3);
+    this.leaseMs = deps.leaseMs ?? deps.settings.leaseMs;
     this.random = deps.random ?? Math.random;
     this.log = deps.log ?? silent;
     for (const consumer of deps.consumers) this.counters.set(consumer.name, { processed: 0, failed: 0, deadLettered: 0 });
@@ -120,7 +120,7 @@ export class StreamProcessor {
   /** Finishes the current pass, then gives up the leases so another process can continue at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.deps.signal.notify();
+    this.deps.signal.ring();
     await this.loop;
     this.loop = undefined;
     if (!this.leased) return;
