@@ -76,6 +76,19 @@ export async function waitForPhoto(server: TestServer, token: string, photoId: s
   throw new Error(`photo ${photoId} was not processed in time`);
 }
 
+/** The blobs stored for a photo, on whichever blob store the server uses. */
+export async function storedBlobs(server: TestServer, photoId: string): Promise<string[]> {
+  const names = ['display', 'original', 'thumb'];
+  const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
+  return names.filter((_, index) => found[index] !== undefined);
+}
+
+/**
+ * Whether the engine keeps blobs in files, so uploads go through Shoebox's own signed-URL route
+ * (single use, checked while streaming). On S3 the bucket takes the PUT and `complete` checks it.
+ */
+export const uploadsThroughShoebox = (engine: TestEngine): boolean => engine.name === 'embedded';
+
 /** The files stored for a photo on the filesystem blob store. */
 export function photoFiles(server: TestServer, photoId: string): string[] {
   const folder = join(server.dataDir, 'blobs', 'photos', photoId);
