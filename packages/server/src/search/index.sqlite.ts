@@ -19,8 +19,19 @@ import type { SearchQuery } from './query.js';
 const PUBLIC_TOKEN = 'public';
 const SNIPPET_TOKENS = 24;
 
+const OWNER_TOKENS_KEPT = 10_000;
+const ownerTokens = new Map<string, string>();
+
 /** The FTS5 token standing for one owner: a hash, so it is a single token whatever the id looks like. */
-const ownerToken = (ownerId: string) => `o${sha256(ownerId).slice(0, 32)}`;
+function ownerToken(ownerId: string): string {
+  let token = ownerTokens.get(ownerId);
+  if (token === undefined) {
+    token = `o${sha256(ownerId).slice(0, 32)}`;
+    if (ownerTokens.size >= OWNER_TOKENS_KEPT) ownerTokens.clear();
+    ownerTokens.set(ownerId, token);
+  }
+  return token;
+}
 const scopeTokens = (note: IndexedNote) => `${ownerToken(note.ownerId)}${note.visibility === 'public' ? ` ${PUBLIC_TOKEN}` : ''}`;
 
 /** The comparison that lets a write through: held version < (or <=) the entry's. */

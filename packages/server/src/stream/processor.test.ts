@@ -123,6 +123,38 @@ describe('stream processor', () => {
     expect(after).toMatchObject({ retrying: 0, deadLetters: 0 });
   });
 
+  it('delivers in batches when the consumer takes them, falling back to one by one around a poison change', async () => {
+    const entries: [string, number][] = [];
+    for (let version = 1; version <= 60; version++) for (const id of ['a', 'bad', 'c']) entries.push([id, version]);
+    await write(entries);
+    const recorder = new Recorder();
+    recorder.fail = (change) => change.entityId === 'bad' && change.version === 2;
+    const batches: number[] = [];
+    const batching = Object.assign(recorder, {
+      async handleBatch(changes: readonly Change[]) {
+        if (changes.some(recorder.fail)) throw new Error('a change in this batch cannot be handled');
+        batches.push(changes.length);
+        for (const change of changes) recorder.seen.push(change);
+      },
+    });
+    const worker = new StreamProcessor({
+      database: shoebox.database,
+      claims: new SqliteChangeClaims(shoebox.database),
+      retries: new RetryStore(shoebox.database),
+      consumers: [batching],
+      settings: { ...settings, batchSize: 500, retryBaseMs: 60_000, retryMaxMs: 60_000 },
+      signal: new ChangeSignal(),
+    });
+    await worker.runOnce();
+    expect(versionsOf(recorder.seen, 'a')).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(versionsOf(recorder.seen, 'c')).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // bad v2 failed; every later change of bad, in this chunk and the next ones, waits behind it.
+    expect(versionsOf(recorder.seen, 'bad')).toEqual([1]);
+    expect(batches.length).toBeGreaterThan(1);
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 180, lagChanges: 0, retrying: 59 });
+  });
+
   it('dead-letters at once when one attempt is allowed', async () => {
     await write([['x', 1]]);
     const recorder = new Recorder();
