@@ -27,7 +27,7 @@ import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openStorage } from './storage.js';
+import { openBlobs, openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -62,6 +62,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
   const layout = dataLayout(config.dataDir);
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
+  let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
   try {
     const { database } = storage;
     await migrate(database);
@@ -71,9 +72,11 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const outbox = new Outbox(database, signal);
     const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
     let publicUrl = config.publicUrl;
-    const photos = await openPhotos({
+    blobs = await openBlobs(config, layout, () => publicUrl);
+    const photos = openPhotos({
       config,
-      layout,
+      blobs: blobs.store,
+      urlSigner: blobs.urlSigner,
       database,
       outbox,
       publicUrl: () => publicUrl,
@@ -119,10 +122,12 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       },
       async close() {
         await processor.stop();
+        blobs?.close();
         await storage.close();
       },
     };
   } catch (error) {
+    blobs?.close();
     await storage.close();
     throw error;
   }

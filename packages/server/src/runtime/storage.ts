@@ -1,3 +1,7 @@
+import { FsBlobStore } from '../blob/fs-store.js';
+import { S3BlobStore } from '../blob/s3-store.js';
+import type { BlobStore } from '../blob/store.js';
+import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
@@ -96,3 +100,24 @@ const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
   signal: new PostgresChangeSignal(database, changeChannel(schema)),
   searchIndex: new PostgresSearchIndex(database),
 });
+
+export interface Blobs {
+  readonly store: BlobStore;
+  /** Set for the filesystem store only: Shoebox itself serves its signed URLs (blob/fs-routes.ts). */
+  readonly urlSigner: UrlSigner | undefined;
+  close(): void;
+}
+
+/**
+ * Photos' bytes: files in the data folder, or an S3-compatible bucket (checked at start).
+ * `publicUrl` is the server's base URL, which the filesystem store's URLs point to.
+ */
+export async function openBlobs(config: Config, layout: DataLayout, publicUrl: () => string): Promise<Blobs> {
+  if (config.blobStore !== undefined) {
+    const store = await S3BlobStore.open(config.blobStore);
+    return { store, urlSigner: undefined, close: () => store.close() };
+  }
+  const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
+  const store = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
+  return { store, urlSigner, close: () => {} };
+}
