@@ -103,7 +103,12 @@ describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', (
     const doomed = await hold('doomed');
     await commit('kept');
     await doomed.query('rollback');
-    await worker.drain();
+    // The gap is provably empty once no transaction older than it runs anywhere in the cluster:
+    // suites running beside this one may hold such transactions for a moment.
+    await eventually(async () => {
+      await worker.drain();
+      return delivered().length > 0;
+    });
     expect(delivered()).toEqual(['kept']);
     expect(await position()).toBe(2);
   });
@@ -118,7 +123,10 @@ describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', (
     expect(delivered()).toEqual([]);
 
     await other.query('commit');
-    await worker.drain();
+    await eventually(async () => {
+      await worker.drain();
+      return delivered().length > 0;
+    });
     expect(delivered()).toEqual(['kept']);
   });
 
