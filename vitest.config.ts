@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Generous: suites spawn real servers and CLI processes on a shared 2-core machine.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     // Suites start real servers and databases; two cores run two files at a time comfortably.
     maxWorkers: 2,

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { engines } from '../packages/server/src/testing/engines.js';
 import { json, removeTestData, type ServeProcess, spawnServe, tempDir } from '../packages/server/src/testing/harness.js';
 import { ROOMY_PLAN } from '../packages/server/src/testing/identity.js';
 import { eventually } from '../packages/server/src/testing/shoebox.js';
@@ -17,12 +18,12 @@ interface Tracked {
   deleted: boolean;
 }
 
-const dataDir = tempDir();
-afterAll(() => removeTestData(dataDir));
+describe.each(engines)('kill -9 during concurrent writes ($name)', (engine) => {
+  const dataDir = tempDir();
+  afterAll(() => removeTestData(dataDir, engine));
 
-describe('kill -9 during concurrent writes', () => {
   it('keeps every acknowledged note, and search converges on each note’s latest version', async () => {
-    const env = { ...ROOMY_PLAN, SHOEBOX_DATA_DIR: dataDir, SHOEBOX_ADMIN_TOKEN: ADMIN };
+    const env = { ...ROOMY_PLAN, SHOEBOX_DATA_DIR: dataDir, SHOEBOX_ADMIN_TOKEN: ADMIN, ...(await engine.prepare(dataDir)) };
     let server: ServeProcess = await spawnServe(env);
     const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(server.stdout())?.[1] ?? '';
     const call = (token: string, path: string, init: RequestInit = {}) =>

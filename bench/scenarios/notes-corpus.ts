@@ -44,19 +44,21 @@ export class Corpus {
     return { headline: this.words(3, 8), text: this.words(20, 120) };
   }
 
-  /** A mix of what people type: a common word, a rarer word, two words, a phrase, a prefix, an exclusion, an OR. */
-  query(): string {
+  /** A mix of what people type: a very common word, a rarer word, two words, a phrase, a prefix, an exclusion, an OR. */
+  query(): { kind: QueryKind; q: string } {
     const pick = this.random();
     const rare = () => this.vocabulary[100 + Math.floor(this.random() * 5_000)]!;
-    if (pick < 0.25) return this.vocabulary[Math.floor(this.random() * 50)]!;
-    if (pick < 0.45) return rare();
-    if (pick < 0.65) return `${this.word()} ${rare()}`;
-    if (pick < 0.75) return `"${this.word()} ${this.word()}"`;
-    if (pick < 0.85) return `${rare().slice(0, 4)}*`;
-    if (pick < 0.95) return `${rare()} -${this.word()}`;
-    return `${rare()} OR ${rare()}`;
+    if (pick < 0.25) return { kind: 'top-50 word', q: this.vocabulary[Math.floor(this.random() * 50)]! };
+    if (pick < 0.45) return { kind: 'rarer word', q: rare() };
+    if (pick < 0.65) return { kind: 'two words', q: `${this.word()} ${rare()}` };
+    if (pick < 0.75) return { kind: 'phrase', q: `"${this.word()} ${this.word()}"` };
+    if (pick < 0.85) return { kind: 'prefix', q: `${rare().slice(0, 4)}*` };
+    if (pick < 0.95) return { kind: 'exclusion', q: `${rare()} -${this.word()}` };
+    return { kind: 'OR', q: `${rare()} OR ${rare()}` };
   }
 }
+
+export type QueryKind = 'top-50 word' | 'rarer word' | 'two words' | 'phrase' | 'prefix' | 'exclusion' | 'OR';
 
 /**
  * Writes `count` notes spread over `owners` straight through the notes service (the HTTP path is

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
 import { redactUrl } from './shared/urls.js';
 
@@ -41,6 +42,10 @@ export interface Config {
   /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
+  /** The S3-compatible bucket for photos; unset keeps them in the data folder. */
+  readonly blobStore: S3Location | undefined;
+  /** Base URL of a CDN in front of `<publicUrl>/public/photos`, used in public photos' `publicUrl`s. */
+  readonly blobPublicUrl: string | undefined;
   readonly identity: IdentityConfig;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
@@ -61,6 +66,11 @@ export interface StreamSettings {
   readonly retryMaxMs: number;
   /** How often a processor looks for work it was not woken for (other processes' writes, due retries). */
   readonly pollMs: number;
+  /**
+   * How long a processor's claim on a consumer lasts without renewal: after a processor dies,
+   * another takes its consumers over once this has passed.
+   */
+  readonly leaseMs: number;
   /** Changes every consumer has passed are deleted once older than this. */
   readonly retentionHours: number;
 }
@@ -193,7 +203,12 @@ const fromModule =
   };
 
 /** Which variables are secrets: `shoebox config` prints them redacted. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(['SHOEBOX_ADMIN_TOKEN', 'SHOEBOX_DATABASE_URL', 'SHOEBOX_REDIS_URL']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'SHOEBOX_ADMIN_TOKEN',
+  'SHOEBOX_DATABASE_URL',
+  'SHOEBOX_REDIS_URL',
+  'SHOEBOX_BLOB_URL',
+]);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
 export function loadEnv(cwd = process.cwd(), env: Env = process.env): Env {
@@ -260,6 +275,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       },
       'shoebox:',
     ),
+    blobStore: read<S3Location | undefined>(
+      'SHOEBOX_BLOB_URL',
+      fromModule((raw) =>
+        parseS3Url(raw, { region: env.AWS_REGION, accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }),
+      ),
+      undefined,
+    ),
+    blobPublicUrl: read<string | undefined>('SHOEBOX_BLOB_PUBLIC_URL', url, undefined),
     identity: Object.freeze({
       tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
       accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
@@ -280,9 +303,15 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retryBaseMs: read('SHOEBOX_STREAM_RETRY_BASE_MS', integer(1, 3_600_000), 500),
       retryMaxMs: read('SHOEBOX_STREAM_RETRY_MAX_MS', integer(1, 86_400_000), 300_000),
       pollMs: read('SHOEBOX_STREAM_POLL_MS', integer(10, 600_000), 500),
+      leaseMs: read('SHOEBOX_STREAM_LEASE_MS', integer(100, 3_600_000), 10_000),
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
     },
   };
+  if (config.stream.leaseMs < 2 * config.stream.pollMs) {
+    problems.push(
+      'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: an idle processor renews its lease once per poll',
+    );
+  }
   if (config.stream.retryMaxMs < config.stream.retryBaseMs) {
     problems.push('SHOEBOX_STREAM_RETRY_MAX_MS must not be below SHOEBOX_STREAM_RETRY_BASE_MS');
   }
@@ -290,6 +319,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
+    blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
   });
@@ -319,6 +349,8 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
     ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
     ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],
+    ['SHOEBOX_BLOB_URL', config.blobStore === undefined ? '(embedded: files in the data folder)' : describeS3Location(config.blobStore)],
+    ['SHOEBOX_BLOB_PUBLIC_URL', config.blobPublicUrl ?? `(off: public photos at ${config.publicUrl}/public/photos)`],
     ['SHOEBOX_TOKEN_AUDIENCE', config.identity.tokenAudience],
     ['SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', config.identity.accessTokenTtlSeconds],
     ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],
@@ -334,6 +366,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_RETRY_BASE_MS', config.stream.retryBaseMs],
     ['SHOEBOX_STREAM_RETRY_MAX_MS', config.stream.retryMaxMs],
     ['SHOEBOX_STREAM_POLL_MS', config.stream.pollMs],
+    ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);

@@ -1,15 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/harness.js';
+import { blobUrlFor, bucketFor, createBucket, removeBucket } from '../testing/s3.js';
 import { FsBlobStore } from './fs-store.js';
+import { parseS3Url } from './s3-location.js';
+import { S3BlobStore } from './s3-store.js';
 import { type BlobStore, blobKey } from './store.js';
 import { UrlSigner } from './url-signer.js';
 
-/** One conformance suite for every blob store implementation (the S3 store joins this list). */
+/** One conformance suite for every blob store implementation. */
 interface StoreUnderTest {
   readonly name: string;
   open(): Promise<{ store: BlobStore; root?: string; close(): Promise<void> }>;
@@ -24,6 +27,22 @@ const stores: StoreUnderTest[] = [
       const root = tempDir('shoebox-blobs-');
       const store = await FsBlobStore.open(root, signer, () => 'http://127.0.0.1:1/blobs');
       return { store, root, close: async () => rmSync(root, { recursive: true, force: true }) };
+    },
+  },
+  {
+    // A local S3 server (s3rver) on loopback: needs no outside service, so it always runs.
+    name: 's3',
+    async open() {
+      const bucket = bucketFor(randomUUID());
+      await createBucket(bucket);
+      const store = await S3BlobStore.open(parseS3Url(await blobUrlFor(bucket)));
+      return {
+        store,
+        async close() {
+          store.close();
+          await removeBucket(bucket);
+        },
+      };
     },
   },
 ];

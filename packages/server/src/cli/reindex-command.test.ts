@@ -1,16 +1,16 @@
-import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
-import { runCli, tempDir } from '../testing/harness.js';
+import { engines } from '../testing/engines.js';
+import { removeTestData, runCli, tempDir } from '../testing/harness.js';
 
-const dataDir = tempDir();
-const env = { SHOEBOX_DATA_DIR: dataDir };
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe.each(engines)('shoebox reindex ($name)', (engine) => {
+  const dataDir = tempDir();
+  afterAll(() => removeTestData(dataDir, engine));
 
-describe('shoebox reindex', () => {
   it('rebuilds the index from the notes table, dropping entries of notes that do not exist', async () => {
+    const env = { SHOEBOX_DATA_DIR: dataDir, ...(await engine.prepare(dataDir)) };
     const shoebox = await openShoebox(parseConfig(env));
     for (let i = 0; i < 1200; i++) await shoebox.notes.put('idn_r', `n${i}`, { headline: `reindexed ${i}`, text: 'body' });
     await shoebox.notes.delete('idn_r', 'n7');

@@ -1,20 +1,20 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { streamStatus } from '../stream/status.js';
-import { BIN, tempDir } from '../testing/harness.js';
+import { engines } from '../testing/engines.js';
+import { BIN, removeTestData, tempDir } from '../testing/harness.js';
 import { eventually } from '../testing/shoebox.js';
 
-const dataDir = tempDir();
-const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent' };
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe.each(engines)('shoebox worker ($name)', (engine) => {
+  const dataDir = tempDir();
+  afterAll(() => removeTestData(dataDir, engine));
 
-describe('shoebox worker', () => {
-  it('processes the stream alone, picking up writes of other processes by polling, and stops on SIGTERM', async () => {
+  it('processes the stream alone, picking up writes of other processes, and stops on SIGTERM', async () => {
+    const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)) };
     const shoebox = await openShoebox(parseConfig(env));
     try {
       await shoebox.notes.put('idn_w', 'before', { headline: 'written before the worker started', text: '' });

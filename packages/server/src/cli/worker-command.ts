@@ -3,17 +3,20 @@ import { openShoebox } from '../runtime/shoebox.js';
 import { readConfig } from './config-command.js';
 
 /**
- * `shoebox worker`: the stream processor alone, for running processing apart from the API. It
- * hears no commits of other processes, so it polls every SHOEBOX_STREAM_POLL_MS.
+ * `shoebox worker`: the stream processor alone, for running processing apart from the API (with
+ * `shoebox serve --no-worker`). Any number may run: each consumer is worked by one at a time, and
+ * another takes it over when that one's lease lapses. On PostgreSQL a worker is woken by the
+ * NOTIFY of other processes' writes; on SQLite it hears no other process and polls every
+ * SHOEBOX_STREAM_POLL_MS.
  */
 export const workerCommand = () =>
-  new Command('worker').description('Run the change-stream processor alone (no HTTP), polling for new changes').action(async () => {
+  new Command('worker').description('Run the change-stream processor alone (no HTTP); start as many as you like').action(async () => {
     const config = readConfig();
     const shoebox = await openShoebox(config);
     const { logger } = shoebox;
     shoebox.processor.start();
     logger.info(
-      { consumers: shoebox.processor.consumerNames, pollMs: config.stream.pollMs },
+      { consumers: shoebox.processor.consumerNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',
     );
     let stopping = false;

@@ -6,14 +6,23 @@ import type { Database, Tables } from './database.js';
 // Epoch-millisecond timestamps and counters are bigint columns; they fit a JS number exactly.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+/** An open PostgreSQL database: the pool every query shares, and dedicated connections for LISTEN. */
+export interface PostgresDatabase extends Database {
+  readonly engine: 'postgres';
+  readonly pool: pg.Pool;
+  /** A new connection outside the pool (not yet connected), for work that holds one open, such as LISTEN. */
+  newClient(): pg.Client;
+}
+
 /**
  * The scale-out engine: a pool of connections to PostgreSQL shared by every query of the process.
  * Every Shoebox table lives in its own schema (`shoebox` by default, first on each connection's
  * search path), so Shoebox can share a database and `shoebox destroy` can drop exactly its own.
  * Fails at open, with a message naming the server, when PostgreSQL cannot be reached.
  */
-export async function openPostgres(url: string, poolSize: number, schema: string): Promise<Database & { readonly pool: pg.Pool }> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, options: `-c search_path=${schema}` });
+export async function openPostgres(url: string, poolSize: number, schema: string): Promise<PostgresDatabase> {
+  const settings = { connectionString: url, connectionTimeoutMillis: 10_000, options: `-c search_path=${schema}` };
+  const pool = new pg.Pool({ ...settings, max: poolSize });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   try {
@@ -27,6 +36,7 @@ export async function openPostgres(url: string, poolSize: number, schema: string
     engine: 'postgres',
     db,
     pool,
+    newClient: () => new pg.Client(settings),
     async ping() {
       await sql`select 1`.execute(db);
     },

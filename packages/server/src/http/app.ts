@@ -99,7 +99,7 @@ export async function buildApp(services: AppServices): Promise<App> {
 
   const { photos } = services;
   // Signed URLs of the filesystem blob store and stable URLs of public photos carry their own authority: no API key.
-  await app.register(fsBlobRoutes(photos.blobs, photos.urlSigner, photos.service), { prefix: '/blobs' });
+  if (photos.urlSigner) await app.register(fsBlobRoutes(photos.blobs, photos.urlSigner, photos.service), { prefix: '/blobs' });
   await app.register(publicPhotoRoutes(photos.service, photos.blobs), { prefix: '/public/photos' });
 
   await app.register(

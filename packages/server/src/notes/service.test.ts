@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseQuery } from '../search/query.js';
+import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { NotesDataOwner } from './data-owner.js';
 import { etagOf } from './note.js';
 import { NotesStore } from './store.js';
 
 let shoebox: TestShoebox;
-beforeEach(async () => {
-  shoebox = await openTestShoebox();
-});
-afterEach(() => shoebox.dispose());
-
 const A = 'idn_alice';
 const B = 'idn_bob';
 const changes = () => shoebox.database.db.selectFrom('stream_changes').selectAll().where('entity', '=', 'note').orderBy('seq').execute();
@@ -28,7 +24,11 @@ async function refusedWithoutChange(attempt: () => Promise<unknown>, code: strin
   expect([await noteRows(), await changes()]).toEqual(before);
 }
 
-describe('notes service', () => {
+describe.each(engines)('notes service ($name)', (engine) => {
+  beforeEach(async () => {
+    shoebox = await openTestShoebox(engine);
+  });
+  afterEach(() => shoebox.dispose());
   it('creates a note with one INSERT change carrying its image', async () => {
     const photo = await photoOf(A);
     const { note, replayed } = await shoebox.notes.create(A, {

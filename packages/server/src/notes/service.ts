@@ -56,7 +56,7 @@ export class NotesService {
     idempotencyKey?: string,
   ): Promise<{ note: NoteJson; replayed: boolean }> {
     await this.forgetOldAnswers();
-    const requestHash = sha256(canonicalJson(input));
+    const requestHash = idempotencyKey === undefined ? '' : sha256(canonicalJson(input));
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.outbox.write(async (trx) => {

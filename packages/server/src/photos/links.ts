@@ -11,8 +11,8 @@ import type { PhotoJson } from './schemas.js';
 export class PhotoLinks {
   constructor(
     private readonly blobs: BlobStore,
-    /** The server's public base URL (known once it listens, hence a function). */
-    private readonly publicUrl: () => string,
+    /** Where public photos' stable URLs start: `<server>/public/photos` or a CDN in front of it (a function: the server's URL may be known only once it listens). */
+    private readonly publicPhotosUrl: () => string,
     private readonly ttlSeconds: number,
   ) {}
 
@@ -60,6 +60,6 @@ export class PhotoLinks {
 
   /** The stable, unsigned URL of a public photo's variant (served by photos/public-routes.ts). */
   publicVariantUrl(photoId: string, variant: VariantName): string {
-    return `${this.publicUrl()}/public/photos/${photoId}/${variant}`;
+    return `${this.publicPhotosUrl()}/${photoId}/${variant}`;
   }
 }

@@ -1,9 +1,7 @@
-import { FsBlobStore } from '../blob/fs-store.js';
 import type { BlobStore } from '../blob/store.js';
-import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
+import type { UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { DataLayout } from '../runtime/layout.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
 import type { PhotoChangeLog } from './changes.js';
 import { PhotoDataOwner } from './data-owner.js';
@@ -14,8 +12,8 @@ import { PhotoStore } from './store.js';
 
 export interface Photos {
   readonly blobs: BlobStore;
-  /** Signs the filesystem store's URLs, which Shoebox itself serves (blob/fs-routes.ts). */
-  readonly urlSigner: UrlSigner;
+  /** Signs the filesystem store's URLs, which Shoebox itself serves (blob/fs-routes.ts); unset for S3. */
+  readonly urlSigner: UrlSigner | undefined;
   readonly service: PhotoService;
   /** The change-stream consumer that makes variants and deletes the blobs of removed photos. */
   readonly processor: PhotoProcessor;
@@ -24,7 +22,9 @@ export interface Photos {
 
 export interface PhotoWiring {
   readonly config: Config;
-  readonly layout: DataLayout;
+  /** The blob store runtime/storage.ts opened for the configured engine. */
+  readonly blobs: BlobStore;
+  readonly urlSigner: UrlSigner | undefined;
   readonly database: Database;
   readonly outbox: Outbox;
   /** The server's public base URL; a function, because it may only be known once the server listens. */
@@ -33,14 +33,14 @@ export interface PhotoWiring {
   readonly referrers: readonly PhotoReferrer[];
 }
 
-/** Builds the photo capability on the embedded blob store, its writes recorded in the change stream. */
-export async function openPhotos(wiring: PhotoWiring): Promise<Photos> {
-  const { config, layout, database, outbox, publicUrl } = wiring;
-  const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
-  const blobs = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
+/** Builds the photo capability on the configured blob store, its writes recorded in the change stream. */
+export function openPhotos(wiring: PhotoWiring): Photos {
+  const { config, database, outbox, publicUrl, blobs, urlSigner } = wiring;
   const store = new PhotoStore(database);
   const changes: PhotoChangeLog = { write: (work) => outbox.write(work), record: recordChange };
-  const links = new PhotoLinks(blobs, publicUrl, config.signedUrlTtlSeconds);
+  // Public photos' stable URLs: a CDN in front of /public/photos when one is configured.
+  const publicPhotosUrl = () => config.blobPublicUrl ?? `${publicUrl()}/public/photos`;
+  const links = new PhotoLinks(blobs, publicPhotosUrl, config.signedUrlTtlSeconds);
   const limits = { maxBytes: config.photoMaxBytes, quotaBytes: config.photoQuotaBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,

@@ -18,6 +18,8 @@ export interface ServerOptions {
   readonly out?: Writable;
   /** Where JSON log lines go (stdout by default). */
   readonly logStream?: Writable;
+  /** Whether this process also runs the stream processor (default); `serve --no-worker` leaves it to `shoebox worker`. */
+  readonly worker?: boolean;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -35,8 +37,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       const publicUrl = config.port === 0 ? url : config.publicUrl;
       (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));
     }
-    shoebox.processor.start();
-    app.fastify.log.info({ url, docs: `${url}/docs` }, 'Shoebox is listening');
+    const worker = options.worker ?? true;
+    if (worker) shoebox.processor.start();
+    app.fastify.log.info({ url, docs: `${url}/docs`, worker }, 'Shoebox is listening');
     return {
       url,
       app,

@@ -20,14 +20,14 @@ import type { SearchIndex } from '../search/index.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
 import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
+import type { ChangeClaims } from '../stream/claims.js';
 import type { StreamConsumer } from '../stream/consumer.js';
 import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
-import { ChangeSignal } from '../stream/signal.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openStorage, streamAdapters } from './storage.js';
+import { openBlobs, openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -46,6 +46,8 @@ export interface Shoebox {
   readonly noteSource: NoteIndexSource;
   /** Delivers the change stream to its consumers; started by `serve` and `worker`, idle otherwise. */
   readonly processor: StreamProcessor;
+  /** How processors of this engine claim the change stream (for tests and tools that build their own processor). */
+  readonly claims: ChangeClaims;
   readonly retries: RetryStore;
   readonly photos: Photos;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
@@ -60,24 +62,26 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
   const layout = dataLayout(config.dataDir);
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
+  let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
   try {
     const { database } = storage;
     await migrate(database);
     const limiter = new PlanLimiter(storage.buckets, storage.quotas);
-    const signal = new ChangeSignal();
+    const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
     const outbox = new Outbox(database, signal);
     const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
     let publicUrl = config.publicUrl;
-    const photos = await openPhotos({
+    blobs = await openBlobs(config, layout, () => publicUrl);
+    const photos = openPhotos({
       config,
-      layout,
+      blobs: blobs.store,
+      urlSigner: blobs.urlSigner,
       database,
       outbox,
       publicUrl: () => publicUrl,
       referrers: [new NotesReferringToPhotos(notesStore, notes)],
     });
-    const { claims, searchIndex } = streamAdapters(database);
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor];
     const retries = new RetryStore(database);
@@ -109,6 +113,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       searchIndex,
       noteSource: new NoteIndexSource(database),
       processor,
+      claims,
       retries,
       photos,
       publicUrl: () => publicUrl,
@@ -117,10 +122,12 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       },
       async close() {
         await processor.stop();
+        blobs?.close();
         await storage.close();
       },
     };
   } catch (error) {
+    blobs?.close();
     await storage.close();
     throw error;
   }

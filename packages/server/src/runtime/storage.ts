@@ -1,6 +1,10 @@
+import { FsBlobStore } from '../blob/fs-store.js';
+import { S3BlobStore } from '../blob/s3-store.js';
+import type { BlobStore } from '../blob/store.js';
+import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { openPostgres } from '../db/postgres.js';
+import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { LoginThrottle } from '../identity/login-throttle.js';
 import { memoryLoginThrottle } from '../identity/login-throttle.memory.js';
@@ -20,6 +24,8 @@ import { SqliteSearchIndex } from '../search/index.sqlite.js';
 import type { ChangeClaims } from '../stream/claims.js';
 import { PostgresChangeClaims } from '../stream/claims.postgres.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
+import { ChangeSignal } from '../stream/signal.js';
+import { changeChannel, PostgresChangeSignal } from '../stream/signal.postgres.js';
 import type { DataLayout } from './layout.js';
 
 export interface Storage {
@@ -28,12 +34,18 @@ export interface Storage {
   readonly quotas: QuotaCounters;
   /** Failed-login counters: per process, or in Redis when several processes share the work. */
   readonly loginThrottle: LoginThrottle;
+  /** How processors claim the change stream. */
+  readonly claims: ChangeClaims;
+  /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
+  readonly signal: ChangeSignal;
+  readonly searchIndex: SearchIndex;
   close(): Promise<void>;
 }
 
 /**
  * The one place where configuration picks engines: SQLite in the data folder or PostgreSQL for
- * data; process memory (plus the database for quotas) or Redis for usage plans.
+ * data, the change stream's claims and doorbell, and search; process memory (plus the database for
+ * quotas) or Redis for usage plans.
  * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
  */
 export async function openStorage(config: Config, layout: DataLayout, onLimiterFailure: (error: unknown) => void): Promise<Storage> {
@@ -44,10 +56,13 @@ export async function openStorage(config: Config, layout: DataLayout, onLimiterF
     const limits = await openLimits(config, onLimiterFailure, () =>
       postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
     );
+    const adapters = postgres ? postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database);
     return {
       database,
       ...limits,
+      ...adapters,
       async close() {
+        await adapters.signal.close();
         await limits.close();
         await database.close();
       },
@@ -74,9 +89,35 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
   };
 }
 
-/** The engine-specific halves of the change stream and of search, for an open database. */
-export function streamAdapters(database: Database): { readonly claims: ChangeClaims; readonly searchIndex: SearchIndex } {
-  return database.engine === 'postgres'
-    ? { claims: new PostgresChangeClaims(), searchIndex: new PostgresSearchIndex() }
-    : { claims: new SqliteChangeClaims(database), searchIndex: new SqliteSearchIndex(database) };
+const sqliteAdapters = (database: Database) => ({
+  claims: new SqliteChangeClaims(database),
+  signal: new ChangeSignal(),
+  searchIndex: new SqliteSearchIndex(database),
+});
+
+const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
+  claims: new PostgresChangeClaims(database),
+  signal: new PostgresChangeSignal(database, changeChannel(schema)),
+  searchIndex: new PostgresSearchIndex(database),
+});
+
+export interface Blobs {
+  readonly store: BlobStore;
+  /** Set for the filesystem store only: Shoebox itself serves its signed URLs (blob/fs-routes.ts). */
+  readonly urlSigner: UrlSigner | undefined;
+  close(): void;
+}
+
+/**
+ * Photos' bytes: files in the data folder, or an S3-compatible bucket (checked at start).
+ * `publicUrl` is the server's base URL, which the filesystem store's URLs point to.
+ */
+export async function openBlobs(config: Config, layout: DataLayout, publicUrl: () => string): Promise<Blobs> {
+  if (config.blobStore !== undefined) {
+    const store = await S3BlobStore.open(config.blobStore);
+    return { store, urlSigner: undefined, close: () => store.close() };
+  }
+  const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
+  const store = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
+  return { store, urlSigner, close: () => {} };
 }

@@ -1,30 +1,166 @@
-import { Problem } from '../errors.js';
-import type { SearchIndex, SearchPage } from './index.js';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { documentNoteIds, purgeDocuments } from './documents.js';
+import { type FoldedText, foldText, unfoldMarks } from './fold.js';
+import {
+  type IndexEntry,
+  MARK_END,
+  MARK_START,
+  type SearchHit,
+  type SearchIndex,
+  type SearchPage,
+  type SearchPosition,
+  type SearchScope,
+  type VersionGuard,
+} from './index.js';
+import type { SearchQuery } from './query.js';
+import { scopeToken, scopeTokensOf } from './scope-tokens.js';
+import { scopeTsquery, tsqueryText } from './tsquery.postgres.js';
+
+/** Entries per statement: each is one row of a few arrays, so this bounds a statement's size, not its parameter count. */
+const CHUNK = 500;
+/** Headline weight 1, text weight 0.1 (as FTS5's bm25(10, 1)); scope words (D) and C count nothing. */
+const WEIGHTS = '{0, 0, 0.1, 1}';
+const WHOLE = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
+const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, ShortWord=0, MaxFragments=1`;
 
 /**
- * Full-text search on PostgreSQL (tsvector with a GIN index) is not built yet (issue 6). Every
- * call answers 503 with a clear reason instead of reaching SQL written for another engine.
+ * PostgreSQL full text search over search_documents.tsv (GIN index, migration 007): the folded
+ * headline (weight A), the scope words (D) and the folded text (B), built with the
+ * shoebox_english configuration (Snowball stemming, no stop words). Case and diacritics are
+ * folded here (search/fold.ts), for documents and queries alike, so no extension is needed;
+ * highlights are computed by ts_headline on the folded text and carried back to the original.
+ * Ranking is ts_rank with headline matches weighing ten times text matches. Scope is enforced
+ * twice, as in the SQLite index: the scope word inside the tsquery and the owner/visibility
+ * condition on the row.
  */
 export class PostgresSearchIndex implements SearchIndex {
-  async apply(): Promise<void> {
-    throw notYet();
+  constructor(private readonly database: Database) {}
+
+  async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
+    const rows = latestPerNote(entries);
+    const write = async (db: Database['db']) => {
+      for (let i = 0; i < rows.length; i += CHUNK) await upsert(db, rows.slice(i, i + CHUNK), guard);
+    };
+    if (rows.length <= CHUNK) await write(this.database.db);
+    else await this.database.db.transaction().execute(write);
   }
 
-  async noteIds(): Promise<string[]> {
-    throw notYet();
+  noteIds(afterNoteId: string, limit: number): Promise<string[]> {
+    return documentNoteIds(this.database, afterNoteId, limit);
   }
 
-  async purge(): Promise<void> {
-    throw notYet();
+  purge(noteIds: readonly string[]): Promise<void> {
+    return purgeDocuments(this.database, noteIds);
   }
 
-  async search(): Promise<SearchPage> {
-    throw notYet();
+  async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
+    const terms = tsqueryText(query);
+    if (terms === null) return { hits: [], next: null };
+    const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
+    const after = page.after
+      ? sql`where h.score < ${page.after.score}::float8 or (h.score = ${page.after.score}::float8 and h.note_id > ${page.after.noteId})`
+      : sql``;
+    const { rows } = await sql<Row>`
+      select h.* from (
+        select d.note_id, d.headline, d.text, d.visibility, d.updated_at,
+          ts_rank(${WEIGHTS}, d.tsv, to_tsquery('shoebox_english', ${terms}))::float8 as score
+        from search_documents d
+        where d.tsv @@ (to_tsquery('shoebox_english', ${terms}) && to_tsquery('simple', ${scopeTsquery(scopeToken(scope))}))
+          and ${inScope}
+          and d.removed_at is null
+      ) h
+      ${after}
+      order by h.score desc, h.note_id
+      limit ${page.limit + 1}`.execute(this.database.db);
+    const pageRows = rows.slice(0, page.limit);
+    const hits = await this.highlight(pageRows, terms);
+    const last = hits.at(-1);
+    return { hits, next: rows.length > page.limit && last ? { score: last.score, noteId: last.noteId } : null };
+  }
+
+  /** Marks matches: ts_headline over the folded headline and text of the page's hits, carried back to the originals. */
+  private async highlight(rows: readonly Row[], terms: string): Promise<SearchHit[]> {
+    if (rows.length === 0) return [];
+    const folded = rows.map((row) => ({ headline: foldText(row.headline), text: foldText(row.text) }));
+    const { rows: marked } = await sql<{ headline: string; text: string }>`
+      select ts_headline('shoebox_english', f.headline, q.q, ${WHOLE}) as headline,
+        ts_headline('shoebox_english', f.text, q.q, ${SNIPPET}) as text
+      from unnest(${folded.map((f) => f.headline.text)}::text[], ${folded.map((f) => f.text.text)}::text[])
+          with ordinality as f(headline, text, i)
+        cross join (select to_tsquery('shoebox_english', ${terms}) as q) q
+      order by f.i`.execute(this.database.db);
+    return rows.map((row, i) => {
+      const { headline, text } = folded[i] as { headline: FoldedText; text: FoldedText };
+      const marks = marked[i] ?? { headline: headline.text, text: text.text };
+      return {
+        noteId: row.note_id,
+        headline: row.headline,
+        text: row.text,
+        visibility: row.visibility,
+        marked: {
+          headline: unfoldMarks(row.headline, headline, marks.headline, true),
+          text: unfoldMarks(row.text, text, marks.text, false),
+        },
+        score: row.score,
+        updatedAt: new Date(Number(row.updated_at)),
+      };
+    });
   }
 }
 
-const notYet = () =>
-  new Problem(
-    'unavailable',
-    'Full-text search is not available on PostgreSQL in this version. Run Shoebox on the embedded engine to search notes.',
-  );
+interface Row {
+  note_id: string;
+  headline: string;
+  text: string;
+  visibility: 'private' | 'public';
+  updated_at: number;
+  score: number;
+}
+
+/**
+ * One entry per note, the one with the highest version (the last of equals), in note id order.
+ * Applying them in order would end at the same state, and one statement may touch a row only once;
+ * a fixed order keeps concurrent batches from deadlocking.
+ */
+function latestPerNote(entries: readonly IndexEntry[]): IndexEntry[] {
+  const latest = new Map<string, IndexEntry>();
+  for (const entry of entries) {
+    const held = latest.get(entry.noteId);
+    if (!held || entry.version >= held.version) latest.set(entry.noteId, entry);
+  }
+  return [...latest.values()].sort((a, b) => (a.noteId < b.noteId ? -1 : a.noteId > b.noteId ? 1 : 0));
+}
+
+/**
+ * Writes entries in one statement, each only over an older version (or the same, `not-older`). A
+ * removal leaves a tombstone: no text, no words, the version it was removed at.
+ */
+async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard: VersionGuard): Promise<void> {
+  const now = Date.now();
+  const column = <T>(pick: (entry: IndexEntry) => T) => entries.map(pick);
+  const live = (pick: (entry: Extract<IndexEntry, { removed: false }>) => string) => (entry: IndexEntry) =>
+    entry.removed ? '' : pick(entry);
+  const operator = guard === 'newer' ? sql`<` : sql`<=`;
+  await sql`
+    insert into search_documents (note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, tsv)
+    select e.note_id, e.owner_id, e.visibility, e.version, e.headline, e.text, e.scope, e.updated_at, e.removed_at,
+      case when e.removed_at is null
+        then setweight(to_tsvector('shoebox_english', e.folded_headline), 'A')
+          || setweight(to_tsvector('simple', e.scope), 'D')
+          || setweight(to_tsvector('shoebox_english', e.folded_text), 'B')
+        else ''::tsvector end
+    from unnest(
+      ${column((e) => e.noteId)}::text[], ${column((e) => e.ownerId)}::text[],
+      ${column((e) => (e.removed ? 'private' : e.visibility))}::text[], ${column((e) => e.version)}::bigint[],
+      ${column(live((e) => e.headline))}::text[], ${column(live((e) => e.text))}::text[],
+      ${column(live(scopeTokensOf))}::text[], ${column((e) => (e.removed ? now : e.updatedAt.getTime()))}::bigint[],
+      ${column((e) => (e.removed ? now : null))}::bigint[],
+      ${column(live((e) => foldText(e.headline).text))}::text[], ${column(live((e) => foldText(e.text).text))}::text[]
+    ) as e(note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, folded_headline, folded_text)
+    on conflict (note_id) do update set
+      owner_id = excluded.owner_id, visibility = excluded.visibility, version = excluded.version,
+      headline = excluded.headline, text = excluded.text, scope = excluded.scope,
+      updated_at = excluded.updated_at, removed_at = excluded.removed_at, tsv = excluded.tsv
+    where search_documents.version ${operator} excluded.version`.execute(db);
+}

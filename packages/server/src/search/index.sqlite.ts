@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
-import { sha256 } from '../shared/secrets.js';
+import { documentNoteIds, purgeDocuments } from './documents.js';
 import {
   type IndexEntry,
   type IndexedNote,
@@ -15,13 +15,9 @@ import {
 } from './index.js';
 import { matchExpression } from './match.sqlite.js';
 import type { SearchQuery } from './query.js';
+import { scopeToken, scopeTokensOf } from './scope-tokens.js';
 
-const PUBLIC_TOKEN = 'public';
 const SNIPPET_TOKENS = 24;
-
-/** The FTS5 token standing for one owner: a hash, so it is a single token whatever the id looks like. */
-const ownerToken = (ownerId: string) => `o${sha256(ownerId).slice(0, 32)}`;
-const scopeTokens = (note: IndexedNote) => `${ownerToken(note.ownerId)}${note.visibility === 'public' ? ` ${PUBLIC_TOKEN}` : ''}`;
 
 /** The comparison that lets a write through: held version < (or <=) the entry's. */
 type Guard = '<' | '<=';
@@ -48,24 +44,16 @@ export class SqliteSearchIndex implements SearchIndex {
     else if (entries.length > 1) await this.database.db.transaction().execute(write);
   }
 
-  async noteIds(afterNoteId: string, limit: number): Promise<string[]> {
-    const rows = await this.database.db
-      .selectFrom('search_documents')
-      .select('note_id')
-      .where('note_id', '>', afterNoteId)
-      .orderBy('note_id')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => row.note_id);
+  noteIds(afterNoteId: string, limit: number): Promise<string[]> {
+    return documentNoteIds(this.database, afterNoteId, limit);
   }
 
-  async purge(noteIds: readonly string[]): Promise<void> {
-    if (noteIds.length === 0) return;
-    await this.database.db.deleteFrom('search_documents').where('note_id', 'in', noteIds).execute();
+  purge(noteIds: readonly string[]): Promise<void> {
+    return purgeDocuments(this.database, noteIds);
   }
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
-    const token = scope.kind === 'owner' ? ownerToken(scope.ownerId) : PUBLIC_TOKEN;
+    const token = scopeToken(scope);
     const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
     // bm25 ranks are negative, lower is better; a score is the rank negated.
     const after = page.after
@@ -118,7 +106,7 @@ async function writeLive(db: Kysely<Tables>, note: IndexedNote, guard: Guard): P
     version: note.version,
     headline: note.headline,
     text: note.text,
-    scope: scopeTokens(note),
+    scope: scopeTokensOf(note),
     updated_at: note.updatedAt.getTime(),
     removed_at: null,
   };

@@ -1,17 +1,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change, ChangeOp } from '../stream/change.js';
+import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { SearchIndexer } from './indexer.js';
 import { parseQuery } from './query.js';
-
-let shoebox: TestShoebox;
-let indexer: SearchIndexer;
-beforeAll(async () => {
-  shoebox = await openTestShoebox();
-  indexer = new SearchIndexer(shoebox.searchIndex);
-});
-afterAll(() => shoebox.dispose());
 
 const OWNER = 'idn_owner';
 let run = 0;
@@ -57,10 +50,18 @@ function history(ops: ('edit' | 'remove')[], noteId: string, marker: (version: n
   return changes;
 }
 
-const found = async (word: string) =>
-  (await shoebox.searchIndex.search(parseQuery(word), { kind: 'owner', ownerId: OWNER }, { limit: 10 })).hits.map((hit) => hit.noteId);
+describe.each(engines)('search indexer ($name)', (engine) => {
+  let shoebox: TestShoebox;
+  let indexer: SearchIndexer;
+  beforeAll(async () => {
+    shoebox = await openTestShoebox(engine);
+    indexer = new SearchIndexer(shoebox.searchIndex);
+  });
+  afterAll(() => shoebox.dispose());
 
-describe('search indexer', () => {
+  const found = async (word: string) =>
+    (await shoebox.searchIndex.search(parseQuery(word), { kind: 'owner', ownerId: OWNER }, { limit: 10 })).hits.map((hit) => hit.noteId);
+
   it('ends at the newest version whatever the order and however often changes arrive', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../errors.js';
+import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { matchExpression } from './match.sqlite.js';
 import { parseQuery, QUERY_MAX_LENGTH } from './query.js';
@@ -55,10 +56,10 @@ describe('query parser', () => {
   });
 });
 
-describe('query parser against FTS5 (property)', () => {
+describe.each(engines)('query parser against the search index ($name, property)', (engine) => {
   let shoebox: TestShoebox;
   beforeAll(async () => {
-    shoebox = await openTestShoebox();
+    shoebox = await openTestShoebox(engine);
     await shoebox.notes.create('idn_a', { headline: 'NEAR the "quoted" headline', text: 'col:umn * stars OR and AND ^ caret' });
     await shoebox.processor.drain();
   });

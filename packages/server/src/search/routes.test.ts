@@ -6,11 +6,7 @@ import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
 import { eventually } from '../testing/shoebox.js';
 
-// Full-text search on PostgreSQL (tsvector) is not built yet: the behavioural suite runs on the
-// engines that have a search index; PostgreSQL's explicit 503 is checked below.
-const searchEngines = engines.filter((engine) => engine.name === 'embedded');
-
-describe.each(searchEngines)('search API ($name)', (engine) => {
+describe.each(engines)('search API ($name)', (engine) => {
   let server: TestServer;
   let alice: Pair;
   let bob: Pair;
@@ -193,18 +189,5 @@ describe.each(searchEngines)('search API ($name)', (engine) => {
       }),
       { numRuns: 150 },
     );
-  });
-});
-
-describe.each(engines.filter((engine) => engine.name === 'postgres'))('search API ($name)', (engine) => {
-  it('answers 503 until PostgreSQL has a search index, while notes work', async () => {
-    const server = await startTestServer({ engine, env: ROOMY_PLAN });
-    try {
-      const guest = await createGuest(server);
-      expect((await asIdentity(server, guest.accessToken, '/v1/notes')).status).toBe(200);
-      await expectProblem(await asIdentity(server, guest.accessToken, '/v1/search?q=anything'), 503, 'unavailable');
-    } finally {
-      await server.stop();
-    }
   });
 });

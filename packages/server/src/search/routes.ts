@@ -17,7 +17,7 @@ export function searchRoutes(search: SearchService): FastifyPluginAsyncTypebox {
           security: identitySecurity,
           summary: 'Search your notes, or public notes with scope=public',
           querystring: SearchQuerySchema,
-          response: { 200: SearchResultSchema, ...identityRouteProblems('validation_failed', 'unavailable') },
+          response: { 200: SearchResultSchema, ...identityRouteProblems('validation_failed') },
         },
       },
       async (request) => {
@@ -34,7 +34,7 @@ export function searchRoutes(search: SearchService): FastifyPluginAsyncTypebox {
           security: identitySecurity,
           summary: 'Complete what the user typed from their own notes',
           querystring: SuggestQuerySchema,
-          response: { 200: SuggestResultSchema, ...identityRouteProblems('validation_failed', 'unavailable') },
+          response: { 200: SuggestResultSchema, ...identityRouteProblems('validation_failed') },
         },
       },
       async (request) => ({ suggestions: await search.suggest(callerOf(request), request.query.q) }),

@@ -1,32 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 
-let shoebox: TestShoebox;
 const A = 'idn_alice';
 const B = 'idn_bob';
 
-beforeAll(async () => {
-  shoebox = await openTestShoebox();
-  const notes: [owner: string, id: string, headline: string, text: string, visibility?: 'public'][] = [
-    [A, 'trip', 'Summer photography trip', 'We went running along the beach near the café.'],
-    [A, 'groceries', 'Groceries', 'Apples, bread, running shoes, a photo album.'],
-    [A, 'beach-text', 'Weekend', 'Beach volleyball with the whole team.'],
-    [A, 'beach-head', 'Beach day', 'Sun and sand.'],
-    [A, 'html', 'Markup <b>bold</b> & "quotes"', 'The <script>alert(1)</script> tag is text here.', 'public'],
-    [B, 'bob-secret', 'Bob beach photography', 'Running secrets of Bob.'],
-    [B, 'bob-public', 'Bob public beach', 'Open to everyone.', 'public'],
-  ];
-  for (const [owner, id, headline, text, visibility] of notes) await shoebox.notes.put(owner, id, { headline, text, visibility });
-  for (let i = 0; i < 25; i++)
-    await shoebox.notes.put(A, `page-${String(i).padStart(2, '0')}`, { headline: `Pager ${i}`, text: 'pagination filler' });
-  await shoebox.processor.drain();
-});
-afterAll(() => shoebox.dispose());
+describe.each(engines)('search ($name)', (engine) => {
+  let shoebox: TestShoebox;
+  beforeAll(async () => {
+    shoebox = await openTestShoebox(engine);
+    const notes: [owner: string, id: string, headline: string, text: string, visibility?: 'public'][] = [
+      [A, 'trip', 'Summer photography trip', 'We went running along the beach near the café.'],
+      [A, 'groceries', 'Groceries', 'Apples, bread, running shoes, a photo album.'],
+      [A, 'beach-text', 'Weekend', 'Beach volleyball with the whole team.'],
+      [A, 'beach-head', 'Beach day', 'Sun and sand.'],
+      [A, 'html', 'Markup <b>bold</b> & "quotes"', 'The <script>alert(1)</script> tag is text here.', 'public'],
+      [B, 'bob-secret', 'Bob beach photography', 'Running secrets of Bob.'],
+      [B, 'bob-public', 'Bob public beach', 'Open to everyone.', 'public'],
+    ];
+    for (const [owner, id, headline, text, visibility] of notes) await shoebox.notes.put(owner, id, { headline, text, visibility });
+    for (let i = 0; i < 25; i++)
+      await shoebox.notes.put(A, `page-${String(i).padStart(2, '0')}`, { headline: `Pager ${i}`, text: 'pagination filler' });
+    await shoebox.processor.drain();
+  });
+  afterAll(() => shoebox.dispose());
 
-const ids = async (q: string, scope: 'mine' | 'public' = 'mine', identity = A) =>
-  (await shoebox.search.search(identity, { q, limit: 100, scope })).hits.map((hit) => hit.noteId);
+  const ids = async (q: string, scope: 'mine' | 'public' = 'mine', identity = A) =>
+    (await shoebox.search.search(identity, { q, limit: 100, scope })).hits.map((hit) => hit.noteId);
 
-describe('search', () => {
   it.each([
     { name: 'all words must match', q: 'running beach', expected: ['trip'] },
     { name: 'stemming', q: 'runs', expected: ['groceries', 'trip'] },

@@ -1,9 +1,7 @@
+import { foldWord as fold } from './fold.js';
 import type { SearchHit } from './index.js';
 
 const WORD = /[\p{L}\p{N}]+/gu;
-
-/** Case- and accent-insensitive form of a word, as the index compares them. */
-const fold = (word: string) => word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 
 /**
  * Builds completions from the caller's best matching notes (so nothing comes from anyone else's):

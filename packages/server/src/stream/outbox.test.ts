@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { Outbox, recordChange } from './outbox.js';
 import { ChangeSignal } from './signal.js';
 
 let shoebox: TestShoebox;
-beforeEach(async () => {
-  shoebox = await openTestShoebox();
-});
-afterEach(() => shoebox.dispose());
-
 const change = { entity: 'thing', entityId: 't1', ownerId: 'o1', op: 'INSERT' as const, version: 1, oldImage: null, newImage: { a: 1 } };
 const count = async () => (await shoebox.database.db.selectFrom('stream_changes').selectAll().execute()).length;
 
-describe('outbox', () => {
+describe.each(engines)('outbox ($name)', (engine) => {
+  beforeEach(async () => {
+    shoebox = await openTestShoebox(engine);
+  });
+  afterEach(() => shoebox.dispose());
   it('records a change with the write that commits, and rings the signal after the commit', async () => {
     const signal = new ChangeSignal();
     const outbox = new Outbox(shoebox.database, signal);

@@ -24,8 +24,9 @@ export async function recordChange(trx: Kysely<Tables>, change: Omit<Change, 'se
 }
 
 /**
- * Runs a writing transaction and, once it has committed, wakes the processors of this process so
- * the change is handled at once instead of at their next poll. Writers that record changes use it.
+ * Runs a writing transaction and, once it has ended, rings the processors' doorbell so a change is
+ * handled at once instead of at the next poll. A rollback rings too: where seqs can commit out of
+ * order (PostgreSQL), a processor may be waiting on the seq this transaction held.
  */
 export class Outbox {
   constructor(
@@ -34,8 +35,10 @@ export class Outbox {
   ) {}
 
   async write<T>(work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-    const result = await this.database.db.transaction().execute(work);
-    this.signal.notify();
-    return result;
+    try {
+      return await this.database.db.transaction().execute(work);
+    } finally {
+      this.signal.notify();
+    }
   }
 }

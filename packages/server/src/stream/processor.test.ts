@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { engines } from '../testing/engines.js';
 import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import type { Change } from './change.js';
-import { SqliteChangeClaims } from './claims.sqlite.js';
 import type { StreamConsumer } from './consumer.js';
 import { recordChange } from './outbox.js';
 import { StreamProcessor } from './processor.js';
@@ -29,46 +29,46 @@ class Recorder implements StreamConsumer {
   }
 }
 
-let shoebox: TestShoebox;
-beforeEach(async () => {
-  shoebox = await openTestShoebox();
-});
-afterEach(() => shoebox.dispose());
-
-const settings = { batchSize: 7, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, retentionHours: 0 };
-
-function processor(consumers: StreamConsumer[], options: { maxAttempts?: number; leaseMs?: number } = {}) {
-  return new StreamProcessor({
-    database: shoebox.database,
-    claims: new SqliteChangeClaims(shoebox.database),
-    retries: new RetryStore(shoebox.database),
-    consumers,
-    settings: { ...settings, maxAttempts: options.maxAttempts ?? settings.maxAttempts },
-    signal: new ChangeSignal(),
-    leaseMs: options.leaseMs,
-  });
-}
-
-/** Records one change per (entity id, version), each in its own committed transaction. */
-async function write(entries: [entityId: string, version: number, entity?: string][]): Promise<void> {
-  for (const [entityId, version, entity = 'thing'] of entries) {
-    await shoebox.database.db.transaction().execute((trx) =>
-      recordChange(trx, {
-        entity,
-        entityId,
-        ownerId: 'owner',
-        op: version === 1 ? 'INSERT' : 'MODIFY',
-        version,
-        oldImage: null,
-        newImage: { version },
-      }),
-    );
-  }
-}
+const settings = { batchSize: 7, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
 
 const versionsOf = (changes: Change[], entityId: string) => changes.filter((c) => c.entityId === entityId).map((c) => c.version);
 
-describe('stream processor', () => {
+describe.each(engines)('stream processor ($name)', (engine) => {
+  let shoebox: TestShoebox;
+  beforeEach(async () => {
+    shoebox = await openTestShoebox(engine);
+  });
+  afterEach(() => shoebox.dispose());
+
+  function processor(consumers: StreamConsumer[], options: { maxAttempts?: number; leaseMs?: number } = {}) {
+    return new StreamProcessor({
+      database: shoebox.database,
+      claims: shoebox.claims,
+      retries: new RetryStore(shoebox.database),
+      consumers,
+      settings: { ...settings, maxAttempts: options.maxAttempts ?? settings.maxAttempts },
+      signal: new ChangeSignal(),
+      leaseMs: options.leaseMs,
+    });
+  }
+
+  /** Records one change per (entity id, version), each in its own committed transaction. */
+  async function write(entries: [entityId: string, version: number, entity?: string][]): Promise<void> {
+    for (const [entityId, version, entity = 'thing'] of entries) {
+      await shoebox.database.db.transaction().execute((trx) =>
+        recordChange(trx, {
+          entity,
+          entityId,
+          ownerId: 'owner',
+          op: version === 1 ? 'INSERT' : 'MODIFY',
+          version,
+          oldImage: null,
+          newImage: { version },
+        }),
+      );
+    }
+  }
+
   it('delivers every change in order per entity across batches, skips other entities, and catches up', async () => {
     const entries: [string, number, string?][] = [];
     for (let version = 1; version <= 6; version++) for (const id of ['a', 'b', 'c']) entries.push([id, version]);
@@ -121,6 +121,38 @@ describe('stream processor', () => {
     expect(versionsOf(recorder.seen, 'bad')).toEqual([2, 1]);
     const [after] = await streamStatus(shoebox.database, ['recorder']);
     expect(after).toMatchObject({ retrying: 0, deadLetters: 0 });
+  });
+
+  it('delivers in batches when the consumer takes them, falling back to one by one around a poison change', async () => {
+    const entries: [string, number][] = [];
+    for (let version = 1; version <= 60; version++) for (const id of ['a', 'bad', 'c']) entries.push([id, version]);
+    await write(entries);
+    const recorder = new Recorder();
+    recorder.fail = (change) => change.entityId === 'bad' && change.version === 2;
+    const batches: number[] = [];
+    const batching = Object.assign(recorder, {
+      async handleBatch(changes: readonly Change[]) {
+        if (changes.some(recorder.fail)) throw new Error('a change in this batch cannot be handled');
+        batches.push(changes.length);
+        for (const change of changes) recorder.seen.push(change);
+      },
+    });
+    const worker = new StreamProcessor({
+      database: shoebox.database,
+      claims: shoebox.claims,
+      retries: new RetryStore(shoebox.database),
+      consumers: [batching],
+      settings: { ...settings, batchSize: 500, retryBaseMs: 60_000, retryMaxMs: 60_000 },
+      signal: new ChangeSignal(),
+    });
+    await worker.runOnce();
+    expect(versionsOf(recorder.seen, 'a')).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(versionsOf(recorder.seen, 'c')).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    // bad v2 failed; every later change of bad, in this chunk and the next ones, waits behind it.
+    expect(versionsOf(recorder.seen, 'bad')).toEqual([1]);
+    expect(batches.length).toBeGreaterThan(1);
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 180, lagChanges: 0, retrying: 59 });
   });
 
   it('dead-letters at once when one attempt is allowed', async () => {
@@ -199,7 +231,7 @@ describe('stream processor', () => {
     const recorder = new Recorder();
     const worker = new StreamProcessor({
       database: shoebox.database,
-      claims: new SqliteChangeClaims(shoebox.database),
+      claims: shoebox.claims,
       retries: new RetryStore(shoebox.database),
       consumers: [recorder],
       settings: { ...settings, pollMs: 600_000 },

@@ -31,15 +31,31 @@ export interface ProcessorDeps {
   readonly signal: ChangeSignal;
   /** Hears failures and dead letters; silent when not given. */
   readonly log?: StreamLog;
+  /** Overrides settings.leaseMs (tests). */
   readonly leaseMs?: number;
   readonly random?: () => number;
 }
 
-const DEFAULT_LEASE_MS = 10_000;
 const PRUNE_EVERY_MS = 60_000;
 const silent: StreamLog = { warn() {}, error() {} };
 
 class LeaseLost extends Error {}
+
+/**
+ * Changes handed to a consumer between two chances for HTTP requests to run: a batch-capable
+ * consumer (the search index) holds the database for the whole chunk.
+ */
+const DELIVERY_CHUNK = 64;
+
+const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
+
+/** What a pass decided about the changes it could not apply. */
+interface Outcome {
+  /** Entities with a change waiting: their later changes wait too. */
+  readonly waiting: Set<string>;
+  readonly parked: Parked[];
+  readonly buried: { change: Change; error: string }[];
+}
 
 /**
  * Delivers the change stream to its consumers: at least once, in order per entity, in batches,
@@ -61,7 +77,7 @@ export class StreamProcessor {
   private leased = false;
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.leaseMs = deps.leaseMs ?? Math.max(DEFAULT_LEASE_MS, deps.settings.pollMs * 3);
+    this.leaseMs = deps.leaseMs ?? deps.settings.leaseMs;
     this.random = deps.random ?? Math.random;
     this.log = deps.log ?? silent;
     for (const consumer of deps.consumers) this.counters.set(consumer.name, { processed: 0, failed: 0, deadLettered: 0 });
@@ -104,7 +120,7 @@ export class StreamProcessor {
   /** Finishes the current pass, then gives up the leases so another process can continue at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.deps.signal.notify();
+    this.deps.signal.ring();
     await this.loop;
     this.loop = undefined;
     if (!this.leased) return;
@@ -125,8 +141,7 @@ export class StreamProcessor {
         this.log.error({ err: error }, 'stream pass failed; trying again after the poll interval');
       }
       if (moved > 0) {
-        // Let requests in between batches.
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToRequests();
         continue;
       }
       if (!this.stopping) await this.deps.signal.wait(await this.idleMs());
@@ -149,35 +164,13 @@ export class StreamProcessor {
     const batch = await claims.next(consumer.name, settings.batchSize);
     const last = batch.at(-1);
     if (!last) return moved;
-    const waiting = await retries.waitingEntities(consumer.name);
-    const parked: Parked[] = [];
-    const buried: { change: Change; error: string }[] = [];
-    const waitBehind = (change: Change) => parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
-    const fresh: Change[] = [];
-    for (const change of batch) {
-      if (!consumer.entities.includes(change.entity)) continue;
-      if (waiting.has(entityKey(change))) waitBehind(change);
-      else fresh.push(change);
+    const outcome: Outcome = { waiting: await retries.waitingEntities(consumer.name), parked: [], buried: [] };
+    const wanted = batch.filter((change) => consumer.entities.includes(change.entity));
+    for (let i = 0; i < wanted.length; i += DELIVERY_CHUNK) {
+      if (i > 0) await yieldToRequests();
+      if (!(await this.deliver(consumer, wanted.slice(i, i + DELIVERY_CHUNK), outcome))) return moved;
     }
-    if (!(await this.attemptBatch(consumer, fresh))) {
-      let leaseCheckedAt = Date.now();
-      for (const change of fresh) {
-        const key = entityKey(change);
-        if (waiting.has(key)) {
-          waitBehind(change);
-          continue;
-        }
-        const error = await this.attempt(consumer, change, 1);
-        if (error === undefined) continue;
-        waiting.add(key);
-        if (settings.maxAttempts <= 1) buried.push({ change, error });
-        else parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
-        if (Date.now() - leaseCheckedAt > this.leaseMs / 2) {
-          leaseCheckedAt = Date.now();
-          if (!(await this.renewLease(consumer.name))) return moved;
-        }
-      }
-    }
+    const { parked, buried } = outcome;
     const checkpoint = async (db: Kysely<Tables>) => {
       await retries.park(db, consumer.name, parked);
       for (const { change, error } of buried) await retries.bury(db, consumer.name, change, 1, error);
@@ -195,6 +188,32 @@ export class StreamProcessor {
     for (const { change } of buried) this.reportDeadLetter(consumer, change, 1);
     moved += batch.length;
     return moved;
+  }
+
+  /**
+   * Delivers a run of changes in order: at once when the consumer takes batches, else (or when
+   * the batch failed) one by one. A change of an entity with an earlier failure waits behind it.
+   * False when the lease was lost meanwhile (nothing is checkpointed; the batch comes again).
+   */
+  private async deliver(consumer: StreamConsumer, changes: readonly Change[], outcome: Outcome): Promise<boolean> {
+    const { settings } = this.deps;
+    const waitBehind = (change: Change) => outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
+    const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
+    for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
+    if (await this.attemptBatch(consumer, fresh)) return true;
+    for (const change of fresh) {
+      const key = entityKey(change);
+      if (outcome.waiting.has(key)) {
+        waitBehind(change);
+        continue;
+      }
+      const error = await this.attempt(consumer, change, 1);
+      if (error === undefined) continue;
+      outcome.waiting.add(key);
+      if (settings.maxAttempts <= 1) outcome.buried.push({ change, error });
+      else outcome.parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
+    }
+    return this.renewLease(consumer.name);
   }
 
   /** Tries the oldest waiting change of each entity whose time has come. */

@@ -62,12 +62,14 @@ export async function streamStatus(database: Database, consumers: readonly strin
   );
 }
 
-const PRUNE_CHUNK = 5000;
+const PRUNE_CHUNK = 2000;
 
 /**
  * Deletes changes that every consumer has passed and that are older than `olderThan`, except those
- * still waiting for a retry or parked as dead letters. Works in chunks so the write lock is held
- * briefly. A consumer without a checkpoint yet has passed nothing, which keeps everything.
+ * still waiting for a retry or parked as dead letters. Walks the stream from its oldest change by
+ * seq (the primary key; seq order is close enough to time order) in chunks, so no query scans the
+ * whole outbox and the write lock is held briefly. A consumer without a checkpoint yet has passed
+ * nothing, which keeps everything.
  */
 export async function pruneStream(database: Database, consumers: readonly string[], olderThan: Date): Promise<number> {
   const db = database.db;
@@ -78,17 +80,15 @@ export async function pruneStream(database: Database, consumers: readonly string
   let deleted = 0;
   let from = 0;
   for (;;) {
-    const first = await db
+    const oldest = await db
       .selectFrom('stream_changes')
-      .select('seq')
+      .select(['seq', 'created_at'])
       .where('seq', '>', from)
-      .where('seq', '<=', passed)
-      .where('created_at', '<', olderThan.getTime())
       .orderBy('seq')
       .limit(1)
       .executeTakeFirst();
-    if (!first) return deleted;
-    const upTo = Math.min(passed, Number(first.seq) + PRUNE_CHUNK);
+    if (!oldest || Number(oldest.seq) > passed || Number(oldest.created_at) >= olderThan.getTime()) return deleted;
+    const upTo = Math.min(passed, Number(oldest.seq) + PRUNE_CHUNK);
     const result = await db
       .deleteFrom('stream_changes')
       .where('seq', '>', from)

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { blobUrlFor, bucketFor, createBucket, removeBucket } from './s3.js';
 
 /**
  * The engine configurations the behavioural suite runs against. Suites loop over `engines`
  * (like Kysely's tests loop over dialects) instead of being copied per engine. The embedded
- * engine always runs; the scale-out engine (PostgreSQL, plus Redis when SHOEBOX_TEST_REDIS_URL
- * is set) runs when SHOEBOX_TEST_DATABASE_URL names a server whose user may create databases.
+ * engine always runs; the scale-out engine (PostgreSQL, a local S3 server started by the suite,
+ * plus Redis when SHOEBOX_TEST_REDIS_URL is set) runs when SHOEBOX_TEST_DATABASE_URL names a server whose user may create databases.
  * CI always sets both.
  */
 export interface TestEngine {
@@ -39,7 +40,7 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
 }
 
 export const scaleOut: TestEngine = {
-  name: redisUrl ? 'postgres + redis' : 'postgres',
+  name: redisUrl ? 'postgres + s3 + redis' : 'postgres + s3',
   async prepare(dataDir) {
     const name = databaseFor(dataDir);
     await withAdmin(async (client) => {
@@ -48,10 +49,17 @@ export const scaleOut: TestEngine = {
     });
     const url = new URL(adminUrl!);
     url.pathname = `/${name}`;
-    return { SHOEBOX_DATABASE_URL: url.toString(), ...(redisUrl && { SHOEBOX_REDIS_URL: redisUrl }) };
+    const bucket = bucketFor(dataDir);
+    await createBucket(bucket);
+    return {
+      SHOEBOX_DATABASE_URL: url.toString(),
+      SHOEBOX_BLOB_URL: await blobUrlFor(bucket),
+      ...(redisUrl && { SHOEBOX_REDIS_URL: redisUrl }),
+    };
   },
   async cleanup(dataDir) {
     await withAdmin((client) => client.query(`drop database if exists ${databaseFor(dataDir)} with (force)`));
+    await removeBucket(bucketFor(dataDir));
   },
 };
 

@@ -136,9 +136,9 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns the real `shoebox serve` on a random port and waits until it listens. */
-export async function spawnServe(env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+/** Spawns the real `shoebox serve` (with `args`, e.g. --no-worker) on a random port and waits until it listens. */
+export async function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SHOEBOX_PORT: '0', ...env },
   });

@@ -1,23 +1,24 @@
-import { rmSync } from 'node:fs';
 import { parseConfig } from '../config.js';
 import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
-import { tempDir } from './harness.js';
+import { embedded, type TestEngine } from './engines.js';
+import { removeTestData, tempDir } from './harness.js';
 
 export interface TestShoebox extends Shoebox {
   readonly dataDir: string;
-  /** Closes it and removes its data folder. */
+  /** Closes it and removes its data (folder, and database for engines that keep one). */
   dispose(): Promise<void>;
 }
 
-/** The services of a Shoebox on a fresh data folder, for tests below HTTP. */
-export async function openTestShoebox(env: Record<string, string> = {}): Promise<TestShoebox> {
+/** The services of a Shoebox on a fresh data folder (and fresh database), for tests below HTTP. */
+export async function openTestShoebox(engine: TestEngine = embedded, env: Record<string, string> = {}): Promise<TestShoebox> {
   const dataDir = tempDir();
-  const shoebox = await openShoebox(parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...env }));
+  const config = parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)), ...env });
+  const shoebox = await openShoebox(config);
   return Object.assign(shoebox, {
     dataDir,
     async dispose() {
       await shoebox.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeTestData(dataDir, engine);
     },
   });
 }

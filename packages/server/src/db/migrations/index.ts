@@ -5,6 +5,8 @@ import { stream } from './003-stream.js';
 import { notes } from './004-notes.js';
 import { search } from './005-search.js';
 import { photos } from './006-photos.js';
+import { streamPostgres } from './007-stream-postgres.js';
+import { searchPostgres } from './008-search-postgres.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
-export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search, photos];
+export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search, photos, streamPostgres, searchPostgres];

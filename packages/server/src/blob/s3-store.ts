@@ -1,0 +1,230 @@
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ByteLimit } from './byte-limit.js';
+import { describeS3Location, type S3Location } from './s3-location.js';
+import {
+  assertBlobKey,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  cacheControlFor,
+  type PutOptions,
+  type SignedDownloadOptions,
+  type SignedRequest,
+  type SignedUploadOptions,
+} from './store.js';
+
+/** The longest a presigned URL may work (SigV4's limit). */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+export class BucketUnavailableError extends Error {}
+
+/**
+ * The scale-out blob store: one object per key in an S3-compatible bucket, under the location's
+ * prefix. Devices PUT and GET through presigned URLs straight to the bucket; Shoebox itself only
+ * heads, reads (to check an upload and make variants), writes variants and deletes.
+ */
+export class S3BlobStore implements BlobStore {
+  private constructor(
+    private readonly client: S3Client,
+    private readonly location: S3Location,
+  ) {}
+
+  /** Connects and checks the bucket exists and answers (HeadBucket): a bad configuration fails at start. */
+  static async open(location: S3Location): Promise<S3BlobStore> {
+    const client = new S3Client({
+      region: location.region,
+      endpoint: location.endpoint,
+      forcePathStyle: location.forcePathStyle,
+      // A copy: the SDK marks the credentials object it is given.
+      credentials: location.credentials && { ...location.credentials },
+      // Checksums only where S3 requires them: presigned PUTs must not demand a checksum the
+      // device cannot know, and not every S3-compatible store knows the flexible checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 3,
+    });
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
+    } catch (error) {
+      client.destroy();
+      const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+      const reason =
+        status === 404
+          ? 'the bucket does not exist; create it first'
+          : status === 403 || status === 401
+            ? 'access denied; check the credentials and the bucket policy'
+            : `it cannot be reached (${(error as Error).message || (error as Error).name})`;
+      throw new BucketUnavailableError(`Cannot use the blob store ${describeS3Location(location)}: ${reason}.`);
+    }
+    return new S3BlobStore(client, location);
+  }
+
+  /**
+   * S3 needs the length of a PutObject body up front, so the body is gathered in memory (at most
+   * `maxBytes`, refused beyond that) and sent in one request, which S3 applies atomically. The
+   * bodies Shoebox puts are the processor's variants: small.
+   */
+  async put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo> {
+    const objectKey = this.objectKey(key);
+    const limit = new ByteLimit(options.maxBytes);
+    const [, bytes] = await Promise.all([pipeline(body, limit), buffer(limit)]);
+    const result = await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.location.bucket,
+        Key: objectKey,
+        Body: bytes,
+        ContentType: options.contentType,
+        ContentLength: bytes.length,
+      }),
+    );
+    return { size: bytes.length, etag: result.ETag ?? '""', lastModified: new Date() };
+  }
+
+  async get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined> {
+    const objectKey = this.objectKey(key);
+    const result = await ifMissing(
+      this.client.send(
+        new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey, Range: range && `bytes=${range.start}-${range.end}` }),
+      ),
+    );
+    if (!result) return undefined;
+    // A ranged answer states the whole object's size after the slash of Content-Range.
+    const size = range ? Number(result.ContentRange?.split('/')[1]) : Number(result.ContentLength);
+    return {
+      info: { size, etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) },
+      body: result.Body as Readable,
+    };
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    const result = await ifMissing(this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) })));
+    return result && { size: Number(result.ContentLength), etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) };
+  }
+
+  /** Idempotent: S3 answers a delete of a missing key with success. */
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) }));
+  }
+
+  /**
+   * Content-Type and Content-Length are signed into the URL, so S3 refuses a PUT of another type
+   * or size (SignatureDoesNotMatch). `complete` still checks the stored object by its content.
+   */
+  async signUpload(key: string, options: SignedUploadOptions): Promise<SignedRequest> {
+    const command = new PutObjectCommand({
+      Bucket: this.location.bucket,
+      Key: this.objectKey(key),
+      ContentType: options.contentType,
+      ContentLength: options.contentLength,
+    });
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: secondsUntil(options.expiresAt, new Date()),
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+    return { method: 'PUT', url, headers: { 'content-type': options.contentType }, expiresAt: options.expiresAt };
+  }
+
+  /**
+   * A presigned GET whose response carries the photo's type and caching headers. The signing
+   * time is derived from `expiresAt`, so every call for the same key and expiry gives the same
+   * URL (devices and caches can reuse what they fetched). A private response may be cached until
+   * the URL expires (Expires), never longer.
+   */
+  async signDownload(key: string, options: SignedDownloadOptions): Promise<string> {
+    const signingDate = new Date(options.expiresAt.getTime() - MAX_PRESIGN_SECONDS * 1000);
+    const command = new GetObjectCommand({
+      Bucket: this.location.bucket,
+      Key: this.objectKey(key),
+      ResponseContentType: options.contentType,
+      ...(options.cache === 'immutable'
+        ? { ResponseCacheControl: cacheControlFor('immutable', options.expiresAt) }
+        : { ResponseCacheControl: 'private', ResponseExpires: options.expiresAt }),
+    });
+    return getSignedUrl(this.client, command, { signingDate, expiresIn: MAX_PRESIGN_SECONDS });
+  }
+
+  /**
+   * Deletes every object Shoebox wrote: the keys under the prefix that have the shape of a blob
+   * key (anything else in the bucket is left alone). Answers the keys removed.
+   */
+  async deleteEverything(onBatch: (keys: readonly string[]) => void = () => {}): Promise<number> {
+    let removed = 0;
+    for await (const keys of this.ownKeys()) {
+      await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      onBatch(keys);
+      removed += keys.length;
+    }
+    return removed;
+  }
+
+  /** How many objects Shoebox wrote, for `shoebox destroy` to say what it removes. */
+  async countOwnObjects(): Promise<number> {
+    let count = 0;
+    for await (const keys of this.ownKeys()) count += keys.length;
+    return count;
+  }
+
+  describe(): string {
+    return describeS3Location(this.location);
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private async *ownKeys(): AsyncGenerator<string[]> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.prefix, ContinuationToken: token }),
+      );
+      const keys = (page.Contents ?? [])
+        .map((object) => object.Key ?? '')
+        .filter((objectKey) => isBlobKey(objectKey.slice(this.location.prefix.length)));
+      if (keys.length > 0) yield keys;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private objectKey(key: string): string {
+    assertBlobKey(key);
+    return this.location.prefix + key;
+  }
+}
+
+const isBlobKey = (key: string): boolean => {
+  try {
+    assertBlobKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const secondsUntil = (at: Date, now: Date) => Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000)));
+
+/** The answer, or undefined when S3 says the object does not exist. */
+async function ifMissing<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey')) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import type pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../db/postgres.js';
+import { scaleOut } from '../testing/engines.js';
+import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
+import type { Change } from './change.js';
+import type { StreamConsumer } from './consumer.js';
+import { recordChange } from './outbox.js';
+import { StreamProcessor } from './processor.js';
+import { RetryStore } from './retries.js';
+import { ChangeSignal } from './signal.js';
+import { streamStatus } from './status.js';
+
+// Invariant 5 (DESIGN.md): in PostgreSQL a seq can commit after a larger one. These tests hold
+// writers' transactions open on connections of their own while later writers commit.
+const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
+
+class Recorder implements StreamConsumer {
+  readonly name = 'recorder';
+  readonly entities = ['thing'];
+  readonly seen: Change[] = [];
+  async handle(change: Change): Promise<void> {
+    this.seen.push(change);
+  }
+}
+
+const settings = { batchSize: 50, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', () => {
+  let shoebox: TestShoebox;
+  let recorder: Recorder;
+  let worker: StreamProcessor;
+  const held: pg.Client[] = [];
+
+  beforeEach(async () => {
+    shoebox = await openTestShoebox(scaleOut);
+    recorder = new Recorder();
+    worker = new StreamProcessor({
+      database: shoebox.database,
+      claims: shoebox.claims,
+      retries: new RetryStore(shoebox.database),
+      consumers: [recorder],
+      settings,
+      signal: new ChangeSignal(),
+    });
+  });
+  afterEach(async () => {
+    for (const client of held.splice(0)) await client.end().catch(() => {});
+    await shoebox.dispose();
+  });
+
+  /** Commits one change of entity `id` through the pool. */
+  const commit = (id: string, version = 1) => shoebox.database.db.transaction().execute((trx) => recordChange(trx, change(id, version)));
+  const change = (id: string, version: number) => ({
+    entity: 'thing',
+    entityId: id,
+    ownerId: 'owner',
+    op: 'INSERT' as const,
+    version,
+    oldImage: null,
+    newImage: { version },
+  });
+  /** Opens a transaction on a connection of its own that records a change (taking a seq) and stays open. */
+  async function hold(id: string): Promise<pg.Client> {
+    const client = (shoebox.database as PostgresDatabase).newClient();
+    held.push(client);
+    await client.connect();
+    await client.query('begin');
+    await client.query(
+      `insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
+       values ('thing', $1, 'owner', 'INSERT', 1, null, '{"version":1}', $2)`,
+      [id, Date.now()],
+    );
+    return client;
+  }
+  /** Opens a transaction that writes something else (so it has a transaction id) and stays open. */
+  async function busy(): Promise<pg.Client> {
+    const client = (shoebox.database as PostgresDatabase).newClient();
+    held.push(client);
+    await client.connect();
+    await client.query('begin');
+    await client.query('select pg_current_xact_id()');
+    return client;
+  }
+  const delivered = () => recorder.seen.map((c) => c.entityId);
+  const position = async () => (await streamStatus(shoebox.database, ['recorder']))[0]?.position;
+
+  it('does not pass a seq whose transaction is still open, and delivers it in order once it commits', async () => {
+    const early = await hold('early');
+    await commit('late');
+    await worker.drain();
+    expect(delivered()).toEqual([]);
+    expect(await position()).toBe(0);
+
+    await early.query('commit');
+    await worker.drain();
+    expect(delivered()).toEqual(['early', 'late']);
+    expect(await position()).toBe(2);
+  });
+
+  it('steps over the seq of a transaction that rolled back', async () => {
+    const doomed = await hold('doomed');
+    await commit('kept');
+    await doomed.query('rollback');
+    // The gap is provably empty once no transaction older than it runs anywhere in the cluster:
+    // suites running beside this one may hold such transactions for a moment.
+    await eventually(async () => {
+      await worker.drain();
+      return delivered().length > 0;
+    });
+    expect(delivered()).toEqual(['kept']);
+    expect(await position()).toBe(2);
+  });
+
+  it('keeps a rolled-back gap closed while transactions that ran beside it are open, then steps over it', async () => {
+    const other = await busy();
+    const doomed = await hold('doomed');
+    await commit('kept');
+    await doomed.query('rollback');
+    await worker.drain();
+    // The gap's transaction has ended, but one that began before the read still runs: no proof yet.
+    expect(delivered()).toEqual([]);
+
+    await other.query('commit');
+    await eventually(async () => {
+      await worker.drain();
+      return delivered().length > 0;
+    });
+    expect(delivered()).toEqual(['kept']);
+  });
+
+  it('delivers every committed change exactly where it belongs while writers overlap, roll back and commit out of order', async () => {
+    worker.start();
+    const committed = new Map<string, number[]>();
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      const id = `w${w}`;
+      let version = 0;
+      for (let step = 0; step < 25; step++) {
+        const next = version + 1;
+        const rollBack = (w + step) % 7 === 3;
+        await shoebox.database.db
+          .transaction()
+          .execute(async (trx) => {
+            await recordChange(trx, change(id, next));
+            // Hold the seq while other writers take later ones and commit.
+            await sleep((w * 7 + step * 13) % 23);
+            if (rollBack) throw new Error('rolled back on purpose');
+          })
+          .catch((error: Error) => {
+            if (error.message !== 'rolled back on purpose') throw error;
+          });
+        if (rollBack) continue;
+        version = next;
+        committed.set(id, [...(committed.get(id) ?? []), next]);
+      }
+    });
+    await Promise.all(writers);
+    const total = [...committed.values()].reduce((n, versions) => n + versions.length, 0);
+    await eventually(async () => recorder.seen.length >= total);
+    await worker.stop();
+
+    expect(recorder.seen).toHaveLength(total);
+    for (const [id, versions] of committed) {
+      expect(recorder.seen.filter((c) => c.entityId === id).map((c) => c.version)).toEqual(versions);
+    }
+    const seqs = recorder.seen.map((c) => c.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});

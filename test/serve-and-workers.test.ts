@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../packages/server/src/config.js';
+import { openShoebox } from '../packages/server/src/runtime/shoebox.js';
+import { streamStatus } from '../packages/server/src/stream/status.js';
+import { scaleOut } from '../packages/server/src/testing/engines.js';
+import { BIN, json, removeTestData, spawnServe, tempDir } from '../packages/server/src/testing/harness.js';
+import { ROOMY_PLAN } from '../packages/server/src/testing/identity.js';
+import { eventually } from '../packages/server/src/testing/shoebox.js';
+
+const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
+const ADMIN = 'workers-test-admin-token-0123456789abcdef';
+const NOTES_PER_ROUND = 15;
+
+interface Worker {
+  readonly child: ChildProcess;
+  /** The id its leases are held under, as it logs it on start. */
+  readonly holder: string;
+  readonly exited: Promise<number | null>;
+}
+
+async function spawnWorker(env: Record<string, string>): Promise<Worker> {
+  const child = spawn(process.execPath, [BIN, 'worker'], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let out = '';
+  const holder = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const match = /"holder":"(proc_[^"]+)".*"msg":"Shoebox worker is processing the change stream"/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    exited.then((code) => reject(new Error(`shoebox worker exited with ${code} before starting`)));
+  });
+  return { child, holder, exited };
+}
+
+const dataDir = tempDir();
+afterAll(() => removeTestData(dataDir, scaleOut));
+
+describe.skipIf(!hasPostgres)('shoebox serve --no-worker with two shoebox worker processes (PostgreSQL)', () => {
+  it('leaves the stream to the workers, one working at a time, the other taking over when it is killed', async () => {
+    const env = {
+      ...ROOMY_PLAN,
+      SHOEBOX_DATA_DIR: dataDir,
+      SHOEBOX_ADMIN_TOKEN: ADMIN,
+      SHOEBOX_LOG_LEVEL: 'info',
+      // A short lease, so a killed worker's consumers move on within the test.
+      SHOEBOX_STREAM_POLL_MS: '200',
+      SHOEBOX_STREAM_LEASE_MS: '1000',
+      ...(await scaleOut.prepare(dataDir)),
+    };
+    const api = await spawnServe(env, ['--no-worker']);
+    const observer = await openShoebox(parseConfig({ ...env, SHOEBOX_LOG_LEVEL: 'silent' }));
+    const workers: Worker[] = [];
+    try {
+      expect(api.stdout()).toMatch(/"worker":false.*"msg":"Shoebox is listening"/);
+      const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(api.stdout())?.[1] ?? '';
+      const guest = await json(await fetch(`${api.url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } }));
+      const headers = { 'x-api-key': apiKey, authorization: `Bearer ${guest.accessToken}`, 'content-type': 'application/json' };
+      const post = async (word: string) => {
+        for (let i = 0; i < NOTES_PER_ROUND; i++) {
+          const response = await fetch(`${api.url}/v1/notes`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ headline: `${word} ${i}`, text: 'written through the API process' }),
+          });
+          expect(response.status).toBe(201);
+        }
+      };
+      const searchable = (word: string) =>
+        eventually(async () => {
+          const response = await fetch(`${api.url}/v1/search?q=${word}&limit=50`, { headers });
+          return (await json(response)).hits.length === NOTES_PER_ROUND;
+        }, 50);
+      const leaseHolder = async () => (await streamStatus(observer.database, ['search']))[0]?.leaseHolder;
+
+      await post('alpha');
+      workers.push(await spawnWorker(env), await spawnWorker(env));
+      await searchable('alpha');
+      const working = await eventually(async () => {
+        const holder = await leaseHolder();
+        return workers.find((w) => w.holder === holder);
+      });
+      const standby = workers.find((w) => w !== working) as Worker;
+
+      working.child.kill('SIGKILL');
+      await working.exited;
+      await post('bravo');
+      await searchable('bravo');
+      expect(await leaseHolder()).toBe(standby.holder);
+
+      standby.child.kill('SIGTERM');
+      expect(await standby.exited).toBe(0);
+      expect(await leaseHolder()).toBeNull();
+    } finally {
+      for (const worker of workers) worker.child.kill('SIGKILL');
+      await observer.close();
+      await api.stop();
+    }
+  });
+});
