@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type sharp from 'sharp';
 
 /**
  * Image work for photos, done with sharp (libvips). Variants are what devices show: oriented as
@@ -40,8 +40,17 @@ export type ProcessedImage =
     }
   | { readonly ok: false; readonly reason: string };
 
-// Each image is decoded once; libvips' operation cache would only hold memory for nothing.
-sharp.cache(false);
+/**
+ * sharp (and libvips behind it) is loaded on first use: CLI commands and processes that never
+ * touch an image start without it.
+ */
+let loaded: Promise<typeof sharp> | undefined;
+const loadSharp = () =>
+  (loaded ??= import('sharp').then(({ default: library }) => {
+    // Each image is decoded once; libvips' operation cache would only hold memory for nothing.
+    library.cache(false);
+    return library;
+  }));
 
 /**
  * Makes the variants of an uploaded image, or says why it cannot. Everything wrong with the
@@ -51,6 +60,7 @@ sharp.cache(false);
  * billions of pixels (a decompression bomb) is refused without being expanded.
  */
 export async function makeVariants(input: Buffer, type: PhotoType, maxPixels: number): Promise<ProcessedImage> {
+  const sharp = await loadSharp();
   const options: sharp.SharpOptions = { limitInputPixels: maxPixels, failOn: 'error' };
   let metadata: sharp.Metadata;
   try {
