@@ -30,9 +30,9 @@ export const notes: BenchScenario = {
     'throughput with 50 connections. Lag: notes POSTed at a steady 1,000/s, then 300/s, for 20 s each (autocannon at a ' +
     'fixed rate plus one probe per 50 notes); each probe is polled through GET /v1/search every 5 ms from its 201 until ' +
     'it is found. Writes the server cannot keep up with queue, and the lag then measures the queue. Where the time goes ' +
-    '(CPU profiles): a POST /v1/notes costs about 1.8 ms of one core here, most of it in the HTTP stack and the API-key and ' +
-    'identity checks, a quarter in SQLite (write and index); the server runs on one core (better-sqlite3 is synchronous) ' +
-    'while the load generator uses the other, so writes saturate at 500–700/s on this machine. In search, matching takes ' +
+    '(CPU profiles): a POST /v1/notes costs about 1 ms of one core on a quiet machine, most of it in the HTTP stack and the ' +
+    'API-key and identity checks, a quarter in SQLite (write and index); the server runs on one core (better-sqlite3 is ' +
+    'synchronous) while the load generator uses the other, so writes saturate near 1,000/s here. In search, matching takes ' +
     'well under a millisecond; ranking every match with bm25 costs about 10 µs per matching note, so a very common word or ' +
     'a broad prefix (thousands of matches per identity) takes tens of milliseconds. The machine is shared: the first row ' +
     'gives its load when the run started.',
