@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { documentNoteIds, purgeDocuments } from './documents.js';
+import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
 import { type FoldedText, foldText, unfoldMarks } from './fold.js';
 import {
   type IndexEntry,
@@ -14,7 +14,7 @@ import {
   type VersionGuard,
 } from './index.js';
 import type { SearchQuery } from './query.js';
-import { scopeToken, scopeTokensOf } from './scope-tokens.js';
+import { scopeToken } from './scope-tokens.js';
 import { scopeTsquery, tsqueryText } from './tsquery.postgres.js';
 
 /** Entries per statement: each is one row of a few arrays, so this bounds a statement's size, not its parameter count. */
@@ -34,9 +34,7 @@ const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWo
  * twice, as in the SQLite index: the scope word inside the tsquery and the owner/visibility
  * condition on the row.
  */
-export class PostgresSearchIndex implements SearchIndex {
-  constructor(private readonly database: Database) {}
-
+export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
     const write = async (db: Database['db']) => {
@@ -44,14 +42,6 @@ export class PostgresSearchIndex implements SearchIndex {
     };
     if (rows.length <= CHUNK) await write(this.database.db);
     else await this.database.db.transaction().execute(write);
-  }
-
-  noteIds(afterNoteId: string, limit: number): Promise<string[]> {
-    return documentNoteIds(this.database, afterNoteId, limit);
-  }
-
-  purge(noteIds: readonly string[]): Promise<void> {
-    return purgeDocuments(this.database, noteIds);
   }
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
@@ -119,28 +109,13 @@ interface Row {
 }
 
 /**
- * One entry per note, the one with the highest version (the last of equals), in note id order.
- * Applying them in order would end at the same state, and one statement may touch a row only once;
- * a fixed order keeps concurrent batches from deadlocking.
- */
-function latestPerNote(entries: readonly IndexEntry[]): IndexEntry[] {
-  const latest = new Map<string, IndexEntry>();
-  for (const entry of entries) {
-    const held = latest.get(entry.noteId);
-    if (!held || entry.version >= held.version) latest.set(entry.noteId, entry);
-  }
-  return [...latest.values()].sort((a, b) => (a.noteId < b.noteId ? -1 : a.noteId > b.noteId ? 1 : 0));
-}
-
-/**
  * Writes entries in one statement, each only over an older version (or the same, `not-older`). A
  * removal leaves a tombstone: no text, no words, the version it was removed at.
  */
 async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard: VersionGuard): Promise<void> {
   const now = Date.now();
-  const column = <T>(pick: (entry: IndexEntry) => T) => entries.map(pick);
-  const live = (pick: (entry: Extract<IndexEntry, { removed: false }>) => string) => (entry: IndexEntry) =>
-    entry.removed ? '' : pick(entry);
+  const rows = entries.map((entry) => documentRow(entry, now));
+  const column = <T>(pick: (row: DocumentRow) => T) => rows.map(pick);
   const operator = guard === 'newer' ? sql`<` : sql`<=`;
   await sql`
     insert into search_documents (note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, tsv)
@@ -151,12 +126,10 @@ async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard:
           || setweight(to_tsvector('shoebox_english', e.folded_text), 'B')
         else ''::tsvector end
     from unnest(
-      ${column((e) => e.noteId)}::text[], ${column((e) => e.ownerId)}::text[],
-      ${column((e) => (e.removed ? 'private' : e.visibility))}::text[], ${column((e) => e.version)}::bigint[],
-      ${column(live((e) => e.headline))}::text[], ${column(live((e) => e.text))}::text[],
-      ${column(live(scopeTokensOf))}::text[], ${column((e) => (e.removed ? now : e.updatedAt.getTime()))}::bigint[],
-      ${column((e) => (e.removed ? now : null))}::bigint[],
-      ${column(live((e) => foldText(e.headline).text))}::text[], ${column(live((e) => foldText(e.text).text))}::text[]
+      ${column((r) => r.note_id)}::text[], ${column((r) => r.owner_id)}::text[], ${column((r) => r.visibility)}::text[],
+      ${column((r) => r.version)}::bigint[], ${column((r) => r.headline)}::text[], ${column((r) => r.text)}::text[],
+      ${column((r) => r.scope)}::text[], ${column((r) => r.updated_at)}::bigint[], ${column((r) => r.removed_at)}::bigint[],
+      ${column((r) => foldText(r.headline).text)}::text[], ${column((r) => foldText(r.text).text)}::text[]
     ) as e(note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, folded_headline, folded_text)
     on conflict (note_id) do update set
       owner_id = excluded.owner_id, visibility = excluded.visibility, version = excluded.version,

@@ -1,9 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, Tables } from '../db/database.js';
-import { documentNoteIds, purgeDocuments } from './documents.js';
+import type { Tables } from '../db/database.js';
+import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
 import {
   type IndexEntry,
-  type IndexedNote,
   MARK_END,
   MARK_START,
   type SearchHit,
@@ -15,12 +14,9 @@ import {
 } from './index.js';
 import { matchExpression } from './match.sqlite.js';
 import type { SearchQuery } from './query.js';
-import { scopeToken, scopeTokensOf } from './scope-tokens.js';
+import { scopeToken } from './scope-tokens.js';
 
 const SNIPPET_TOKENS = 24;
-
-/** The comparison that lets a write through: held version < (or <=) the entry's. */
-type Guard = '<' | '<=';
 
 /**
  * SQLite FTS5 (porter stemming, unicode61 with diacritics removed) over search_documents, kept in
@@ -28,28 +24,16 @@ type Guard = '<' | '<=';
  * Scope is enforced twice: a scope token inside the MATCH (so FTS5 only walks the caller's
  * documents) and the owner/visibility condition on the joined row.
  */
-export class SqliteSearchIndex implements SearchIndex {
-  constructor(private readonly database: Database) {}
-
+export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
-    const operator = guard === 'newer' ? '<' : '<=';
+    const rows = latestPerNote(entries);
+    const now = Date.now();
     const write = async (db: Kysely<Tables>) => {
-      for (const entry of entries) {
-        if (entry.removed) await writeRemoved(db, entry.noteId, entry.ownerId, entry.version, operator);
-        else await writeLive(db, entry, operator);
-      }
+      for (const entry of rows) await upsert(db, documentRow(entry, now), guard);
     };
     // One entry is one statement, atomic by itself; several share a transaction (and one FTS5 segment).
-    if (entries.length === 1) await write(this.database.db);
-    else if (entries.length > 1) await this.database.db.transaction().execute(write);
-  }
-
-  noteIds(afterNoteId: string, limit: number): Promise<string[]> {
-    return documentNoteIds(this.database, afterNoteId, limit);
-  }
-
-  purge(noteIds: readonly string[]): Promise<void> {
-    return purgeDocuments(this.database, noteIds);
+    if (rows.length === 1) await write(this.database.db);
+    else if (rows.length > 1) await this.database.db.transaction().execute(write);
   }
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
@@ -98,52 +82,16 @@ const toHit = (row: Row): SearchHit => ({
   updatedAt: new Date(Number(row.updated_at)),
 });
 
-async function writeLive(db: Kysely<Tables>, note: IndexedNote, guard: Guard): Promise<void> {
-  const values = {
-    note_id: note.noteId,
-    owner_id: note.ownerId,
-    visibility: note.visibility,
-    version: note.version,
-    headline: note.headline,
-    text: note.text,
-    scope: scopeTokensOf(note),
-    updated_at: note.updatedAt.getTime(),
-    removed_at: null,
-  };
+/** Writes a row only over an older version of the note (or the same, `not-older`). */
+async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard): Promise<void> {
   await db
     .insertInto('search_documents')
-    .values(values)
+    .values(row)
     .onConflict((oc) =>
       oc
         .column('note_id')
-        .doUpdateSet(values)
-        .where('search_documents.version', guard, (eb) => eb.ref('excluded.version')),
-    )
-    .execute();
-}
-
-/** A removed note keeps its row as a tombstone: no text, no scope tokens, the version it was removed at. */
-async function writeRemoved(db: Kysely<Tables>, noteId: string, ownerId: string, version: number, guard: Guard): Promise<void> {
-  const now = Date.now();
-  const values = {
-    note_id: noteId,
-    owner_id: ownerId,
-    visibility: 'private' as const,
-    version,
-    headline: '',
-    text: '',
-    scope: '',
-    updated_at: now,
-    removed_at: now,
-  };
-  await db
-    .insertInto('search_documents')
-    .values(values)
-    .onConflict((oc) =>
-      oc
-        .column('note_id')
-        .doUpdateSet(values)
-        .where('search_documents.version', guard, (eb) => eb.ref('excluded.version')),
+        .doUpdateSet(row)
+        .where('search_documents.version', guard === 'newer' ? '<' : '<=', (eb) => eb.ref('excluded.version')),
     )
     .execute();
 }
