@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
+import { itDocuments } from '../testing/openapi.js';
+import { IDENTITY_PROBLEM_CODES } from './bearer-problems.js';
 
 /** Each identity route, the statuses it documents and problem codes its documentation must name. */
 const v1 = ['400', '401', '403', '429'];
@@ -37,23 +39,7 @@ const routes = [
     method: 'get',
     path: '/v1/identities/me',
     statuses: ['200', ...v1],
-    codes: [
-      'api_key_missing',
-      'access_token_missing',
-      'access_token_unsigned',
-      'access_token_algorithm_refused',
-      'access_token_key_unknown',
-      'access_token_signature_invalid',
-      'access_token_issuer_invalid',
-      'access_token_audience_invalid',
-      'access_token_expired',
-      'access_token_not_yet_valid',
-      'access_token_type_invalid',
-      'access_token_is_refresh_token',
-      'session_revoked',
-      'identity_deleted',
-      'identity_disabled',
-    ],
+    codes: ['api_key_missing', ...IDENTITY_PROBLEM_CODES],
   },
   { method: 'delete', path: '/v1/identities/me', statuses: ['204', ...v1], codes: ['session_revoked', 'identity_disabled'] },
   { method: 'post', path: '/v1/identities/logout', statuses: ['204', ...v1], codes: ['access_token_expired'] },
@@ -79,16 +65,7 @@ describe('OpenAPI document of the identity routes', () => {
   });
   afterAll(() => server.stop());
 
-  it.each(routes)('describes $method $path with its answers and problems', ({ method, path, statuses, codes }) => {
-    const operation = doc.paths[path]?.[method];
-    expect(operation, `${method} ${path}`).toBeDefined();
-    expect(operation.summary).toEqual(expect.any(String));
-    expect(operation.tags.length).toBeGreaterThan(0);
-    expect(operation.security).toBeDefined();
-    expect(Object.keys(operation.responses).sort()).toEqual([...new Set(statuses)].sort());
-    const described = JSON.stringify(operation.responses);
-    for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
-  });
+  itDocuments(routes, () => doc);
 
   it('states the bounds of passwords and the identity bearer scheme', () => {
     const signUp = doc.paths['/v1/accounts'].post.requestBody.content['application/json'].schema;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
+import { itDocuments } from '../testing/openapi.js';
 
 /** Each photo route, the statuses it documents and problem codes its documentation must name. */
 const v1 = ['400', '401', '403', '429'];
@@ -44,16 +45,7 @@ describe('OpenAPI document of the photo routes', () => {
   });
   afterAll(() => server.stop());
 
-  it.each(routes)('describes $method $path with its answers and problems', ({ method, path, statuses, codes }) => {
-    const operation = doc.paths[path]?.[method];
-    expect(operation, `${method} ${path}`).toBeDefined();
-    expect(operation.summary).toEqual(expect.any(String));
-    expect(operation.tags.length).toBeGreaterThan(0);
-    expect(operation.security).toBeDefined();
-    expect(Object.keys(operation.responses).sort()).toEqual([...new Set(statuses)].sort());
-    const described = JSON.stringify(operation.responses);
-    for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
-  });
+  itDocuments(routes, () => doc);
 
   it('states the upload bounds and that images come back as bytes', () => {
     const create = doc.paths['/v1/photos'].post.requestBody.content['application/json'].schema;
