@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { itDocuments } from '../testing/openapi.js';
+import { describe, expect, it } from 'vitest';
+import { itDocuments, servedOpenApiDocument } from '../testing/openapi.js';
 import { IDENTITY_PROBLEM_CODES } from './bearer-problems.js';
 
 /** Each identity route, the statuses it documents and problem codes its documentation must name. */
@@ -57,20 +56,13 @@ const routes = [
 ];
 
 describe('OpenAPI document of the identity routes', () => {
-  let server: TestServer;
-  let doc: any;
-  beforeAll(async () => {
-    server = await startTestServer();
-    doc = await json(await fetch(`${server.url}/openapi.json`));
-  });
-  afterAll(() => server.stop());
-
-  itDocuments(routes, () => doc);
+  const document = servedOpenApiDocument();
+  itDocuments(routes, document);
 
   it('states the bounds of passwords and the identity bearer scheme', () => {
-    const signUp = doc.paths['/v1/accounts'].post.requestBody.content['application/json'].schema;
+    const signUp = document().paths['/v1/accounts'].post.requestBody.content['application/json'].schema;
     expect(signUp.properties.password).toMatchObject({ minLength: 8, maxLength: 256 });
-    expect(doc.components.securitySchemes.identityToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    expect(doc.paths['/v1/identities/me'].get.security).toEqual([{ apiKey: [], identityToken: [] }]);
+    expect(document().components.securitySchemes.identityToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(document().paths['/v1/identities/me'].get.security).toEqual([{ apiKey: [], identityToken: [] }]);
   });
 });

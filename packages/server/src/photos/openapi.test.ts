@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { itDocuments } from '../testing/openapi.js';
+import { describe, expect, it } from 'vitest';
+import { itDocuments, servedOpenApiDocument } from '../testing/openapi.js';
 
 /** Each photo route, the statuses it documents and problem codes its documentation must name. */
 const v1 = ['400', '401', '403', '429'];
@@ -37,22 +36,15 @@ const routes = [
 ];
 
 describe('OpenAPI document of the photo routes', () => {
-  let server: TestServer;
-  let doc: any;
-  beforeAll(async () => {
-    server = await startTestServer();
-    doc = await json(await fetch(`${server.url}/openapi.json`));
-  });
-  afterAll(() => server.stop());
-
-  itDocuments(routes, () => doc);
+  const document = servedOpenApiDocument();
+  itDocuments(routes, document);
 
   it('states the upload bounds and that images come back as bytes', () => {
-    const create = doc.paths['/v1/photos'].post.requestBody.content['application/json'].schema;
+    const create = document().paths['/v1/photos'].post.requestBody.content['application/json'].schema;
     expect(create.properties.contentLength).toMatchObject({ minimum: 1 });
     expect(create.required).toEqual(expect.arrayContaining(['contentType', 'contentLength']));
-    expect(doc.paths['/v1/photos'].post.security).toEqual([{ apiKey: [], identityToken: [] }]);
-    expect(doc.paths['/public/photos/{photoId}/{variant}'].get.responses['200'].content).toHaveProperty('image/*');
-    expect(doc.paths['/public/photos/{photoId}/{variant}'].get.security).toEqual([]);
+    expect(document().paths['/v1/photos'].post.security).toEqual([{ apiKey: [], identityToken: [] }]);
+    expect(document().paths['/public/photos/{photoId}/{variant}'].get.responses['200'].content).toHaveProperty('image/*');
+    expect(document().paths['/public/photos/{photoId}/{variant}'].get.security).toEqual([]);
   });
 });

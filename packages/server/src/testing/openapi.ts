@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { json, startTestServer, type TestServer } from './harness.js';
 
 /** A route as its OpenAPI operation must describe it: every status it answers, problem codes it names. */
 export interface DocumentedRoute {
@@ -20,4 +21,16 @@ export function itDocuments(routes: readonly DocumentedRoute[], doc: () => any):
     const described = JSON.stringify(operation.responses);
     for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
   });
+}
+
+/** Starts a server for the surrounding describe block; the getter answers its OpenAPI document once fetched. */
+export function servedOpenApiDocument(): () => any {
+  let server: TestServer;
+  let doc: any;
+  beforeAll(async () => {
+    server = await startTestServer();
+    doc = await json(await fetch(`${server.url}/openapi.json`));
+  });
+  afterAll(() => server.stop());
+  return () => doc;
 }
