@@ -160,15 +160,18 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
   });
 });
 
-describe('shoebox destroy when an engine does not answer', () => {
+describe('shoebox destroy refusing its configuration', () => {
   const dir = tempDir();
+  const dataDir = join(dir, 'data');
+  // An embedded data folder with data in it: a refused destroy must leave every file.
+  let before: string[];
+  beforeAll(async () => {
+    expect((await runCli(['keys', 'create', '--name', 'kept'], { env: { SHOEBOX_DATA_DIR: dataDir } })).code).toBe(0);
+    before = readdirSync(dataDir).sort();
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names each unreachable engine without its password, exits non-zero and removes nothing anywhere', async () => {
-    const dataDir = join(dir, 'data');
-    expect((await runCli(['keys', 'create', '--name', 'kept'], { env: { SHOEBOX_DATA_DIR: dataDir } })).code).toBe(0);
-    const before = readdirSync(dataDir).sort();
-
+  it('names each engine that does not answer, without its password, exits non-zero and removes nothing anywhere', async () => {
     const result = await runCli(['destroy', '--yes'], {
       env: {
         SHOEBOX_DATA_DIR: dataDir,
@@ -181,6 +184,15 @@ describe('shoebox destroy when an engine does not answer', () => {
     expect(result.stderr).toContain('Cannot reach Redis at redis://:redacted@127.0.0.1:1/0');
     expect(result.stderr).toContain('Nothing removed');
     expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+    expect(readdirSync(dataDir).sort()).toEqual(before);
+  });
+
+  it.each(['public', 'information_schema', 'pg_catalog'])('refuses to take the shared schema %s for Shoebox’s own', async (schema) => {
+    const result = await runCli(['destroy', '--yes'], {
+      env: { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_DATABASE_URL: 'postgres://shoebox@127.0.0.1:1/shoebox', SHOEBOX_DATABASE_SCHEMA: schema },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`SHOEBOX_DATABASE_SCHEMA="${schema}" is wrong: expected a schema of Shoebox’s own`);
     expect(readdirSync(dataDir).sort()).toEqual(before);
   });
 });
