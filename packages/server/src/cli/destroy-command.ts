@@ -28,7 +28,7 @@ export const destroyCommand = () =>
           process.exitCode = 1;
           return;
         }
-        for (const { eraser, findings } of work) await eraseShowingProgress(eraser, findings);
+        for (const found of work) await eraseShowingProgress(found.eraser, found.findings);
         process.stdout.write(`Removed ${findings.length} item(s).\n`);
       } finally {
         await Promise.all(erasers.map((eraser) => eraser.close()));
