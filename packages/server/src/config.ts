@@ -262,6 +262,12 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       'SHOEBOX_DATABASE_SCHEMA',
       (raw) => {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Invalid('expected a lower-case SQL identifier, e.g. shoebox');
+        // Shoebox's schema is its own: `shoebox destroy` drops it whole, so it must never be a shared one.
+        if (raw === 'public' || raw === 'information_schema' || raw.startsWith('pg_')) {
+          throw new Invalid(
+            'expected a schema of Shoebox’s own, not one PostgreSQL or other applications share (shoebox destroy drops it)',
+          );
+        }
         return raw;
       },
       'shoebox',

@@ -164,9 +164,16 @@ export class S3BlobStore implements BlobStore {
   async deleteEverything(onBatch: (keys: readonly string[]) => void = () => {}): Promise<number> {
     let removed = 0;
     for await (const keys of this.ownKeys()) {
-      await this.client.send(
+      const result = await this.client.send(
         new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
       );
+      // A batch delete answers 200 even when some keys were refused: those come back as Errors.
+      const refused = result.Errors ?? [];
+      if (refused.length > 0) {
+        throw new Error(
+          `The blob store ${this.describe()} refused to delete ${refused.length} object(s), e.g. ${refused[0]?.Key}: ${refused[0]?.Code} ${refused[0]?.Message ?? ''}`.trim(),
+        );
+      }
       onBatch(keys);
       removed += keys.length;
     }

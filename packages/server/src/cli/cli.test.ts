@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnServe, tempDir } from '../testing/harness.js';
@@ -100,20 +100,5 @@ describe('shoebox CLI', () => {
     } finally {
       await server.stop();
     }
-  });
-
-  it('destroys everything after confirmation and says what it removed', async () => {
-    const refused = await runCli(['destroy'], { env });
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('Nothing removed');
-    expect(existsSync(join(dir, 'data', 'shoebox.sqlite'))).toBe(true);
-
-    const destroyed = await runCli(['destroy', '--yes'], { env });
-    expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain(join(dir, 'data', 'shoebox.sqlite'));
-    expect(destroyed.stdout).toContain(join(dir, 'data', 'secrets'));
-    expect(destroyed.stdout).toMatch(/Removed \d+ item\(s\) and the empty folder/);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
-    expect((await runCli(['destroy', '--yes'], { env })).stdout).toContain('Nothing to remove');
   });
 });

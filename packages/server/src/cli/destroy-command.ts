@@ -1,33 +1,57 @@
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import { dataLayout, sqliteFiles } from '../runtime/layout.js';
 import { readConfig } from './config-command.js';
+import type { Eraser, Finding } from './destroy/eraser.js';
+import { openErasers } from './destroy/erasers.js';
+import { progressBar } from './progress.js';
 
 export const destroyCommand = () =>
   new Command('destroy')
-    .description('Remove everything Shoebox created: database, quota counters, secrets, photos (asks first)')
+    .description(
+      'Remove everything Shoebox created, on every configured engine: the database (SQLite files or the PostgreSQL schema), ' +
+        'photos (files or bucket objects), counters (file or Redis keys) and secrets (asks first)',
+    )
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (flags: { yes?: boolean }) => {
-      const layout = dataLayout(readConfig().dataDir);
-      const targets = [...sqliteFiles(layout.databaseFile), ...sqliteFiles(layout.quotaFile), layout.secretsDir, layout.blobsDir].filter(
-        (path) => existsSync(path),
-      );
-      if (targets.length === 0) {
-        process.stdout.write(`Nothing to remove: no Shoebox data in ${layout.root}.\n`);
-        return;
+      const erasers = await openErasers(readConfig());
+      try {
+        const surveyed = await Promise.all(erasers.map(async (eraser) => ({ eraser, findings: await eraser.survey() })));
+        const work = surveyed.filter(({ findings }) => findings.length > 0);
+        if (work.length === 0) {
+          process.stdout.write(`Nothing to remove: no Shoebox data in ${erasers.map((eraser) => eraser.place).join(', ')}.\n`);
+          return;
+        }
+        const findings = work.flatMap((found) => found.findings);
+        process.stdout.write(`This permanently removes:\n${findings.map((finding) => `  ${finding.description}`).join('\n')}\n`);
+        if (!flags.yes && !(await confirm())) {
+          process.stdout.write('Nothing removed.\n');
+          process.exitCode = 1;
+          return;
+        }
+        for (const found of work) await eraseShowingProgress(found.eraser, found.findings);
+        process.stdout.write(`Removed ${findings.length} item(s).\n`);
+      } finally {
+        await Promise.all(erasers.map((eraser) => eraser.close()));
       }
-      process.stdout.write(`This permanently removes:\n${targets.map((path) => `  ${path}`).join('\n')}\n`);
-      if (!flags.yes && !(await confirm())) {
-        process.stdout.write('Nothing removed.\n');
-        process.exitCode = 1;
-        return;
-      }
-      for (const path of targets) rmSync(path, { recursive: true, force: true });
-      const leftEmpty = existsSync(layout.root) && readdirSync(layout.root).length === 0;
-      if (leftEmpty) rmdirSync(layout.root);
-      process.stdout.write(`Removed ${targets.length} item(s)${leftEmpty ? ` and the empty folder ${layout.root}` : ''}.\n`);
     });
+
+async function eraseShowingProgress(eraser: Eraser, findings: readonly Finding[]): Promise<void> {
+  const surveyed = findings.reduce((sum, finding) => sum + finding.items, 0);
+  const bar = progressBar(`removing from ${eraser.name} [{bar}] {value}/{total}`);
+  bar.start(surveyed, 0);
+  let done = 0;
+  try {
+    await eraser.erase((items) => {
+      done += items;
+      // What was written since the survey can take the count past it.
+      bar.setTotal(Math.max(surveyed, done));
+      bar.update(done);
+    });
+    bar.update(Math.max(surveyed, done));
+  } finally {
+    bar.stop();
+  }
+}
 
 async function confirm(): Promise<boolean> {
   if (!process.stdin.isTTY) {

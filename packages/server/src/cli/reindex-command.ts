@@ -1,6 +1,6 @@
-import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { reindex } from '../search/reindex.js';
+import { progressBar } from './progress.js';
 import { print, withShoebox } from './with-shoebox.js';
 
 export const reindexCommand = () =>
@@ -10,11 +10,7 @@ export const reindexCommand = () =>
     .action((flags: { json?: boolean }) =>
       withShoebox(async (shoebox) => {
         const started = Date.now();
-        // The bar draws on stderr, and only in a terminal; the summary goes to stdout.
-        const bar = new SingleBar(
-          { stream: process.stderr, format: 'reindex [{bar}] {percentage}% | {value}/{total} notes | {eta}s left' },
-          Presets.shades_classic,
-        );
+        const bar = progressBar('reindex [{bar}] {percentage}% | {value}/{total} notes | {eta}s left');
         let barStarted = false;
         const result = await reindex(shoebox.searchIndex, shoebox.noteSource, ({ total, done }) => {
           if (!barStarted) {

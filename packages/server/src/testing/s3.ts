@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 /**
@@ -79,6 +86,16 @@ export async function bucketKeys(bucket: string): Promise<string[]> {
   try {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
     return (page.Contents ?? []).map((object) => object.Key ?? '').sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Puts an object as another user of the bucket would, outside Shoebox. */
+export async function putObject(bucket: string, key: string, body: string): Promise<void> {
+  const client = clientFor(await localS3());
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   } finally {
     client.destroy();
   }

@@ -1,0 +1,41 @@
+import pg from 'pg';
+import { redactUrl } from '../../shared/urls.js';
+import type { Eraser } from './eraser.js';
+
+/**
+ * Shoebox's own schema in PostgreSQL (db/postgres.ts keeps every table, sequence, function and
+ * text search configuration of Shoebox there). Dropping it with `cascade` removes all of those and
+ * nothing in any other schema; the database itself belongs to the operator and stays.
+ * Connects with a plain client rather than `openPostgres`, which would create the schema.
+ */
+export async function openPostgresEraser(url: string, schema: string): Promise<Eraser> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // A connection lost while idle must not crash the command; the next query reports it.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  const place = `PostgreSQL schema "${schema}" at ${redactUrl(url)}`;
+  return {
+    name: 'PostgreSQL',
+    place,
+    async survey() {
+      const { rows } = await client.query<{ tables: number }>(
+        `select count(c.oid)::int as tables
+         from pg_namespace n left join pg_class c on c.relnamespace = n.oid and c.relkind in ('r', 'p')
+         where n.nspname = $1 group by n.oid`,
+        [schema],
+      );
+      const tables = rows[0]?.tables;
+      return tables === undefined ? [] : [{ description: `${place}: ${tables} table(s)`, items: tables }];
+    },
+    async erase() {
+      // config.ts admits only lower-case identifiers; quoting still keeps any name a single identifier.
+      await client.query(`drop schema if exists ${client.escapeIdentifier(schema)} cascade`);
+    },
+    close: () => client.end(),
+  };
+}
