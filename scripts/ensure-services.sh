@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL and Redis when they are installed but not running, and installs Chromium for
-# the browser tests when it is missing. Safe to run repeatedly.
+# Starts PostgreSQL and Redis when they are installed but not running. Safe to run repeatedly.
 set -uo pipefail
 
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
