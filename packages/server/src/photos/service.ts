@@ -163,6 +163,8 @@ export class PhotoService implements UploadReceiver {
       started = await this.startProcessing(photo, await this.adoptUpload(photo));
     } catch (error) {
       await this.store.releaseUpload(photo.id, claimedAt);
+      // Deleted meanwhile: its deletion may have removed its blobs before the copy was made.
+      if (error instanceof Problem && error.code === 'not_found') await deletePhotoBlobs(this.blobs, photo.id);
       throw error;
     }
     // Best effort: a leftover upload object is never read, and goes with the photo.
