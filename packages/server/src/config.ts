@@ -37,6 +37,8 @@ export interface Config {
   /** PostgreSQL connection URL; unset keeps the embedded SQLite database. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /** How long a request waits for a pooled PostgreSQL connection before it answers 503. */
+  readonly databasePoolTimeoutMs: number;
   /** The PostgreSQL schema holding every Shoebox table. */
   readonly databaseSchema: string;
   /** Redis URL for rate limits and quotas shared by several processes; unset keeps them in process. */
@@ -258,6 +260,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
     databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
     databasePoolSize: read('SHOEBOX_DATABASE_POOL_SIZE', integer(1, 1000), 10),
+    databasePoolTimeoutMs: read('SHOEBOX_DATABASE_POOL_TIMEOUT_MS', integer(100, 600_000), 5000),
     databaseSchema: read(
       'SHOEBOX_DATABASE_SCHEMA',
       (raw) => {
@@ -352,6 +355,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_SIGNED_URL_TTL_SECONDS', config.signedUrlTtlSeconds],
     ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],
     ['SHOEBOX_DATABASE_POOL_SIZE', config.databasePoolSize],
+    ['SHOEBOX_DATABASE_POOL_TIMEOUT_MS', config.databasePoolTimeoutMs],
     ['SHOEBOX_DATABASE_SCHEMA', config.databaseSchema],
     ['SHOEBOX_REDIS_URL', config.redisUrl === undefined ? '(off: limits kept in process)' : redactUrl(config.redisUrl)],
     ['SHOEBOX_REDIS_PREFIX', config.redisPrefix],

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
-import { type BlobInfo, type BlobStore, type ByteRange, type CachePolicy, cacheControlFor } from './store.js';
+import { BlobChangedError, type BlobInfo, type BlobStore, type ByteRange, type CachePolicy, cacheControlFor } from './store.js';
 
 /**
  * CDN-style delivery of one blob: validators, caching, conditional requests (RFC 9110 §13) and
@@ -126,11 +126,11 @@ export async function deliverBlob(
   const { start, end } = plan.range;
   reply.status(206).headers({ 'content-range': `bytes ${start}-${end}/${info.size}`, 'content-length': end - start + 1 });
   if (head) return reply.send();
-  const ranged = await store.get(key, plan.range);
-  if (!ranged || ranged.info.etag !== info.etag) {
-    ranged?.body.destroy();
-    throw new Problem('not_found', 'The photo changed or was deleted meanwhile. Retry.');
-  }
+  const changed = () => new Problem('not_found', 'The photo changed or was deleted meanwhile. Retry.');
+  const ranged = await store.get(key, { range: plan.range, ifMatch: info.etag }).catch((error) => {
+    throw error instanceof BlobChangedError ? changed() : error;
+  });
+  if (!ranged) throw changed();
   return reply.send(ranged.body);
 }
 

@@ -7,10 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import { ByteLimit } from './byte-limit.js';
 import {
   assertBlobKey,
+  BlobChangedError,
   type BlobInfo,
   type BlobStore,
-  type ByteRange,
   type PutOptions,
+  type ReadOptions,
   type SignedDownloadOptions,
   type SignedRequest,
   type SignedUploadOptions,
@@ -67,18 +68,29 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined> {
+  async get(key: string, options: ReadOptions = {}): Promise<{ info: BlobInfo; body: Readable } | undefined> {
     const path = this.pathFor(key);
     const handle = await open(path, 'r').catch(ifMissing(undefined));
     if (!handle) return undefined;
     try {
       // Stat and read the same open file, so a concurrent replacement cannot mix two versions.
       const info = infoOf(await handle.stat({ bigint: true }));
+      if (options.ifMatch !== undefined && info.etag !== options.ifMatch) throw new BlobChangedError(key);
+      const { range } = options;
       return { info, body: handle.createReadStream(range ? { start: range.start, end: range.end } : {}) };
     } catch (error) {
       await handle.close();
       throw error;
     }
+  }
+
+  /** Streams the file into a new one, through `put`; the file system keeps no type to carry over. */
+  async copy(from: string, to: string): Promise<boolean> {
+    assertBlobKey(to);
+    const found = await this.get(from);
+    if (!found) return false;
+    await this.put(to, found.body, { maxBytes: found.info.size, contentType: '' });
+    return true;
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {

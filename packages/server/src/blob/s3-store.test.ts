@@ -21,11 +21,12 @@ describe('S3 blob store', () => {
     await removeBucket(bucket);
   });
 
-  it('signs the content type and length into upload URLs, so the bucket refuses other types and sizes', async () => {
+  it('signs the content type, the length and If-None-Match into upload URLs, so the bucket refuses other types, sizes and overwrites', async () => {
     const upload = await store.signUpload(key, { contentType: 'image/png', contentLength: 5, expiresAt });
     const signed = new URL(upload.url).searchParams.get('X-Amz-SignedHeaders')?.split(';');
     // s3rver does not check V4 signatures, so the signed header list is what is asserted; AWS and MinIO enforce it.
-    expect(signed).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
+    expect(signed).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host', 'if-none-match']));
+    expect(upload.headers).toEqual({ 'content-type': 'image/png', 'if-none-match': '*' });
     expect(new URL(upload.url).searchParams.get('x-amz-checksum-crc32')).toBeNull();
     const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: 'abcde' });
     expect(put.ok).toBe(true);

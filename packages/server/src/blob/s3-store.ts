@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -17,11 +18,12 @@ import { ByteLimit } from './byte-limit.js';
 import { describeS3Location, type S3Location } from './s3-location.js';
 import {
   assertBlobKey,
+  BlobChangedError,
   type BlobInfo,
   type BlobStore,
-  type ByteRange,
   cacheControlFor,
   type PutOptions,
+  type ReadOptions,
   type SignedDownloadOptions,
   type SignedRequest,
   type SignedUploadOptions,
@@ -94,20 +96,39 @@ export class S3BlobStore implements BlobStore {
     return { size: bytes.length, etag: result.ETag ?? '""', lastModified: new Date() };
   }
 
-  async get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined> {
-    const objectKey = this.objectKey(key);
+  async get(key: string, options: ReadOptions = {}): Promise<{ info: BlobInfo; body: Readable } | undefined> {
+    const { range, ifMatch } = options;
     const result = await ifMissing(
       this.client.send(
-        new GetObjectCommand({ Bucket: this.location.bucket, Key: objectKey, Range: range && `bytes=${range.start}-${range.end}` }),
+        new GetObjectCommand({
+          Bucket: this.location.bucket,
+          Key: this.objectKey(key),
+          Range: range && `bytes=${range.start}-${range.end}`,
+          IfMatch: ifMatch,
+        }),
       ),
-    );
+    ).catch((error) => {
+      throw isPreconditionFailed(error) ? new BlobChangedError(key) : error;
+    });
     if (!result) return undefined;
+    const body = result.Body as Readable;
+    // The response's ETag is that of the bytes it carries; checked too, for stores that ignore If-Match.
+    if (ifMatch !== undefined && result.ETag !== ifMatch) {
+      body.destroy();
+      throw new BlobChangedError(key);
+    }
     // A ranged answer states the whole object's size after the slash of Content-Range.
     const size = range ? Number(result.ContentRange?.split('/')[1]) : Number(result.ContentLength);
-    return {
-      info: { size, etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) },
-      body: result.Body as Readable,
-    };
+    return { info: { size, etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) }, body };
+  }
+
+  /** A server-side copy (CopyObject, up to 5 GB: more than a photo may have). */
+  async copy(from: string, to: string): Promise<boolean> {
+    const source = `${this.location.bucket}/${this.objectKey(from)}`;
+    const copied = await ifMissing(
+      this.client.send(new CopyObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(to), CopySource: encodeURI(source) })),
+    );
+    return copied !== undefined;
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {
@@ -122,7 +143,10 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Content-Type and Content-Length are signed into the URL, so S3 refuses a PUT of another type
-   * or size (SignatureDoesNotMatch). `complete` still checks the stored object by its content.
+   * or size (SignatureDoesNotMatch). So is `If-None-Match: *`: S3 (since 2024) and MinIO refuse a
+   * PUT to a key that already holds an object (412), so the URL cannot replace bytes once they
+   * arrived; a store that ignores it takes the PUT. Either way Shoebox never serves or processes
+   * the key devices PUT to: `complete` copies it to the photo's original and checks that copy.
    */
   async signUpload(key: string, options: SignedUploadOptions): Promise<SignedRequest> {
     const command = new PutObjectCommand({
@@ -130,12 +154,18 @@ export class S3BlobStore implements BlobStore {
       Key: this.objectKey(key),
       ContentType: options.contentType,
       ContentLength: options.contentLength,
+      IfNoneMatch: '*',
     });
     const url = await getSignedUrl(this.client, command, {
       expiresIn: secondsUntil(options.expiresAt, new Date()),
-      signableHeaders: new Set(['content-type', 'content-length']),
+      signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
     });
-    return { method: 'PUT', url, headers: { 'content-type': options.contentType }, expiresAt: options.expiresAt };
+    return {
+      method: 'PUT',
+      url,
+      headers: { 'content-type': options.contentType, 'if-none-match': '*' },
+      expiresAt: options.expiresAt,
+    };
   }
 
   /**
@@ -225,6 +255,9 @@ const isBlobKey = (key: string): boolean => {
 };
 
 const secondsUntil = (at: Date, now: Date) => Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000)));
+
+const isPreconditionFailed = (error: unknown): boolean =>
+  error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed');
 
 /** The answer, or undefined when S3 says the object does not exist. */
 async function ifMissing<T>(request: Promise<T>): Promise<T | undefined> {

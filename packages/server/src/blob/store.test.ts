@@ -9,7 +9,7 @@ import { blobUrlFor, bucketFor, createBucket, removeBucket } from '../testing/s3
 import { FsBlobStore } from './fs-store.js';
 import { parseS3Url } from './s3-location.js';
 import { S3BlobStore } from './s3-store.js';
-import { type BlobStore, blobKey } from './store.js';
+import { BlobChangedError, type BlobStore, blobKey } from './store.js';
 import { UrlSigner } from './url-signer.js';
 
 /** One conformance suite for every blob store implementation. */
@@ -48,8 +48,8 @@ const stores: StoreUnderTest[] = [
 ];
 
 const body = (value: string | Buffer) => Readable.from([Buffer.from(value)]);
-const read = async (store: BlobStore, key: string, range?: { start: number; end: number }) => {
-  const found = await store.get(key, range);
+const read = async (store: BlobStore, key: string, range?: { start: number; end: number }, ifMatch?: string) => {
+  const found = await store.get(key, { range, ifMatch });
   return found && { info: found.info, text: await text(found.body) };
 };
 const put = (store: BlobStore, key: string, value: string | Buffer, maxBytes = 1024 * 1024) =>
@@ -94,6 +94,28 @@ describe.each(stores)('blob store ($name)', (implementation) => {
     expect((await read(store, key))?.text).toBe('second');
   });
 
+  it('reads only the version asked for', async () => {
+    const key = freshKey();
+    const first = await put(store, key, 'first');
+    expect((await read(store, key, undefined, first.etag))?.text).toBe('first');
+    await put(store, key, 'second');
+    await expect(store.get(key, { ifMatch: first.etag })).rejects.toBeInstanceOf(BlobChangedError);
+    await expect(store.get(key, { range: { start: 0, end: 1 }, ifMatch: first.etag })).rejects.toBeInstanceOf(BlobChangedError);
+  });
+
+  it('copies an object to another key, and nothing from a missing one', async () => {
+    const [from, to] = [freshKey(), freshKey()];
+    await put(store, from, 'copied bytes');
+    await put(store, to, 'overwritten');
+    expect(await store.copy(from, to)).toBe(true);
+    expect((await read(store, to))?.text).toBe('copied bytes');
+    expect((await read(store, from))?.text).toBe('copied bytes');
+    const missing = freshKey();
+    expect(await store.copy(missing, to)).toBe(false);
+    expect((await read(store, to))?.text).toBe('copied bytes');
+    if (root) expect(readdirSync(join(root, '.tmp'))).toEqual([]);
+  });
+
   it('treats deleting a missing object as done', async () => {
     await expect(store.delete(freshKey())).resolves.toBeUndefined();
   });
@@ -136,6 +158,8 @@ describe.each(stores)('blob store ($name)', (implementation) => {
     await expect(store.put(key, body('x'), { maxBytes: 10, contentType: 'image/jpeg' })).rejects.toThrow(/unsafe blob key/);
     await expect(store.get(key)).rejects.toThrow(/unsafe blob key/);
     await expect(store.head(key)).rejects.toThrow(/unsafe blob key/);
+    await expect(store.copy(key, 'photos/pho_a/original')).rejects.toThrow(/unsafe blob key/);
+    await expect(store.copy('photos/pho_a/original', key)).rejects.toThrow(/unsafe blob key/);
     await expect(store.delete(key)).rejects.toThrow(/unsafe blob key/);
     await expect(store.signDownload(key, { contentType: 'image/jpeg', cache: 'private', expiresAt: new Date() })).rejects.toThrow(
       /unsafe blob key/,

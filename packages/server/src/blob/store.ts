@@ -16,10 +16,20 @@ export interface BlobStore {
    * nothing) once more than `maxBytes` arrive; any error in `body` also stores nothing.
    */
   put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo>;
-  /** The object (or the bytes `range` names, both ends inclusive), or undefined when there is none. */
-  get(key: string, range?: ByteRange): Promise<{ info: BlobInfo; body: Readable } | undefined>;
+  /**
+   * The object (or the bytes `options.range` names, both ends inclusive), or undefined when there
+   * is none. With `options.ifMatch`, only that version: another one fails with BlobChangedError
+   * and no byte of it is answered. `info` always describes the version whose bytes `body` has.
+   */
+  get(key: string, options?: ReadOptions): Promise<{ info: BlobInfo; body: Readable } | undefined>;
   /** Size and validators of the object, or undefined when there is none. */
   head(key: string): Promise<BlobInfo | undefined>;
+  /**
+   * Stores a copy of the object at `from` under `to`, replacing `to` atomically as `put` does,
+   * without the bytes passing through Shoebox where the store can copy by itself. Answers false
+   * (and copies nothing) when there is no object at `from`.
+   */
+  copy(from: string, to: string): Promise<boolean>;
   /** Removes the object. Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
   /** A URL the device PUTs the bytes to, valid until `expiresAt`. */
@@ -38,6 +48,19 @@ export interface BlobInfo {
   /** A strong validator, quoted as in an ETag header: it changes whenever the bytes do. */
   readonly etag: string;
   readonly lastModified: Date;
+}
+
+export interface ReadOptions {
+  readonly range?: ByteRange;
+  /** The ETag (as BlobInfo states it) the object must still have. */
+  readonly ifMatch?: string;
+}
+
+/** The object is no longer the version a read asked for (`ReadOptions.ifMatch`). */
+export class BlobChangedError extends Error {
+  constructor(key: string) {
+    super(`The blob ${key} is no longer the version asked for.`);
+  }
 }
 
 export interface ByteRange {

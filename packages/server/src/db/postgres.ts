@@ -14,17 +14,35 @@ export interface PostgresDatabase extends Database {
   newClient(): pg.Client;
 }
 
+export interface PostgresOptions {
+  readonly poolSize: number;
+  /**
+   * How long a query waits for a pooled connection (all busy) or for a new one to connect. Past
+   * it, pg fails the query; requests answer 503 then (db/unavailable.ts).
+   */
+  readonly poolTimeoutMs: number;
+  readonly schema: string;
+}
+
+/** How long a connection of its own (LISTEN) may take to connect. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * The scale-out engine: a pool of connections to PostgreSQL shared by every query of the process.
  * Every Shoebox table lives in its own schema (`shoebox` by default, first on each connection's
  * search path), so Shoebox can share a database and `shoebox destroy` can drop exactly its own.
  * Fails at open, with a message naming the server, when PostgreSQL cannot be reached.
  */
-export async function openPostgres(url: string, poolSize: number, schema: string): Promise<PostgresDatabase> {
-  const settings = { connectionString: url, connectionTimeoutMillis: 10_000, options: `-c search_path=${schema}` };
-  const pool = new pg.Pool({ ...settings, max: poolSize });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+export async function openPostgres(url: string, options: PostgresOptions): Promise<PostgresDatabase> {
+  const { schema } = options;
+  const settings = { connectionString: url, options: `-c search_path=${schema}` };
+  const pool = new pg.Pool({ ...settings, max: options.poolSize, connectionTimeoutMillis: options.poolTimeoutMs });
+  // A connection the server ends (restart, failover) emits 'error', and an unheard 'error' ends
+  // the process. Idle, the pool hears it and replaces the connection; checked out, the pool stops
+  // listening, so every connection gets a listener of its own: the query running on it fails
+  // with the cause anyway (and its request answers 503, db/unavailable.ts).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query(`create schema if not exists ${schema}`);
   } catch (error) {
@@ -36,7 +54,7 @@ export async function openPostgres(url: string, poolSize: number, schema: string
     engine: 'postgres',
     db,
     pool,
-    newClient: () => new pg.Client(settings),
+    newClient: () => new pg.Client({ ...settings, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,16 +1,21 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { Problem, problemType } from '../errors.js';
 import type { HttpMetrics } from './metrics.js';
 
+/** When a client may retry after storage was busy or unreachable: a pool drains in seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 /**
  * The one place where failures become HTTP answers. Problems render as they are; Fastify's own
- * client errors map onto the closed set; everything else is an internal error whose cause is
- * logged and never shown.
+ * client errors map onto the closed set; a database that is busy or unreachable is `unavailable`
+ * (503, Retry-After); everything else is an internal error. Causes are logged, never shown.
  */
 export function installProblemHandler(app: FastifyInstance, metrics: HttpMetrics): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
     if (problem.code === 'internal') request.log.error({ err: error }, 'internal error');
+    else if (!(error instanceof Problem) && problem.code === 'unavailable') request.log.warn({ err: error }, 'storage unavailable');
     return sendProblem(request, reply, problem, metrics);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -59,6 +64,11 @@ function toProblem(error: FastifyError): Problem {
       return new Problem('unsupported_media_type', 'Send the body as application/json.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new Problem('malformed_body', 'The Content-Length header does not match the body.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new Problem('unavailable', 'Storage is busy or cannot be reached right now. Retry in a moment.', {
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    });
   }
   const status = error.statusCode ?? 500;
   if (status === 413) return new Problem('payload_too_large', 'The request is larger than this server accepts.');

@@ -6,9 +6,7 @@ import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, passwordLogin, ROOMY_PLAN, signUp } from '../testing/identity.js';
 import { eventually } from '../testing/shoebox.js';
 
-const searchable = engines.filter((engine) => engine.name === 'embedded');
-
-describe.each(searchable)('notes follow their identity ($name)', (engine) => {
+describe.each(engines)('notes follow their identity ($name)', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ engine, env: ROOMY_PLAN });

@@ -18,19 +18,18 @@ export class PhotoDataOwner implements IdentityDataOwner {
     private readonly changes: PhotoChangeLog,
   ) {}
 
+  /** The photo processor may finish a photo meanwhile: each moves at its latest version. */
   async moveData(trx: Kysely<Tables>, fromIdentityId: string, toIdentityId: string): Promise<void> {
-    for (const photo of await this.store.listAllOwned(trx, fromIdentityId)) {
-      const moved = { ...photo, ownerId: toIdentityId, version: photo.version + 1, updatedAt: new Date() };
-      if (!(await this.store.replace(trx, moved))) throw new Error(`Photo ${photo.id} changed during the merge.`);
-      await this.changes.record(trx, photoChange(photo, moved));
+    for (const { id } of await this.store.listAllOwned(trx, fromIdentityId)) {
+      const { before, after } = await this.store.update(trx, id, (current) =>
+        current.ownerId === fromIdentityId ? { ...current, ownerId: toIdentityId } : undefined,
+      );
+      if (before && after) await this.changes.record(trx, photoChange(before, after));
     }
   }
 
   async deleteData(trx: Kysely<Tables>, identityId: string): Promise<void> {
-    for (const photo of await this.store.listAllOwned(trx, identityId)) {
-      if (!(await this.store.delete(trx, photo))) throw new Error(`Photo ${photo.id} changed during the deletion.`);
-      await this.changes.record(trx, photoChange(photo, null));
-    }
+    for (const photo of await this.store.deleteAllOwned(trx, identityId)) await this.changes.record(trx, photoChange(photo, null));
     await this.store.forgetOwner(trx, identityId);
   }
 }

@@ -30,6 +30,8 @@ export interface Photo {
   readonly height: number | null;
   readonly variants: Partial<Record<VariantName, VariantInfo>>;
   readonly failureReason: string | null;
+  /** The ETag of the original as `complete` checked it (size and type by content); null while pending. */
+  readonly originalEtag: string | null;
   readonly uploadExpiresAt: Date;
   readonly version: number;
   readonly createdAt: Date;
@@ -38,13 +40,19 @@ export interface Photo {
 
 export const PHOTO_ID_PATTERN = '^pho_[A-Za-z0-9_-]{16}$';
 
-/** Every blob a photo can have. Keys come from the server-made id only. */
+/**
+ * Every blob a photo can have. Keys come from the server-made id only. Devices PUT to the upload
+ * key; the original is written by Shoebox alone (see PhotoService.complete), so a signed upload URL
+ * can never reach the bytes a photo serves and processes.
+ */
+export const uploadKey = (photoId: string) => blobKey('photos', photoId, 'upload');
 export const originalKey = (photoId: string) => blobKey('photos', photoId, 'original');
 export const variantKey = (photoId: string, variant: VariantName) => blobKey('photos', photoId, variant);
 
 /** Deletes every blob a photo can have. Idempotent. */
 export async function deletePhotoBlobs(blobs: BlobStore, photoId: string): Promise<void> {
-  await Promise.all([originalKey(photoId), variantKey(photoId, 'thumb'), variantKey(photoId, 'display')].map((key) => blobs.delete(key)));
+  const keys = [uploadKey(photoId), originalKey(photoId), variantKey(photoId, 'thumb'), variantKey(photoId, 'display')];
+  await Promise.all(keys.map((key) => blobs.delete(key)));
 }
 
 /** The photo id a blob key belongs to, for keys made by the functions above. */
@@ -65,6 +73,7 @@ export function toPhoto(row: Row): Photo {
     height: row.height === null ? null : Number(row.height),
     variants: row.variants === null ? {} : JSON.parse(row.variants),
     failureReason: row.failure_reason,
+    originalEtag: row.original_etag,
     uploadExpiresAt: new Date(Number(row.upload_expires_at)),
     version: Number(row.version),
     createdAt: new Date(Number(row.created_at)),
@@ -85,6 +94,7 @@ export function toRow(photo: Photo): Row {
     height: photo.height,
     variants: Object.keys(photo.variants).length === 0 ? null : JSON.stringify(photo.variants),
     failure_reason: photo.failureReason,
+    original_etag: photo.originalEtag,
     upload_expires_at: photo.uploadExpiresAt.getTime(),
     upload_claimed_at: null,
     version: photo.version,

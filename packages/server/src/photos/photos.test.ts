@@ -9,8 +9,6 @@ import {
   created,
   createPhoto,
   getPhoto,
-  photoFiles,
-  processesPhotos,
   putUpload,
   storedBlobs,
   uploaded,
@@ -26,7 +24,6 @@ describe.each(engines)('photos ($name)', (engine) => {
   let server: TestServer;
   let token: string;
   let other: string;
-  const withVariants = it.skipIf(!processesPhotos(engine));
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -44,7 +41,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     return json(response);
   };
 
-  withVariants('uploads a phone photo straight to storage and serves it oriented and without metadata', async () => {
+  it('uploads a phone photo straight to storage and serves it oriented and without metadata', async () => {
     const bytes = await phoneJpeg();
     const photo = await created(server, token, bytes);
     expect(photo).toMatchObject({ status: 'pending', visibility: 'private', contentType: 'image/jpeg', bytes: bytes.length, variants: {} });
@@ -54,7 +51,7 @@ describe.each(engines)('photos ($name)', (engine) => {
     expect(Date.parse(photo.upload.expiresAt)).toBeGreaterThan(Date.now());
 
     const put = await putUpload(photo.upload, bytes);
-    expect(put.status).toBe(204);
+    expect(put.ok).toBe(true);
     expect(put.headers.get('etag')).toMatch(/^"/);
     const completed = await completePhoto(server, token, photo.photoId);
     expect(completed.status).toBe(200);
@@ -80,10 +77,10 @@ describe.each(engines)('photos ($name)', (engine) => {
     // The owner gets the original back byte for byte, metadata and all.
     expect(ready.original).toMatchObject({ bytes: bytes.length, contentType: 'image/jpeg' });
     expect(Buffer.from(await (await fetch(ready.original.url)).arrayBuffer()).equals(bytes)).toBe(true);
-    expect(photoFiles(server, photo.photoId)).toEqual(['display', 'original', 'thumb']);
+    expect(await storedBlobs(server, photo.photoId)).toEqual(['display', 'original', 'thumb']);
   });
 
-  withVariants.each([
+  it.each([
     { type: 'image/png', format: 'png' },
     { type: 'image/webp', format: 'webp' },
     { type: 'image/avif', format: 'avif' },
@@ -133,15 +130,16 @@ describe.each(engines)('photos ($name)', (engine) => {
     await expectProblem(await asIdentity(server, token, `/v1/photos${query}`), 400, 'validation_failed');
   });
 
-  withVariants('deletes a photo: metadata, every file and every URL', async () => {
+  it('deletes a photo: metadata, every file and every URL', async () => {
     const ready = await uploadPhoto(server, token, await phoneJpeg());
-    expect(photoFiles(server, ready.photoId)).toEqual(['display', 'original', 'thumb']);
+    expect(await storedBlobs(server, ready.photoId)).toEqual(['display', 'original', 'thumb']);
     const deleted = await asIdentity(server, token, `/v1/photos/${ready.photoId}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    expect(photoFiles(server, ready.photoId)).toEqual([]);
+    expect(await storedBlobs(server, ready.photoId)).toEqual([]);
     await expectProblem(await getPhoto(server, token, ready.photoId), 404, 'not_found');
-    await expectProblem(await fetch(ready.variants.thumb.url), 404, 'not_found');
-    await expectProblem(await fetch(ready.original.url), 404, 'not_found');
+    // Signed URLs are the bucket's on S3, which answers its own 404 body.
+    expect((await fetch(ready.variants.thumb.url)).status).toBe(404);
+    expect((await fetch(ready.original.url)).status).toBe(404);
     await expectProblem(await asIdentity(server, token, `/v1/photos/${ready.photoId}`, { method: 'DELETE' }), 404, 'not_found');
   });
 
@@ -173,7 +171,7 @@ describe.each(engines)('photos ($name)', (engine) => {
       expect(Buffer.from(await original.arrayBuffer()).equals(await phoneJpeg())).toBe(true);
     });
 
-    withVariants('see a public photo, without its original, and not in their list', async () => {
+    it('see a public photo, without its original, and not in their list', async () => {
       const shared = await uploadPhoto(server, token, await phoneJpeg(), { visibility: 'public' });
       const seen = await json(await getPhoto(server, other, shared.photoId));
       expect(seen).toMatchObject({ photoId: shared.photoId, visibility: 'public', status: 'ready' });

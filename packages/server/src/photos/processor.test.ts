@@ -13,10 +13,10 @@ import { dataLayout } from '../runtime/layout.js';
 import { openStorage, type Storage } from '../runtime/storage.js';
 import { engines } from '../testing/engines.js';
 import { tempDir } from '../testing/harness.js';
-import { corruptJpeg, phoneJpeg, pngBomb } from '../testing/images.js';
+import { corruptJpeg, image, phoneJpeg, pngBomb } from '../testing/images.js';
 import type { PhotoChange, PhotoChangeLog } from './changes.js';
 import { PhotoLinks } from './links.js';
-import { originalKey } from './photo.js';
+import { originalKey, uploadKey } from './photo.js';
 import { PhotoProcessor } from './processor.js';
 import { PhotoService } from './service.js';
 import { PhotoStore } from './store.js';
@@ -45,7 +45,7 @@ describe.each(engines)('photo processor ($name)', (engine) => {
   /** A photo whose bytes are stored and that is now `processing`, and the change that says so. */
   const uploaded = async (bytes: Buffer, contentType: 'image/jpeg' | 'image/png' = 'image/jpeg') => {
     const { photo } = await service.create(owner, { contentType, contentLength: bytes.length });
-    await blobs.put(originalKey(photo.photoId), Readable.from([bytes]), { maxBytes: bytes.length, contentType });
+    await blobs.put(uploadKey(photo.photoId), Readable.from([bytes]), { maxBytes: bytes.length, contentType });
     await service.complete(owner, photo.photoId);
     const change = recorded.findLast((c) => c.entityId === photo.photoId && c.newImage?.status === 'processing');
     if (!change) throw new Error('no processing change recorded');
@@ -110,6 +110,19 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     expect((await store.find(good.id))?.status).toBe('ready');
   });
 
+  it('makes no variants from an original replaced after complete checked it, and says so', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    const other = await image('jpeg', 64, 64);
+    await blobs.put(originalKey(id), Readable.from([other]), { maxBytes: other.length, contentType: 'image/jpeg' });
+    await processorWith(store).handle(change);
+    expect(await store.find(id)).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringMatching(/no longer the upload/),
+      variants: {},
+    });
+    expect(filesOf(id)).toEqual(['original']);
+  });
+
   it('leaves no variants behind when the photo is deleted while they are being made', async () => {
     const { id, change } = await uploaded(await phoneJpeg());
     // The delete lands between writing the variants and marking the photo ready.
@@ -131,10 +144,8 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     const { id, change } = await uploaded(await phoneJpeg());
     const processor = processorWith(store);
     await processor.handle(change);
-    const photo = await store.find(id);
-    if (!photo) throw new Error('photo missing');
     // Only the row goes, as if the process had died right after the commit.
-    await database.db.transaction().execute((trx) => store.delete(trx, photo));
+    await database.db.transaction().execute((trx) => store.deleteOwned(trx, id, owner));
     expect(filesOf(id)).toEqual(['display', 'original', 'thumb']);
     await processor.handle({ op: 'REMOVE', entityId: id, newImage: null });
     expect(filesOf(id)).toEqual([]);

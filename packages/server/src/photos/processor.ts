@@ -1,7 +1,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { ByteLimit } from '../blob/byte-limit.js';
-import type { BlobStore } from '../blob/store.js';
+import { BlobChangedError, type BlobStore } from '../blob/store.js';
 import { Problem } from '../errors.js';
 import type { Change } from '../stream/change.js';
 import type { StreamConsumer } from '../stream/consumer.js';
@@ -9,6 +9,9 @@ import { type PhotoChangeLog, photoChange } from './changes.js';
 import { makeVariants, type ProcessedImage, type VariantName } from './images.js';
 import { deletePhotoBlobs, originalKey, type Photo, type VariantInfo, variantKey } from './photo.js';
 import type { PhotoStore } from './store.js';
+
+const CHANGED_ORIGINAL =
+  'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
 
 /**
  * The photo processor, a consumer of the change stream: when a photo enters `processing` it makes
@@ -36,7 +39,14 @@ export class PhotoProcessor implements StreamConsumer {
   private async process(photoId: string): Promise<void> {
     const photo = await this.store.find(photoId);
     if (photo?.status !== 'processing') return;
-    const original = await this.blobs.get(originalKey(photo.id));
+    let original: Awaited<ReturnType<BlobStore['get']>>;
+    try {
+      // Only the version `complete` checked: variants are never made from bytes nobody checked.
+      original = await this.blobs.get(originalKey(photo.id), { ifMatch: photo.originalEtag ?? undefined });
+    } catch (error) {
+      if (!(error instanceof BlobChangedError)) throw error;
+      return this.finish(photo, { ok: false, reason: CHANGED_ORIGINAL });
+    }
     if (!original) return this.finish(photo, { ok: false, reason: 'The uploaded bytes are missing. Upload the photo again.' });
     let input: Buffer;
     try {
@@ -59,20 +69,18 @@ export class PhotoProcessor implements StreamConsumer {
 
   /** processing → ready | failed. A photo deleted meanwhile keeps no variants. */
   private async finish(photo: Photo, result: ProcessedImage): Promise<void> {
-    const outcome = await this.changes.write(async (trx) => {
-      const current = await this.store.find(photo.id, trx);
-      if (!current) return 'deleted';
-      if (current.status !== 'processing') return 'done before';
-      const next: Photo = result.ok
-        ? { ...current, status: 'ready', width: result.width, height: result.height, ...variantsOf(current, result) }
-        : { ...current, status: 'failed', failureReason: result.reason };
-      const versioned = { ...next, version: current.version + 1, updatedAt: new Date() };
-      if (!(await this.store.replace(trx, versioned))) throw new Error(`Photo ${photo.id} changed while it was being finished.`);
-      await this.changes.record(trx, photoChange(current, versioned));
-      return 'finished';
+    const { before } = await this.changes.write(async (trx) => {
+      const outcome = await this.store.update(trx, photo.id, (current) => {
+        if (current.status !== 'processing') return undefined;
+        return result.ok
+          ? { ...current, status: 'ready', width: result.width, height: result.height, ...variantsOf(current, result) }
+          : { ...current, status: 'failed', failureReason: result.reason };
+      });
+      if (outcome.before && outcome.after) await this.changes.record(trx, photoChange(outcome.before, outcome.after));
+      return outcome;
     });
     // Variants written for a photo deleted meanwhile would be orphans (its REMOVE may have been handled already).
-    if (outcome === 'deleted') await deletePhotoBlobs(this.blobs, photo.id);
+    if (!before) await deletePhotoBlobs(this.blobs, photo.id);
   }
 }
 

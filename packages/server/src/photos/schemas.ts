@@ -87,7 +87,9 @@ export const CreatedPhotoSchema = Type.Object({
     {
       method: Type.Literal('PUT'),
       url: Type.String(),
-      headers: Type.Record(Type.String(), Type.String(), { description: 'Send these headers with the bytes' }),
+      headers: Type.Record(Type.String(), Type.String(), {
+        description: 'Send all of these headers with the bytes: the URL is signed for them',
+      }),
       expiresAt: Timestamp,
     },
     { description: 'Send the bytes here: exactly contentLength of them, once' },

@@ -11,7 +11,7 @@ import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { isPhotoType, type VariantName } from './images.js';
 import type { PhotoLinks } from './links.js';
-import { deletePhotoBlobs, originalKey, type Photo, photoIdOfKey, type Visibility, variantKey } from './photo.js';
+import { deletePhotoBlobs, originalKey, type Photo, photoIdOfKey, uploadKey, type Visibility, variantKey } from './photo.js';
 import type { CreatePhotoInput, PhotoJson } from './schemas.js';
 import { assertImageType, ImageTypeCheck, SNIFF_BYTES } from './sniff.js';
 import type { ListCursor, PhotoStore } from './store.js';
@@ -83,6 +83,7 @@ export class PhotoService implements UploadReceiver {
       height: null,
       variants: {},
       failureReason: null,
+      originalEtag: null,
       uploadExpiresAt: new Date(now + this.limits.urlTtlSeconds * 1000),
       version: 1,
       createdAt: new Date(now),
@@ -102,7 +103,7 @@ export class PhotoService implements UploadReceiver {
       await this.store.insert(trx, photo);
       await this.changes.record(trx, photoChange(null, photo));
     });
-    const upload = await this.blobs.signUpload(originalKey(photo.id), {
+    const upload = await this.blobs.signUpload(uploadKey(photo.id), {
       contentType,
       contentLength: photo.bytes,
       expiresAt: photo.uploadExpiresAt,
@@ -113,12 +114,12 @@ export class PhotoService implements UploadReceiver {
   /**
    * The bytes of a signed upload (filesystem store). The URL works once: the photo must still be
    * pending and no other upload may be arriving for it. The bytes are checked while they stream
-   * (declared type by content, at most the declared length) and stored only if all is right;
-   * then the photo moves on to processing at once.
+   * (declared type by content, at most the declared length) and stored as the original only if
+   * all is right; then the photo moves on to processing at once.
    */
   async receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo> {
     const photoId = photoIdOfKey(claims.key);
-    const photo = photoId && claims.key === originalKey(photoId) ? await this.store.find(photoId) : undefined;
+    const photo = photoId && claims.key === uploadKey(photoId) ? await this.store.find(photoId) : undefined;
     if (!photo) throw new Problem('not_found', 'The photo of this upload URL no longer exists. Create a new photo.');
     if (photo.status !== 'pending') throw usedUrl();
     if (announcedLength !== undefined && announcedLength > photo.bytes) throw tooLong(announcedLength, photo.bytes);
@@ -133,7 +134,7 @@ export class PhotoService implements UploadReceiver {
       const checked = pipeline(body, new ImageTypeCheck(photo.contentType), () => {});
       stored = await this.blobs.put(originalKey(photo.id), checked, { maxBytes: photo.bytes, contentType: photo.contentType });
       if (stored.size < photo.bytes) throw incomplete(stored.size, photo.bytes);
-      await this.startProcessing(photo);
+      await this.startProcessing(photo, stored.etag);
       return stored;
     } catch (error) {
       if (stored) await this.blobs.delete(originalKey(photo.id));
@@ -144,33 +145,60 @@ export class PhotoService implements UploadReceiver {
 
   /**
    * Confirms the upload and starts processing. Idempotent: a photo past `pending` is returned as
-   * it is. Checks the stored object itself (size and type by content), so it is the same gate
-   * whether the bytes came through Shoebox or straight into an S3 bucket.
+   * it is. Adopts the bytes a device PUT straight into an S3 bucket (see `adoptUpload`); on the
+   * filesystem store the upload route has done that already.
    */
   async complete(ownerId: string, photoId: string): Promise<PhotoJson> {
     const photo = await this.store.findOwned(photoId, ownerId);
     if (!photo) throw notFound();
     if (photo.status !== 'pending') return this.links.json(photo, ownerId);
-    const now = Date.now();
-    if (await this.store.uploadInProgress(photo.id, now - STALE_UPLOAD_MS)) {
-      throw new Problem('upload_missing', 'The upload is still arriving. Complete the photo once the PUT has finished.');
+    const claimedAt = Date.now();
+    if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
+      const current = await this.store.findOwned(photoId, ownerId);
+      if (current && current.status !== 'pending') return this.links.json(current, ownerId);
+      throw new Problem('upload_missing', 'The upload is still arriving or being completed. Complete the photo once the PUT has finished.');
     }
-    const key = originalKey(photo.id);
-    const info = await this.blobs.head(key);
-    if (!info) throw new Problem('upload_missing', 'No bytes have arrived for this photo yet. PUT them to upload.url, then complete.');
+    let started: Photo;
     try {
-      if (info.size > photo.bytes)
-        throw new Problem('payload_too_large', `The upload has ${info.size} bytes; ${photo.bytes} were declared.`);
-      if (info.size < photo.bytes) throw incomplete(info.size, photo.bytes);
-      const head = await this.blobs.get(key, { start: 0, end: Math.min(info.size, SNIFF_BYTES) - 1 });
-      if (!head) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
-      await assertImageType(await buffer(head.body), photo.contentType);
+      started = await this.startProcessing(photo, await this.adoptUpload(photo));
     } catch (error) {
-      // Nothing that fails the checks is kept; the device may upload again while the URL works.
-      if (error instanceof Problem && error.code !== 'upload_missing') await this.blobs.delete(key);
+      await this.store.releaseUpload(photo.id, claimedAt);
+      // Deleted meanwhile: its deletion may have removed its blobs before the copy was made.
+      if (error instanceof Problem && error.code === 'not_found') await deletePhotoBlobs(this.blobs, photo.id);
       throw error;
     }
-    return this.links.json(await this.startProcessing(photo), ownerId);
+    // Best effort: a leftover upload object is never read, and goes with the photo.
+    await this.blobs.delete(uploadKey(photo.id)).catch(() => {});
+    return this.links.json(started, ownerId);
+  }
+
+  /**
+   * Copies the object a device PUT to the upload key into the photo's original, then checks that
+   * copy (size, and type by content): the bytes checked are the bytes kept. An S3 presigned PUT
+   * works until it expires, and not every store honours its `If-None-Match: *`; since the upload
+   * key is never served or processed, a replayed URL cannot change a completed photo. Answers the
+   * checked original's ETag, which pins it from then on (the processor reads only that version).
+   */
+  private async adoptUpload(photo: Photo): Promise<string> {
+    const key = originalKey(photo.id);
+    if (!(await this.blobs.copy(uploadKey(photo.id), key))) {
+      throw new Problem('upload_missing', 'No bytes have arrived for this photo yet. PUT them to upload.url, then complete.');
+    }
+    try {
+      const info = await this.blobs.head(key);
+      if (!info) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+      if (info.size > photo.bytes) throw tooLong(info.size, photo.bytes);
+      if (info.size < photo.bytes) throw incomplete(info.size, photo.bytes);
+      const head = await this.blobs.get(key, { range: { start: 0, end: Math.min(info.size, SNIFF_BYTES) - 1 }, ifMatch: info.etag });
+      if (!head) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+      await assertImageType(await buffer(head.body), photo.contentType);
+      return info.etag;
+    } catch (error) {
+      await this.blobs.delete(key);
+      // Nothing that fails the checks is kept; the device may upload again while the URL works.
+      if (error instanceof Problem) await this.blobs.delete(uploadKey(photo.id));
+      throw error;
+    }
   }
 
   async get(viewerId: string, photoId: string): Promise<PhotoJson> {
@@ -196,8 +224,9 @@ export class PhotoService implements UploadReceiver {
   async delete(ownerId: string, photoId: string): Promise<void> {
     const photo = await this.changes.write(async (trx) => {
       await this.store.lockOwner(trx, ownerId, Date.now());
-      const found = await this.store.findOwned(photoId, ownerId, trx);
-      if (!found || !(await this.store.delete(trx, found))) throw notFound();
+      // Whatever its version: the photo processor may finish it meanwhile.
+      const found = await this.store.deleteOwned(trx, photoId, ownerId);
+      if (!found) throw notFound();
       await this.changes.record(trx, photoChange(found, null));
       for (const referrer of this.referrers) await referrer.forgetPhoto(trx, ownerId, found.id);
       return found;
@@ -212,16 +241,16 @@ export class PhotoService implements UploadReceiver {
     return { key: variantKey(photoId, variant), contentType: info.contentType };
   }
 
-  /** pending → processing, recorded as a change: the photo processor takes it from there. */
-  private async startProcessing(photo: Photo): Promise<Photo> {
+  /** pending → processing, with the ETag of the checked original, recorded as a change: the photo processor takes it from there. */
+  private async startProcessing(photo: Photo, originalEtag: string): Promise<Photo> {
     return this.changes.write(async (trx) => {
-      const current = await this.store.find(photo.id, trx);
-      if (!current) throw notFound();
-      if (current.status !== 'pending') return current;
-      const next: Photo = { ...current, status: 'processing', version: current.version + 1, updatedAt: new Date() };
-      if (!(await this.store.replace(trx, next))) throw new Problem('conflict', 'The photo changed meanwhile. Retry.');
-      await this.changes.record(trx, photoChange(current, next));
-      return next;
+      const { before, after } = await this.store.update(trx, photo.id, (current) =>
+        current.status === 'pending' ? { ...current, status: 'processing', originalEtag } : undefined,
+      );
+      if (!before) throw notFound();
+      if (!after) return before;
+      await this.changes.record(trx, photoChange(before, after));
+      return after;
     });
   }
 }

@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
+import { Problem } from '../errors.js';
 import { type Photo, toPhoto, toRow } from './photo.js';
+
+/** A photo rewritten by others this many times in a row is left to the caller to retry. */
+const MAX_UPDATE_ATTEMPTS = 5;
 
 export interface ListCursor {
   readonly createdAt: number;
@@ -125,14 +129,42 @@ export class PhotoStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async delete(trx: Kysely<Tables>, photo: Photo): Promise<boolean> {
-    const result = await trx.deleteFrom('photos').where('id', '=', photo.id).where('version', '=', photo.version).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+  /**
+   * Writes `change(current)` over the latest version of the photo, at the next version; `change`
+   * answers undefined to leave the photo as it is. Where writers run concurrently (PostgreSQL runs
+   * the photo processor beside requests), a write that lands first makes this re-read and decide
+   * again. Answers the photo before (undefined: there is none) and after (undefined: unchanged).
+   */
+  async update(
+    trx: Kysely<Tables>,
+    id: string,
+    change: (current: Photo) => Photo | undefined,
+  ): Promise<{ before: Photo | undefined; after: Photo | undefined }> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const before = await this.find(id, trx);
+      const next = before && change(before);
+      if (!before || !next) return { before, after: undefined };
+      const after: Photo = { ...next, version: before.version + 1, updatedAt: new Date() };
+      if (await this.replace(trx, after)) return { before, after };
+    }
+    throw new Problem('conflict', 'The photo keeps changing meanwhile. Retry.');
+  }
+
+  /** Deletes `ownerId`'s photo, whatever its version; answers the photo as it was deleted. */
+  async deleteOwned(trx: Kysely<Tables>, id: string, ownerId: string): Promise<Photo | undefined> {
+    const row = await trx.deleteFrom('photos').where('id', '=', id).where('owner_id', '=', ownerId).returningAll().executeTakeFirst();
+    return row && toPhoto(row);
+  }
+
+  /** Deletes every photo of `ownerId`; answers them as they were deleted. */
+  async deleteAllOwned(trx: Kysely<Tables>, ownerId: string): Promise<Photo[]> {
+    const rows = await trx.deleteFrom('photos').where('owner_id', '=', ownerId).returningAll().execute();
+    return rows.map(toPhoto);
   }
 
   /**
-   * Marks a pending photo's upload as being received, unless another upload holds it (a claim
-   * older than `staleBefore` belongs to a receiver that died and is taken over).
+   * Marks a pending photo's upload as being received or completed, unless another one holds it
+   * (a claim older than `staleBefore` belongs to a process that died and is taken over).
    */
   async claimUpload(id: string, now: number, staleBefore: number): Promise<boolean> {
     const result = await this.db
@@ -152,11 +184,5 @@ export class PhotoStore {
       .where('id', '=', id)
       .where('upload_claimed_at', '=', claimedAt)
       .execute();
-  }
-
-  /** Whether an upload is being received now (a claim newer than `staleBefore`). */
-  async uploadInProgress(id: string, staleBefore: number): Promise<boolean> {
-    const row = await this.db.selectFrom('photos').select('upload_claimed_at').where('id', '=', id).executeTakeFirst();
-    return row?.upload_claimed_at != null && Number(row.upload_claimed_at) >= staleBefore;
   }
 }

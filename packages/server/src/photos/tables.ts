@@ -18,6 +18,8 @@ export interface PhotoTables {
     /** JSON: variant name → { width, height, bytes, contentType }. */
     variants: string | null;
     failure_reason: string | null;
+    /** The ETag of the original `complete` checked; the processor reads only those bytes (null before migration 009). */
+    original_etag: string | null;
     /** Until when the signed upload URL works; a pending photo past it no longer counts against the quota. */
     upload_expires_at: number;
     /** Set while an upload is being received, so one URL cannot feed two uploads at once. */

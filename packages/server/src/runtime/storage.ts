@@ -50,7 +50,13 @@ export interface Storage {
  */
 export async function openStorage(config: Config, layout: DataLayout, onLimiterFailure: (error: unknown) => void): Promise<Storage> {
   const postgres =
-    config.databaseUrl === undefined ? undefined : await openPostgres(config.databaseUrl, config.databasePoolSize, config.databaseSchema);
+    config.databaseUrl === undefined
+      ? undefined
+      : await openPostgres(config.databaseUrl, {
+          poolSize: config.databasePoolSize,
+          poolTimeoutMs: config.databasePoolTimeoutMs,
+          schema: config.databaseSchema,
+        });
   const database = postgres ?? openSqlite(layout.databaseFile);
   try {
     const limits = await openLimits(config, onLimiterFailure, () =>

@@ -7,13 +7,6 @@ import { asIdentity, bearer, postJson } from './identity.js';
 
 /** Photo flows through the public API, for the photo suites. */
 
-/**
- * Whether an engine processes uploaded photos: its change stream runs. PostgreSQL's stream claims
- * come with the scale-out issue; until then its photos stay `processing` and tests that need
- * variants run on the embedded engine only.
- */
-export const processesPhotos = (engine: TestEngine): boolean => engine.name === 'embedded';
-
 export interface PhotoOptions {
   readonly contentType?: string;
   readonly visibility?: 'private' | 'public';
@@ -78,16 +71,25 @@ export async function waitForPhoto(server: TestServer, token: string, photoId: s
 
 /** The blobs stored for a photo, on whichever blob store the server uses. */
 export async function storedBlobs(server: TestServer, photoId: string): Promise<string[]> {
-  const names = ['display', 'original', 'thumb'];
+  const names = ['display', 'original', 'thumb', 'upload'];
   const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
   return names.filter((_, index) => found[index] !== undefined);
 }
 
+/** Whether the engine keeps blobs in files, whose signed URLs are Shoebox's own routes (blob/fs-routes.ts). */
+const keepsBlobsInFiles = (engine: TestEngine): boolean => engine.name === 'embedded';
+
 /**
- * Whether the engine keeps blobs in files, so uploads go through Shoebox's own signed-URL route
- * (single use, checked while streaming). On S3 the bucket takes the PUT and `complete` checks it.
+ * Whether uploads go through Shoebox's own signed-URL route: single use, checked while streaming.
+ * On S3 the bucket takes the PUT and `complete` checks the object.
  */
-export const uploadsThroughShoebox = (engine: TestEngine): boolean => engine.name === 'embedded';
+export const uploadsThroughShoebox = keepsBlobsInFiles;
+
+/**
+ * Whether downloads go through Shoebox's own signed-URL route, with its CDN-like headers, ranges
+ * and conditional requests. On S3 the bucket answers presigned GETs itself.
+ */
+export const downloadsThroughShoebox = keepsBlobsInFiles;
 
 /** The files stored for a photo on the filesystem blob store. */
 export function photoFiles(server: TestServer, photoId: string): string[] {

@@ -7,6 +7,17 @@ import { search } from './005-search.js';
 import { photos } from './006-photos.js';
 import { streamPostgres } from './007-stream-postgres.js';
 import { searchPostgres } from './008-search-postgres.js';
+import { photoOriginalEtag } from './009-photo-original-etag.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
-export const migrations: readonly ShoeboxMigration[] = [apiKeys, identities, stream, notes, search, photos, streamPostgres, searchPostgres];
+export const migrations: readonly ShoeboxMigration[] = [
+  apiKeys,
+  identities,
+  stream,
+  notes,
+  search,
+  photos,
+  streamPostgres,
+  searchPostgres,
+  photoOriginalEtag,
+];
