@@ -34,9 +34,13 @@ export interface LoadResult {
   readonly errors: number;
 }
 
-/** Drives `url` with autocannon from this process; the server under test runs in another. */
-export async function load(options: autocannon.Options): Promise<LoadResult> {
-  const result = await autocannon({ connections: 50, duration: 5, ...options });
+/**
+ * Drives `url` with autocannon from this process; the server under test runs in another. Given
+ * several urls (processes serving the same data), autocannon spreads its connections over them.
+ */
+export async function load(options: Omit<autocannon.Options, 'url'> & { url: string | readonly string[] }): Promise<LoadResult> {
+  // autocannon takes an array of urls at run time; its types know only one.
+  const result = await autocannon({ connections: 50, duration: 5, ...options } as autocannon.Options);
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -64,16 +68,17 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
 }
 
 /**
- * Starts `shoebox serve` in its own process on a free port with a fresh data folder, logging at
- * info level to a discarded stream (logging is part of what is measured).
+ * Starts `shoebox serve` (or `args`, e.g. `serve --no-worker`) in its own process on a free port
+ * with a fresh data folder, logging at info level to a discarded stream (logging is part of what
+ * is measured).
  */
 export async function startShoebox(
   env: Record<string, string> = {},
   dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-')),
+  args: readonly string[] = ['serve'],
 ): Promise<BenchServer> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const fullEnv = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_PORT: String(port), SHOEBOX_LOG_LEVEL: 'info', ...env };
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnShoebox(args, { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_PORT: String(port), ...env }, 'ignore');
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`);
   return {
@@ -85,6 +90,37 @@ export async function startShoebox(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts `shoebox worker` (no HTTP) and resolves once it says it is processing the change stream. */
+export async function startWorker(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildProcess> {
+  const child = spawnShoebox(['worker'], env, 'pipe');
+  const started = new Promise<void>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shoebox worker did not start within ${timeoutMs} ms`)), timeoutMs);
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk;
+      if (!seen.includes('Shoebox worker is processing')) return;
+      clearTimeout(timer);
+      // Keep reading, discarding: a log nobody reads would fill the pipe and stall the worker.
+      child.stdout?.off('data', onData).resume();
+      resolvePromise();
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`shoebox worker exited ${code}`)));
+  });
+  await started.catch(async (error) => {
+    await stopProcess(child);
+    throw error;
+  });
+  return child;
+}
+
+function spawnShoebox(args: readonly string[], env: Record<string, string>, stdout: 'ignore' | 'pipe'): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, SHOEBOX_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', stdout, 'inherit'],
+  });
 }
 
 export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {

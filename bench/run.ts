@@ -25,6 +25,10 @@ let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEADER;
 for (const scenario of selected) {
   process.stdout.write(`\n▶ ${scenario.title}\n`);
   const rows = await scenario.run();
+  if (rows.length === 0) {
+    process.stdout.write('  no figures: its section is left as it was\n');
+    continue;
+  }
   const section = render(scenario, rows);
   process.stdout.write(`${section}\n`);
   doc = replaceSection(doc, scenario.name, section);

@@ -62,15 +62,28 @@ export type QueryKind = 'top-50 word' | 'rarer word' | 'two words' | 'phrase' | 
 
 /**
  * Writes `count` notes spread over `owners` straight through the notes service (the HTTP path is
- * not what the corpus measures) and indexes them, in the server's data folder while it is stopped.
+ * not what the corpus measures) and indexes them, with the servers' environment `env` (for the
+ * embedded engine, while the server is stopped). `concurrency` writes run at once: an engine with
+ * a connection pool takes them side by side, SQLite one after the other.
  */
-export async function writeCorpus(dataDir: string, owners: readonly string[], count: number, corpus: Corpus): Promise<void> {
-  const shoebox = await openShoebox(parseConfig({ SHOEBOX_DATA_DIR: dataDir }), createLogger('warn', process.stderr));
+export async function writeCorpus(
+  env: Record<string, string>,
+  owners: readonly string[],
+  count: number,
+  corpus: Corpus,
+  concurrency = 1,
+): Promise<void> {
+  const shoebox = await openShoebox(parseConfig(env), createLogger('warn', process.stderr));
   try {
-    for (let i = 0; i < count; i++) {
-      await shoebox.notes.create(owners[i % owners.length]!, { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' });
-      if ((i + 1) % 10_000 === 0) process.stdout.write(`  corpus: ${i + 1} notes written\n`);
-    }
+    let next = 0;
+    let written = 0;
+    const writer = async () => {
+      for (let i = next++; i < count; i = next++) {
+        await shoebox.notes.create(owners[i % owners.length]!, { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' });
+        if (++written % 10_000 === 0) process.stdout.write(`  corpus: ${written} notes written\n`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, writer));
     await shoebox.processor.drain();
   } finally {
     await shoebox.close();

@@ -30,6 +30,9 @@ type Row = Selectable<StreamTables['stream_changes']> & { checkpoint: number; xm
  * show it. So a gap still missing from S1 is empty for good, and the read steps over it. The seqs
  * and the snapshot bounds come from one statement, hence one snapshot.
  *
+ * The changes are read in a lateral subquery so the checkpoint bounds the index scan: a plain join
+ * on `seq > position` is planned as a scan from the oldest retained change, filtered row by row.
+ *
  * A gap of a transaction still running stays closed until it commits (and its rows are then
  * delivered in seq order) or ends; the processor is woken by the commit's NOTIFY or its poll. A
  * gap left by a rollback waits until the transactions that ran beside it have ended.
@@ -44,10 +47,9 @@ export class PostgresChangeClaims extends CheckpointLeases implements ChangeClai
         pg_snapshot_xmin(pg_current_snapshot())::text as xmin,
         pg_snapshot_xmax(pg_current_snapshot())::text as xmax
       from stream_checkpoints k
-      join stream_changes c on c.seq > k.position
+      cross join lateral (select * from stream_changes where seq > k.position order by seq limit ${limit}) c
       where k.consumer = ${consumer}
-      order by c.seq
-      limit ${limit}`.execute(this.database.db);
+      order by c.seq`.execute(this.database.db);
     const first = rows[0];
     if (!first) return [];
     const snapshot = { xmin: BigInt(first.xmin), xmax: BigInt(first.xmax) };

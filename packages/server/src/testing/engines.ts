@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { createDatabase, dropDatabase } from './databases.js';
 import { blobUrlFor, bucketFor, createBucket, removeBucket } from './s3.js';
 
 /**
@@ -29,36 +29,20 @@ const redisUrl = process.env.SHOEBOX_TEST_REDIS_URL;
 /** One database per test data folder, so suites running in parallel never share rows. */
 const databaseFor = (dataDir: string) => `shoebox_test_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export const scaleOut: TestEngine = {
   name: redisUrl ? 'postgres + s3 + redis' : 'postgres + s3',
   async prepare(dataDir) {
-    const name = databaseFor(dataDir);
-    await withAdmin(async (client) => {
-      const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-      if (exists.rowCount === 0) await client.query(`create database ${name}`);
-    });
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
+    const databaseUrl = await createDatabase(adminUrl!, databaseFor(dataDir));
     const bucket = bucketFor(dataDir);
     await createBucket(bucket);
     return {
-      SHOEBOX_DATABASE_URL: url.toString(),
+      SHOEBOX_DATABASE_URL: databaseUrl,
       SHOEBOX_BLOB_URL: await blobUrlFor(bucket),
       ...(redisUrl && { SHOEBOX_REDIS_URL: redisUrl }),
     };
   },
   async cleanup(dataDir) {
-    await withAdmin((client) => client.query(`drop database if exists ${databaseFor(dataDir)} with (force)`));
+    await dropDatabase(adminUrl!, databaseFor(dataDir));
     await removeBucket(bucketFor(dataDir));
   },
 };
