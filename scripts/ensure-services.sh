@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL and Redis when they are installed but not running. Safe to run repeatedly.
+# Makes sure what the test suite needs is there: installs Debian's Chromium for the browser tests
+# when it is missing, and starts PostgreSQL and Redis when they are installed but not running.
+# Safe to run repeatedly.
 set -uo pipefail
+
+chromium="${SHOEBOX_TEST_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Chromium for the browser tests"
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo"
+  # Package lists are refreshed only when the package cannot be found without it.
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+    || { $as_root apt-get update -q && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+    || echo "could not install Chromium: the browser tests will fail where SHOEBOX_TEST_REQUIRE_BROWSER=1"
+fi
 
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "starting PostgreSQL"

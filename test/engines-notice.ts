@@ -1,4 +1,6 @@
-// Vitest global setup: says which engine suites run, and how to enable the skipped ones.
+import { browserAvailable, browserRequired, chromiumPath } from '../packages/server/src/testing/browser.js';
+
+// Vitest global setup: says which engine and browser suites run, and how to enable the skipped ones.
 export default function engineNotice(): void {
   if (process.env.SHOEBOX_TEST_DATABASE_URL) {
     process.stdout.write(
@@ -10,4 +12,12 @@ export default function engineNotice(): void {
         'Enable it with SHOEBOX_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (a user that may create databases) and SHOEBOX_TEST_REDIS_URL=redis://127.0.0.1:6379/0.\n',
     );
   }
+  if (browserAvailable) {
+    process.stdout.write(`Browser suites: headless Chromium at ${chromiumPath}.\n`);
+    return;
+  }
+  const missing = `Chromium is not at ${chromiumPath}. Install it (sudo apt-get install chromium) or set SHOEBOX_TEST_CHROMIUM to a Chromium or Chrome binary.`;
+  // CI must run every browser suite: a missing browser fails the run instead of skipping them.
+  if (browserRequired) throw new Error(`SHOEBOX_TEST_REQUIRE_BROWSER=1 and ${missing}`);
+  process.stdout.write(`Browser suites (*.browser.test.ts): skipped. ${missing}\n`);
 }

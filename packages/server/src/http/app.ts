@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -27,6 +26,7 @@ import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
+import { registerCors } from './cors.js';
 import { healthRoutes } from './health.js';
 import { instrumentRequests } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -40,6 +40,8 @@ import { schemaCompiler } from './validation.js';
 /** Everything the HTTP layer needs, built once by the runtime. */
 export interface AppServices {
   readonly config: Config;
+  /** Where clients reach this server; known for sure only once it listens (port 0). */
+  readonly publicUrl: () => string;
   readonly database: Database;
   readonly keys: ApiKeyService;
   readonly identities: IdentityService;
@@ -81,10 +83,8 @@ export async function buildApp(services: AppServices): Promise<App> {
   installProblemHandler(app, instrumentRequests(app, services.registry));
   installSecurityHeaders(app);
 
-  if (config.corsOrigins.length > 0) {
-    await app.register(cors, { origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: exposedHeaders });
-  }
-  await registerOpenApi(app, config.publicUrl);
+  await registerCors(app, config.corsOrigins);
+  await registerOpenApi(app, services.publicUrl);
   healthRoutes(app, services.database);
   await app.register(jwksRoute(services.identities));
 
@@ -121,8 +121,6 @@ export async function buildApp(services: AppServices): Promise<App> {
   await app.ready();
   return { fastify: app };
 }
-
-const exposedHeaders = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'];
 
 /**
  * JSON bodies only (text/plain and other types answer 415). Prototype-poisoning keys are

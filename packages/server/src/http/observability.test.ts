@@ -41,6 +41,8 @@ describe('health, metrics, logs, OpenAPI and headers', () => {
   it('publishes an OpenAPI 3.1 document describing routes, security and problems, and a reference page', async () => {
     const doc = await json(await fetch(`${server.url}/openapi.json`));
     expect(doc.openapi).toBe('3.1.0');
+    // The port was chosen at listen time: the document names the real one, for the page's "Try it out".
+    expect(doc.servers).toEqual([{ url: server.url }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
     expect(doc.components.schemas.Problem).toBeDefined();
     const create = doc.paths['/admin/keys'].post;
