@@ -81,6 +81,7 @@ describe('CORS when configured', () => {
         },
       });
       expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-max-age')).toBe('600');
     } finally {
       await server.stop();
     }
