@@ -26,7 +26,7 @@ export async function openPostgres(url: string, poolSize: number, schema: string
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   try {
-    await pool.query(`create schema if not exists ${schema}`);
+    await createSchema(pool, schema);
   } catch (error) {
     await pool.end();
     throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
@@ -44,4 +44,18 @@ export async function openPostgres(url: string, poolSize: number, schema: string
       await db.destroy();
     },
   };
+}
+
+/**
+ * `create schema if not exists` is not safe to race: when several processes start at once on a
+ * fresh database, the losers fail on a unique index of the catalog. Losing that race is fine, the
+ * schema is there. (The migrator then takes its own lock.)
+ */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`create schema if not exists ${schema}`);
+  } catch (error) {
+    const created = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
+    if (created.rowCount === 0) throw error;
+  }
 }
