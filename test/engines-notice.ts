@@ -2,16 +2,19 @@ import { browserAvailable, browserRequired, chromiumPath } from '../packages/ser
 
 // Vitest global setup: says which engine and browser suites run, and how to enable the skipped ones.
 export default function engineNotice(): void {
-  if (process.env.SHOEBOX_TEST_DATABASE_URL) {
-    process.stdout.write(
-      `Engine suites: embedded (SQLite + filesystem) and PostgreSQL at ${new URL(process.env.SHOEBOX_TEST_DATABASE_URL).host}.\n`,
-    );
-  } else {
-    process.stdout.write(
-      'Engine suites: embedded (SQLite + filesystem) only. Skipped: PostgreSQL. ' +
-        'Enable it with SHOEBOX_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres (a user that may create databases) and SHOEBOX_TEST_REDIS_URL=redis://127.0.0.1:6379/0.\n',
-    );
-  }
+  const database = process.env.SHOEBOX_TEST_DATABASE_URL;
+  const redis = process.env.SHOEBOX_TEST_REDIS_URL;
+  const engines = database
+    ? `embedded (SQLite + filesystem) and PostgreSQL at ${new URL(database).host} + a local S3 server` +
+      (redis ? ` + Redis at ${new URL(redis).host}` : '')
+    : 'embedded (SQLite + filesystem) only';
+  const skipped = [
+    ...(database
+      ? []
+      : ['PostgreSQL + S3 (SHOEBOX_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres, a user that may create databases)']),
+    ...(redis ? [] : ['Redis and the multi-process suites (SHOEBOX_TEST_REDIS_URL=redis://127.0.0.1:6379/0)']),
+  ];
+  process.stdout.write(`Engine suites: ${engines}.${skipped.length ? ` Skipped, enable with: ${skipped.join('; ')}.` : ''}\n`);
   if (browserAvailable) {
     process.stdout.write(`Browser suites: headless Chromium at ${chromiumPath}.\n`);
     return;

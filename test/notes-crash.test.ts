@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { engines } from '../packages/server/src/testing/engines.js';
-import { json, removeTestData, type ServeProcess, spawnServe, tempDir } from '../packages/server/src/testing/harness.js';
+import { json, removeTestData, tempDir } from '../packages/server/src/testing/harness.js';
 import { ROOMY_PLAN } from '../packages/server/src/testing/identity.js';
+import { type ServeProcess, spawnServe } from '../packages/server/src/testing/processes.js';
 import { eventually } from '../packages/server/src/testing/shoebox.js';
 
 const ADMIN = 'crash-test-admin-token-0123456789abcdef';

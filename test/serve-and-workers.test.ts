@@ -1,42 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../packages/server/src/config.js';
 import { openShoebox } from '../packages/server/src/runtime/shoebox.js';
 import { streamStatus } from '../packages/server/src/stream/status.js';
 import { scaleOut } from '../packages/server/src/testing/engines.js';
-import { BIN, json, removeTestData, spawnServe, tempDir } from '../packages/server/src/testing/harness.js';
+import { json, removeTestData, tempDir } from '../packages/server/src/testing/harness.js';
 import { ROOMY_PLAN } from '../packages/server/src/testing/identity.js';
+import { spawnServe, spawnWorker, type WorkerProcess } from '../packages/server/src/testing/processes.js';
 import { eventually } from '../packages/server/src/testing/shoebox.js';
 
 const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
 const ADMIN = 'workers-test-admin-token-0123456789abcdef';
 const NOTES_PER_ROUND = 15;
-
-interface Worker {
-  readonly child: ChildProcess;
-  /** The id its leases are held under, as it logs it on start. */
-  readonly holder: string;
-  readonly exited: Promise<number | null>;
-}
-
-async function spawnWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  let out = '';
-  const holder = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk) => {
-      out += chunk;
-      const match = /"holder":"(proc_[^"]+)".*"msg":"Shoebox worker is processing the change stream"/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    exited.then((code) => reject(new Error(`shoebox worker exited with ${code} before starting`)));
-  });
-  return { child, holder, exited };
-}
 
 const dataDir = tempDir();
 afterAll(() => removeTestData(dataDir, scaleOut));
@@ -55,7 +29,7 @@ describe.skipIf(!hasPostgres)('shoebox serve --no-worker with two shoebox worker
     };
     const api = await spawnServe(env, ['--no-worker']);
     const observer = await openShoebox(parseConfig({ ...env, SHOEBOX_LOG_LEVEL: 'silent' }));
-    const workers: Worker[] = [];
+    const workers: WorkerProcess[] = [];
     try {
       expect(api.stdout()).toMatch(/"worker":false.*"msg":"Shoebox is listening"/);
       const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(api.stdout())?.[1] ?? '';
@@ -85,19 +59,17 @@ describe.skipIf(!hasPostgres)('shoebox serve --no-worker with two shoebox worker
         const holder = await leaseHolder();
         return workers.find((w) => w.holder === holder);
       });
-      const standby = workers.find((w) => w !== working) as Worker;
+      const standby = workers.find((w) => w !== working) as WorkerProcess;
 
-      working.child.kill('SIGKILL');
-      await working.exited;
+      await working.stop('SIGKILL');
       await post('bravo');
       await searchable('bravo');
       expect(await leaseHolder()).toBe(standby.holder);
 
-      standby.child.kill('SIGTERM');
-      expect(await standby.exited).toBe(0);
+      expect(await standby.stop()).toBe(0);
       expect(await leaseHolder()).toBeNull();
     } finally {
-      for (const worker of workers) worker.child.kill('SIGKILL');
+      await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
       await observer.close();
       await api.stop();
     }

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnServe, tempDir } from '../testing/harness.js';
+import { runCli, tempDir } from '../testing/harness.js';
+import { spawnServe } from '../testing/processes.js';
 
 describe('shoebox CLI', () => {
   let dir: string;

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { streamStatus } from '../stream/status.js';
 import { engines } from '../testing/engines.js';
-import { BIN, removeTestData, tempDir } from '../testing/harness.js';
+import { removeTestData, tempDir } from '../testing/harness.js';
+import { spawnWorker } from '../testing/processes.js';
 import { eventually } from '../testing/shoebox.js';
 
 describe.each(engines)('shoebox worker ($name)', (engine) => {
@@ -18,12 +17,7 @@ describe.each(engines)('shoebox worker ($name)', (engine) => {
     const shoebox = await openShoebox(parseConfig(env));
     try {
       await shoebox.notes.put('idn_w', 'before', { headline: 'written before the worker started', text: '' });
-      const worker = spawn(process.execPath, [BIN, 'worker'], {
-        cwd: tmpdir(),
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, SHOEBOX_STREAM_POLL_MS: '50' },
-        stdio: 'ignore',
-      });
-      const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+      const worker = await spawnWorker({ ...env, SHOEBOX_LOG_LEVEL: 'info', SHOEBOX_STREAM_POLL_MS: '50' });
       // Written by this process, which runs no processor: only the worker can index it.
       await shoebox.notes.put('idn_w', 'after', { headline: 'written while the worker polls', text: '' });
       const search = async (q: string) =>
@@ -31,8 +25,7 @@ describe.each(engines)('shoebox worker ($name)', (engine) => {
       await eventually(async () => (await search('written')).length === 2, 50);
       expect((await search('before')).concat(await search('polls'))).toEqual(['before', 'after']);
 
-      worker.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await worker.stop()).toBe(0);
       // It gave its lease back on the way out.
       expect((await streamStatus(shoebox.database, ['search']))[0]).toMatchObject({ lagChanges: 0, leaseHolder: null });
     } finally {

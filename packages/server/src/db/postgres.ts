@@ -44,7 +44,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   try {
-    await pool.query(`create schema if not exists ${schema}`);
+    await createSchema(pool, schema);
   } catch (error) {
     await pool.end();
     throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
@@ -62,4 +62,18 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       await db.destroy();
     },
   };
+}
+
+/**
+ * `create schema if not exists` is not safe to race: when several processes start at once on a
+ * fresh database, the losers fail on a unique index of the catalog. Losing that race is fine, the
+ * schema is there. (The migrator then takes its own lock.)
+ */
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`create schema if not exists ${schema}`);
+  } catch (error) {
+    const created = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
+    if (created.rowCount === 0) throw error;
+  }
 }

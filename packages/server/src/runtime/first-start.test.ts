@@ -1,7 +1,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, spawnServe, tempDir } from '../testing/harness.js';
+import { runCli, tempDir } from '../testing/harness.js';
+import { spawnServe } from '../testing/processes.js';
 
 describe('first and later starts of `shoebox serve`', () => {
   const dataDir = join(tempDir(), 'data');

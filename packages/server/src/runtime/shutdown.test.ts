@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { spawnServe, tempDir } from '../testing/harness.js';
+import { tempDir } from '../testing/harness.js';
+import { spawnServe } from '../testing/processes.js';
 
 const ADMIN = 'shutdown-test-admin-token-0123456789';
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import type { Change } from './change.js';
+import type { ChangeClaims } from './claims.js';
 import type { StreamConsumer } from './consumer.js';
 import { recordChange } from './outbox.js';
 import { StreamProcessor } from './processor.js';
@@ -40,10 +41,10 @@ describe.each(engines)('stream processor ($name)', (engine) => {
   });
   afterEach(() => shoebox.dispose());
 
-  function processor(consumers: StreamConsumer[], options: { maxAttempts?: number; leaseMs?: number } = {}) {
+  function processor(consumers: StreamConsumer[], options: { maxAttempts?: number; leaseMs?: number; claims?: ChangeClaims } = {}) {
     return new StreamProcessor({
       database: shoebox.database,
-      claims: shoebox.claims,
+      claims: options.claims ?? shoebox.claims,
       retries: new RetryStore(shoebox.database),
       consumers,
       settings: { ...settings, maxAttempts: options.maxAttempts ?? settings.maxAttempts },
@@ -189,9 +190,15 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     const stuck = new Recorder();
     let release: () => void = () => {};
     stuck.pause = new Promise((resolve) => (release = resolve));
-    const first = processor([stuck], { leaseMs: 200 });
+    // As after kill -9, its lease renewals stop reaching the database.
+    let vanished = false;
+    const claims: ChangeClaims = Object.assign(Object.create(shoebox.claims), {
+      lease: (...args: Parameters<ChangeClaims['lease']>) => (vanished ? Promise.resolve(false) : shoebox.claims.lease(...args)),
+    });
+    const first = processor([stuck], { leaseMs: 200, claims });
     const abandoned = first.runOnce();
     await eventually(async () => stuck.attempts.size > 0);
+    vanished = true;
 
     const other = new Recorder();
     const second = processor([other], { leaseMs: 200 });
@@ -205,6 +212,30 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     await abandoned;
     const [status] = await streamStatus(shoebox.database, ['recorder']);
     expect(status).toMatchObject({ position: 2, retrying: 0 });
+  });
+
+  it('keeps its lease through work that takes longer than the lease, so nobody redoes it meanwhile', async () => {
+    await write([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    const slow = new Recorder();
+    slow.pause = new Promise((resolve) => setTimeout(resolve, 700));
+    const first = processor([slow], { leaseMs: 200 });
+    const working = first.runOnce();
+    await eventually(async () => slow.attempts.size > 0);
+
+    const other = new Recorder();
+    const second = processor([other], { leaseMs: 200 });
+    // Three and a half leases long, the first processor's pass holds the consumer throughout.
+    while (slow.seen.length < 2) {
+      expect(await second.runOnce()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await working).toBe(2);
+    expect(other.seen).toEqual([]);
+    expect([...slow.attempts.values()]).toEqual([1, 1]);
+    expect((await streamStatus(shoebox.database, ['recorder']))[0]).toMatchObject({ position: 2, lagChanges: 0 });
   });
 
   it('prunes changes every consumer has passed, keeping those waiting for a retry or dead-lettered', async () => {

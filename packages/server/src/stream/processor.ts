@@ -5,6 +5,7 @@ import { newId } from '../shared/secrets.js';
 import type { Change } from './change.js';
 import type { ChangeClaims } from './claims.js';
 import type { StreamConsumer } from './consumer.js';
+import { type KeptLease, keepLease } from './lease-keeper.js';
 import { entityKey, type Parked, type RetryStore } from './retries.js';
 import type { ChangeSignal } from './signal.js';
 import { pruneStream } from './status.js';
@@ -157,9 +158,19 @@ export class StreamProcessor {
     return wait;
   }
 
+  /** Works one consumer if its lease can be had, renewing the lease for as long as the work takes. */
   private async pass(consumer: StreamConsumer): Promise<number> {
-    const { claims, retries, settings } = this.deps;
     if (!(await this.renewLease(consumer.name))) return 0;
+    const lease = keepLease(() => this.renewLease(consumer.name), this.leaseMs / 3);
+    try {
+      return await this.work(consumer, lease);
+    } finally {
+      lease.stop();
+    }
+  }
+
+  private async work(consumer: StreamConsumer, lease: KeptLease): Promise<number> {
+    const { claims, retries, settings } = this.deps;
     let moved = await this.retryDue(consumer);
     const batch = await claims.next(consumer.name, settings.batchSize);
     const last = batch.at(-1);
@@ -168,7 +179,7 @@ export class StreamProcessor {
     const wanted = batch.filter((change) => consumer.entities.includes(change.entity));
     for (let i = 0; i < wanted.length; i += DELIVERY_CHUNK) {
       if (i > 0) await yieldToRequests();
-      if (!(await this.deliver(consumer, wanted.slice(i, i + DELIVERY_CHUNK), outcome))) return moved;
+      if (!(await this.deliver(consumer, wanted.slice(i, i + DELIVERY_CHUNK), outcome, lease))) return moved;
     }
     const { parked, buried } = outcome;
     const checkpoint = async (db: Kysely<Tables>) => {
@@ -195,13 +206,14 @@ export class StreamProcessor {
    * the batch failed) one by one. A change of an entity with an earlier failure waits behind it.
    * False when the lease was lost meanwhile (nothing is checkpointed; the batch comes again).
    */
-  private async deliver(consumer: StreamConsumer, changes: readonly Change[], outcome: Outcome): Promise<boolean> {
+  private async deliver(consumer: StreamConsumer, changes: readonly Change[], outcome: Outcome, lease: KeptLease): Promise<boolean> {
     const { settings } = this.deps;
     const waitBehind = (change: Change) => outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
     const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
     for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
     if (await this.attemptBatch(consumer, fresh)) return true;
     for (const change of fresh) {
+      if (lease.lost) return false;
       const key = entityKey(change);
       if (outcome.waiting.has(key)) {
         waitBehind(change);

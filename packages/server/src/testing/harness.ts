@@ -11,8 +11,17 @@ import { embedded, type TestEngine } from './engines.js';
 export const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/shoebox.js');
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-export interface TestServer {
+/**
+ * What the API helpers (identity.ts, photos.ts) need of a server: its URL and fetch() with an API
+ * key. A TestServer is one; apiClient() makes one for a server in another process.
+ */
+export interface ApiClient {
   readonly url: string;
+  /** fetch() against the server with the API key (unless the request sets its own x-api-key). */
+  v1(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface TestServer extends ApiClient {
   readonly dataDir: string;
   readonly server: RunningServer;
   /** The first-start banner, empty on later starts. */
@@ -21,8 +30,6 @@ export interface TestServer {
   readonly logs: Record<string, unknown>[];
   /** The API key created on first start, or given in options. */
   readonly apiKey: string;
-  /** fetch() against the server with the API key (unless the request sets its own x-api-key). */
-  v1(path: string, init?: RequestInit): Promise<Response>;
   /** fetch() against /admin with the admin token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
@@ -65,12 +72,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ),
   });
   const apiKey = options.apiKey ?? /sbk_[A-Za-z0-9_-]{43}/.exec(banner)?.[0] ?? '';
-  const withHeaders = (init: RequestInit | undefined, headers: Record<string, string>): RequestInit => ({
-    ...init,
-    headers: { ...headers, ...(init?.headers as Record<string, string> | undefined) },
-  });
   return {
-    url: server.url,
+    ...apiClient(server.url, apiKey),
     dataDir,
     server,
     logs,
@@ -78,7 +81,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     get banner() {
       return banner;
     },
-    v1: (path, init) => fetch(`${server.url}${path}`, withHeaders(init, { 'x-api-key': apiKey })),
     admin: (path, init) => fetch(`${server.url}${path}`, withHeaders(init, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` })),
     async stop() {
       await server.stop();
@@ -86,6 +88,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
 }
+
+/** An ApiClient for the server at `url` (e.g. one spawnServe started), calling with `apiKey`. */
+export const apiClient = (url: string, apiKey: string): ApiClient => ({
+  url,
+  v1: (path, init) => fetch(`${url}${path}`, withHeaders(init, { 'x-api-key': apiKey })),
+});
+
+const withHeaders = (init: RequestInit | undefined, headers: Record<string, string>): RequestInit => ({
+  ...init,
+  headers: { ...headers, ...(init?.headers as Record<string, string> | undefined) },
+});
 
 /** Removes a data folder and whatever its engine kept elsewhere (a PostgreSQL database). */
 export async function removeTestData(dataDir: string, engine: TestEngine = embedded): Promise<void> {
@@ -107,12 +120,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** The environment of a spawned `shoebox`: `env` alone, plus what Node needs to run (no developer's SHOEBOX_* leaks in). */
+export const childEnv = (env: Record<string, string> = {}): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  ...env,
+});
+
 /** Runs the real `shoebox` binary. */
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? tmpdir(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      env: childEnv(options.env),
     });
     let stdout = '';
     let stderr = '';
@@ -126,43 +146,3 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 
 /** JSON body of a response, typed loosely for assertions. */
 export const json = async (response: Response): Promise<any> => response.json();
-
-export interface ServeProcess {
-  readonly url: string;
-  /** Everything printed to stdout so far (banner and JSON log lines). */
-  stdout(): string;
-  stderr(): string;
-  /** Sends `signal` and resolves with the exit code once the process has exited. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Spawns the real `shoebox serve` (with `args`, e.g. --no-worker) on a random port and waits until it listens. */
-export async function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SHOEBOX_PORT: '0', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  let signalled = false;
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /"url":"(http:\/\/[^"]+)".*"msg":"Shoebox is listening"/.exec(stdout);
-      if (match?.[1]) resolveUrl(match[1]);
-    });
-    exited.then((code) => reject(new Error(`shoebox serve exited with ${code} before listening: ${stderr}`)));
-  });
-  return {
-    url,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null && (signal === 'SIGKILL' || !signalled)) child.kill(signal);
-      signalled = true;
-      return exited;
-    },
-  };
-}

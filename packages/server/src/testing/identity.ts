@@ -1,6 +1,6 @@
 import { type CryptoKey, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { expect } from 'vitest';
-import { json, type TestServer } from './harness.js';
+import { type ApiClient, json, type TestServer } from './harness.js';
 
 /** A token pair as the identity routes answer it. */
 export interface Pair {
@@ -15,31 +15,31 @@ export interface Pair {
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** POST a JSON body to /v1 with the API key and any extra headers. */
-export const postJson = (server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
+export const postJson = (server: ApiClient, path: string, body: unknown, headers: Record<string, string> = {}) =>
   server.v1(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 /** fetch() /v1 as an identity: API key plus bearer token. */
-export const asIdentity = (server: TestServer, token: string, path: string, init: RequestInit = {}) =>
+export const asIdentity = (server: ApiClient, token: string, path: string, init: RequestInit = {}) =>
   server.v1(path, { ...init, headers: { ...bearer(token), ...(init.headers as Record<string, string> | undefined) } });
 
-export async function createGuest(server: TestServer): Promise<Pair> {
+export async function createGuest(server: ApiClient): Promise<Pair> {
   const response = await server.v1('/v1/identities', { method: 'POST' });
   expect(response.status).toBe(201);
   return json(response);
 }
 
-export async function signUp(server: TestServer, email: string, password: string, guestToken?: string): Promise<Pair> {
+export async function signUp(server: ApiClient, email: string, password: string, guestToken?: string): Promise<Pair> {
   const response = await postJson(server, '/v1/accounts', { email, password }, guestToken ? bearer(guestToken) : {});
   expect(response.status).toBe(201);
   return json(response);
 }
 
-export const passwordLogin = (server: TestServer, email: string, password: string, guestToken?: string) =>
+export const passwordLogin = (server: ApiClient, email: string, password: string, guestToken?: string) =>
   postJson(server, '/v1/identities/login', { provider: 'password', email, password }, guestToken ? bearer(guestToken) : {});
 
-export const refresh = (server: TestServer, refreshToken: string) => postJson(server, '/v1/identities/refresh', { refreshToken });
+export const refresh = (server: ApiClient, refreshToken: string) => postJson(server, '/v1/identities/refresh', { refreshToken });
 
-export const me = (server: TestServer, token: string) => asIdentity(server, token, '/v1/identities/me');
+export const me = (server: ApiClient, token: string) => asIdentity(server, token, '/v1/identities/me');
 
 /** Asserts a problem answer and returns its body. */
 export async function expectProblem(response: Response, status: number, code: string): Promise<any> {

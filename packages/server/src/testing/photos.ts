@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { TestEngine } from './engines.js';
-import { json, type TestServer } from './harness.js';
+import { type ApiClient, json, type TestServer } from './harness.js';
 import { asIdentity, bearer, postJson } from './identity.js';
 
 /** Photo flows through the public API, for the photo suites. */
@@ -12,15 +12,15 @@ export interface PhotoOptions {
   readonly visibility?: 'private' | 'public';
 }
 
-export const createPhoto = (server: TestServer, token: string, body: unknown) => postJson(server, '/v1/photos', body, bearer(token));
+export const createPhoto = (server: ApiClient, token: string, body: unknown) => postJson(server, '/v1/photos', body, bearer(token));
 
-export const getPhoto = (server: TestServer, token: string, photoId: string) => asIdentity(server, token, `/v1/photos/${photoId}`);
+export const getPhoto = (server: ApiClient, token: string, photoId: string) => asIdentity(server, token, `/v1/photos/${photoId}`);
 
-export const completePhoto = (server: TestServer, token: string, photoId: string) =>
+export const completePhoto = (server: ApiClient, token: string, photoId: string) =>
   asIdentity(server, token, `/v1/photos/${photoId}/complete`, { method: 'POST' });
 
 /** Creates a photo for `bytes` and answers the 201 body (photo and upload). */
-export async function created(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
+export async function created(server: ApiClient, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   const response = await createPhoto(server, token, {
     contentType: options.contentType ?? 'image/jpeg',
     contentLength: bytes.length,
@@ -44,7 +44,7 @@ export const putUpload = (
   });
 
 /** Create, upload and complete, as a device does: the photo as `complete` answers it. */
-export async function uploaded(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
+export async function uploaded(server: ApiClient, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   const photo = await created(server, token, bytes, options);
   expect((await putUpload(photo.upload, bytes)).ok).toBe(true);
   const completed = await completePhoto(server, token, photo.photoId);
@@ -53,12 +53,12 @@ export async function uploaded(server: TestServer, token: string, bytes: Buffer,
 }
 
 /** Create, upload, complete and wait until processed: the photo as its owner sees it then. */
-export async function uploadPhoto(server: TestServer, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
+export async function uploadPhoto(server: ApiClient, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   return waitForPhoto(server, token, (await uploaded(server, token, bytes, options)).photoId);
 }
 
 /** Polls the photo until it leaves `processing` (the processor works after the upload commits). */
-export async function waitForPhoto(server: TestServer, token: string, photoId: string): Promise<any> {
+export async function waitForPhoto(server: ApiClient, token: string, photoId: string): Promise<any> {
   for (let attempt = 0; attempt < 400; attempt++) {
     const response = await getPhoto(server, token, photoId);
     expect(response.status).toBe(200);

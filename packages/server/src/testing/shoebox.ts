@@ -34,3 +34,20 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
+
+/**
+ * Reads `read` until `done` holds for its value or `timeoutMs` has passed, and answers the last
+ * value either way: the test asserts on it, so a timeout fails showing what was last seen.
+ */
+export async function settle<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: { readonly timeoutMs: number; readonly pauseMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 100));
+  }
+}
