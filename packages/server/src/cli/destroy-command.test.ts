@@ -116,7 +116,7 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
     const before = await shoeboxData();
     if (env.SHOEBOX_DATABASE_URL) expect(before.tables).toEqual(expect.arrayContaining(['api_keys', 'identities', 'notes', 'photos']));
     else expect(before.files).toContain('shoebox.sqlite');
-    if (env.SHOEBOX_BLOB_URL) expect(before.objects).toContainEqual(expect.stringMatching(/^tenant\/photos\/pho_\w+\/original$/));
+    if (env.SHOEBOX_BLOB_URL) expect(before.objects).toContainEqual(expect.stringMatching(/^tenant\/photos\/pho_[\w-]+\/original$/));
     else expect(before.files).toContain('blobs');
     if (env.SHOEBOX_REDIS_URL) expect(before.redisKeys.length).toBeGreaterThan(0);
 

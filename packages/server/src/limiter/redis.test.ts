@@ -83,7 +83,7 @@ describe('engines that cannot work', () => {
     {
       name: 'an unreachable Redis',
       env: { SHOEBOX_REDIS_URL: 'redis://127.0.0.1:1' },
-      message: 'Cannot reach Redis at redis://127.0.0.1:1',
+      message: 'Cannot reach Redis at redis://127.0.0.1:1: connect ECONNREFUSED',
     },
     {
       name: 'an unreachable PostgreSQL',

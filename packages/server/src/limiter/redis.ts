@@ -16,13 +16,17 @@ export async function connectRedis(url: string): Promise<Redis> {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   // Errors surface through failed commands (and the fallback); an unhandled 'error' event would crash.
-  redis.on('error', () => {});
+  // The last one is kept: when connecting fails, ioredis only says "Connection is closed".
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`);
+    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(lastError ?? (error as Error)).message}`);
   }
   return redis;
 }
