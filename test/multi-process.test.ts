@@ -7,7 +7,13 @@ import { type ApiClient, apiClient, json, removeTestData, tempDir } from '../pac
 import { asIdentity, bearer, createGuest, type Pair, refresh } from '../packages/server/src/testing/identity.js';
 import { image } from '../packages/server/src/testing/images.js';
 import { completePhoto, created, getPhoto, putUpload } from '../packages/server/src/testing/photos.js';
-import { type ServeProcess, spawnServe, spawnWorker, type WorkerProcess } from '../packages/server/src/testing/processes.js';
+import {
+  type ServeProcess,
+  scaleOutProcessEnv,
+  spawnServe,
+  spawnWorker,
+  type WorkerProcess,
+} from '../packages/server/src/testing/processes.js';
 import { bucketFor, bucketKeys } from '../packages/server/src/testing/s3.js';
 import { eventually, settle } from '../packages/server/src/testing/shoebox.js';
 
@@ -82,15 +88,7 @@ describe.skipIf(!hasScaleOut)('three API processes and two workers on PostgreSQL
 
   beforeAll(async () => {
     dataDir = tempDir();
-    env = {
-      SHOEBOX_DATA_DIR: dataDir,
-      SHOEBOX_ADMIN_TOKEN: ADMIN,
-      SHOEBOX_LOG_LEVEL: 'info',
-      // A short lease, so the surviving worker takes over the killed one's consumers within a second.
-      SHOEBOX_STREAM_POLL_MS: '200',
-      SHOEBOX_STREAM_LEASE_MS: '1000',
-      ...(await scaleOut.prepare(dataDir)),
-    };
+    env = await scaleOutProcessEnv(dataDir, ADMIN);
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { streamStatus } from '../packages/server/src/stream/status.js';
 import { scaleOut } from '../packages/server/src/testing/engines.js';
 import { json, removeTestData, tempDir } from '../packages/server/src/testing/harness.js';
 import { ROOMY_PLAN } from '../packages/server/src/testing/identity.js';
-import { spawnServe, spawnWorker, type WorkerProcess } from '../packages/server/src/testing/processes.js';
+import { scaleOutProcessEnv, spawnServe, spawnWorker, type WorkerProcess } from '../packages/server/src/testing/processes.js';
 import { eventually } from '../packages/server/src/testing/shoebox.js';
 
 const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
@@ -17,16 +17,7 @@ afterAll(() => removeTestData(dataDir, scaleOut));
 
 describe.skipIf(!hasPostgres)('shoebox serve --no-worker with two shoebox worker processes (PostgreSQL)', () => {
   it('leaves the stream to the workers, one working at a time, the other taking over when it is killed', async () => {
-    const env = {
-      ...ROOMY_PLAN,
-      SHOEBOX_DATA_DIR: dataDir,
-      SHOEBOX_ADMIN_TOKEN: ADMIN,
-      SHOEBOX_LOG_LEVEL: 'info',
-      // A short lease, so a killed worker's consumers move on within the test.
-      SHOEBOX_STREAM_POLL_MS: '200',
-      SHOEBOX_STREAM_LEASE_MS: '1000',
-      ...(await scaleOut.prepare(dataDir)),
-    };
+    const env = { ...ROOMY_PLAN, ...(await scaleOutProcessEnv(dataDir, ADMIN)) };
     const api = await spawnServe(env, ['--no-worker']);
     const observer = await openShoebox(parseConfig({ ...env, SHOEBOX_LOG_LEVEL: 'silent' }));
     const workers: WorkerProcess[] = [];

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../shared/urls.js';
+import { withConnection } from '../testing/databases.js';
 import { engines } from '../testing/engines.js';
 import { json, removeTestData, runCli, startTestServer, tempDir } from '../testing/harness.js';
 import { bearer, createGuest, passwordLogin, postJson } from '../testing/identity.js';
@@ -14,16 +15,6 @@ import { bucketFor, bucketKeys, putObject } from '../testing/s3.js';
 
 /** Shoebox's key prefix in the bucket here, so the test can put objects outside it. */
 const BLOB_PREFIX = 'tenant';
-
-async function withPostgres<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url);
@@ -65,7 +56,7 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
   /** Everything of Shoebox's that the test can see, on each engine the configuration names. */
   const shoeboxData = async () => ({
     files: existsSync(dataDir) ? readdirSync(dataDir).sort() : [],
-    tables: env.SHOEBOX_DATABASE_URL ? await withPostgres(env.SHOEBOX_DATABASE_URL, (client) => tablesOf(client, 'shoebox')) : undefined,
+    tables: env.SHOEBOX_DATABASE_URL ? await withConnection(env.SHOEBOX_DATABASE_URL, (client) => tablesOf(client, 'shoebox')) : undefined,
     objects: env.SHOEBOX_BLOB_URL ? (await bucketKeys(bucketFor(dataDir))).filter((key) => !neighbours.objects.includes(key)) : [],
     redisKeys: env.SHOEBOX_REDIS_URL ? await withRedis(env.SHOEBOX_REDIS_URL, (redis) => keysStartingWith(redis, redisPrefix)) : [],
   });
@@ -96,7 +87,7 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
       await server.stop();
     }
     if (env.SHOEBOX_DATABASE_URL) {
-      await withPostgres(env.SHOEBOX_DATABASE_URL, (client) =>
+      await withConnection(env.SHOEBOX_DATABASE_URL, (client) =>
         client.query(
           `create schema ${neighbours.schema}; create table ${neighbours.schema}.kept (id int); insert into ${neighbours.schema}.kept values (1)`,
         ),
@@ -148,7 +139,7 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
     if (!env.SHOEBOX_DATABASE_URL) expect(existsSync(dataDir)).toBe(false);
 
     if (env.SHOEBOX_DATABASE_URL) {
-      const kept = await withPostgres(env.SHOEBOX_DATABASE_URL, (client) => client.query(`select id from ${neighbours.schema}.kept`));
+      const kept = await withConnection(env.SHOEBOX_DATABASE_URL, (client) => client.query(`select id from ${neighbours.schema}.kept`));
       expect(kept.rows).toEqual([{ id: 1 }]);
     }
     if (env.SHOEBOX_BLOB_URL) expect(await bucketKeys(bucketFor(dataDir))).toEqual([...neighbours.objects].sort());

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { scaleOut } from './engines.js';
 import { BIN, childEnv } from './harness.js';
 
 /**
@@ -7,6 +8,19 @@ import { BIN, childEnv } from './harness.js';
  * kill -9. Each is killed when the test process exits, so a failed or timed-out test leaves none
  * behind; tests still stop theirs (in afterAll or finally) to free the ports and databases early.
  */
+
+/**
+ * Environment for processes sharing the scale-out engines of `dataDir`, with a short stream lease
+ * and poll so a killed worker's consumers move to a survivor within a second or so.
+ */
+export const scaleOutProcessEnv = async (dataDir: string, adminToken: string): Promise<Record<string, string>> => ({
+  SHOEBOX_DATA_DIR: dataDir,
+  SHOEBOX_ADMIN_TOKEN: adminToken,
+  SHOEBOX_LOG_LEVEL: 'info',
+  SHOEBOX_STREAM_POLL_MS: '200',
+  SHOEBOX_STREAM_LEASE_MS: '1000',
+  ...(await scaleOut.prepare(dataDir)),
+});
 
 export interface ShoeboxProcess {
   /** Everything printed to stdout so far (banner and JSON log lines). */
