@@ -23,6 +23,8 @@ describe.skipIf(!hasPostgres)('shoebox serve --no-worker with two shoebox worker
     const workers: WorkerProcess[] = [];
     try {
       expect(api.stdout()).toMatch(/"worker":false.*"msg":"Shoebox is listening"/);
+      // No SHOEBOX_PUBLIC_URL: each process would name its own address as token issuer, and it says so.
+      expect(api.stdout()).toContain('SHOEBOX_PUBLIC_URL is not set');
       const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(api.stdout())?.[1] ?? '';
       const guest = await json(await fetch(`${api.url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } }));
       const headers = { 'x-api-key': apiKey, authorization: `Bearer ${guest.accessToken}`, 'content-type': 'application/json' };

@@ -17,6 +17,8 @@ export interface Config {
   readonly port: number;
   readonly dataDir: string;
   readonly publicUrl: string;
+  /** Whether SHOEBOX_PUBLIC_URL was given; otherwise `publicUrl` comes from this process's host and port. */
+  readonly publicUrlSet: boolean;
   /** Set only when the operator chose the token; otherwise one is generated on first start. */
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
@@ -246,6 +248,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       read('SHOEBOX_DATA_DIR', (raw) => raw, './data'),
     ),
     publicUrl: read('SHOEBOX_PUBLIC_URL', url, `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${port}`),
+    publicUrlSet: Boolean(env.SHOEBOX_PUBLIC_URL?.trim()),
     adminToken: read<string | undefined>('SHOEBOX_ADMIN_TOKEN', secret, undefined),
     logLevel: read('SHOEBOX_LOG_LEVEL', oneOf(LOG_LEVELS), 'info'),
     corsOrigins: read('SHOEBOX_CORS_ORIGINS', originList, []),

@@ -127,7 +127,10 @@ const ACCESS_PROBLEMS: Record<JwtFailure, [ProblemCode, string]> = {
     'access_token_signature_invalid',
     'The token signature does not verify: it was changed or signed by someone else. Log in again.',
   ],
-  issuer_invalid: ['access_token_issuer_invalid', 'The token was issued by another server. Get a token from this one.'],
+  issuer_invalid: [
+    'access_token_issuer_invalid',
+    'The token was issued by another server, or for another public URL. Get a token from this server (every process behind one URL must share SHOEBOX_PUBLIC_URL).',
+  ],
   audience_invalid: ['access_token_audience_invalid', 'The token is meant for another audience. Get a token from this server.'],
   expired: ['access_token_expired', 'The access token has expired. Get a new one with POST /v1/identities/refresh.'],
   not_yet_valid: ['access_token_not_yet_valid', "The token is not valid yet. Check the device's clock."],

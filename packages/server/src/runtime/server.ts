@@ -40,6 +40,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const worker = options.worker ?? true;
     if (worker) shoebox.processor.start();
     app.fastify.log.info({ url, docs: `${url}/docs`, worker }, 'Shoebox is listening');
+    // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
+    if (config.databaseUrl !== undefined && !config.publicUrlSet) {
+      app.fastify.log.warn(
+        { publicUrl: config.publicUrl },
+        'SHOEBOX_PUBLIC_URL is not set, so access tokens from this process name its own address as issuer and other processes refuse them: set SHOEBOX_PUBLIC_URL to the URL devices use (the load balancer) on every process',
+      );
+    }
     return {
       url,
       app,
