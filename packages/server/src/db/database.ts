@@ -18,6 +18,11 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Database {
   readonly engine: Engine;
   readonly db: Kysely<Tables>;
+  /**
+   * Runs `work` in a transaction that no other holder of `lock` runs at the same time, in any
+   * process: for check-then-write decisions no unique index can guard (the first start's key).
+   */
+  exclusive<T>(lock: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -55,6 +55,12 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     db,
     pool,
     newClient: () => new pg.Client({ ...settings, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
+    // A transaction-scoped advisory lock: released by commit or rollback, or when a crashed holder's connection ends.
+    exclusive: (lock, work) =>
+      db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx);
+        return work(trx);
+      }),
     async ping() {
       await sql`select 1`.execute(db);
     },

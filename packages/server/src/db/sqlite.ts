@@ -1,7 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, type SqliteDatabase, SqliteDialect, SqliteDriver, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  Kysely,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import type { Database, Tables } from './database.js';
 
 /**
@@ -20,6 +31,8 @@ export function openSqlite(file: string): Database {
   return {
     engine: 'sqlite',
     db,
+    // Transactions begin IMMEDIATE (below): each holds the database's one write lock, so any two exclude each other.
+    exclusive: (_lock, work) => db.transaction().execute(work),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -41,6 +54,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.config);
+  }
+
+  /**
+   * SQLite's DDL is transactional, but Kysely's adapter says not, so the migrator would run without
+   * a transaction or lock and processes starting at once on a new data folder (serve and worker)
+   * would race to create the same tables. In an IMMEDIATE transaction the later ones wait, then
+   * find the migrations done.
+   */
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 

@@ -2,7 +2,7 @@ import { Problem } from '../errors.js';
 import type { Plan, QuotaUsage } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { newId, newSecret, sha256 } from '../shared/secrets.js';
-import type { ApiKey, ApiKeyStore } from './store.js';
+import type { ApiKey, ApiKeyStore, NewApiKey } from './store.js';
 
 export const KEY_PREFIX = 'sbk';
 const KEY_SHAPE = /^sbk_[A-Za-z0-9_-]{43}$/;
@@ -26,16 +26,15 @@ export class ApiKeyService {
   ) {}
 
   async create(name: string, plan: Plan): Promise<CreatedApiKey> {
-    const secret = newSecret(KEY_PREFIX);
-    const apiKey = await this.store.insert({
-      id: newId('key'),
-      name,
-      secretHash: sha256(secret),
-      prefix: secret.slice(0, 10),
-      plan,
-      createdAt: new Date(),
-    });
-    return { apiKey, secret };
+    const { key, secret } = newKey(name, plan);
+    return { apiKey: await this.store.insert(key), secret };
+  }
+
+  /** The first key of a new deployment, or undefined when there is one already (another process may have made it). */
+  async createFirst(name: string, plan: Plan): Promise<CreatedApiKey | undefined> {
+    const { key, secret } = newKey(name, plan);
+    const apiKey = await this.store.insertFirst(key);
+    return apiKey && { apiKey, secret };
   }
 
   /**
@@ -99,3 +98,11 @@ export class ApiKeyService {
 }
 
 const notFound = (id: string) => new Problem('not_found', `No API key has the id ${JSON.stringify(id)}. List keys with GET /admin/keys.`);
+
+function newKey(name: string, plan: Plan): { key: NewApiKey; secret: string } {
+  const secret = newSecret(KEY_PREFIX);
+  return {
+    key: { id: newId('key'), name, secretHash: sha256(secret), prefix: secret.slice(0, 10), plan, createdAt: new Date() },
+    secret,
+  };
+}

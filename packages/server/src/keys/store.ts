@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { ApiKeyTables } from './tables.js';
 
@@ -28,20 +28,16 @@ export interface NewApiKey {
 export class ApiKeyStore {
   constructor(private readonly database: Database) {}
 
-  async insert(key: NewApiKey): Promise<ApiKey> {
-    await this.database.db
-      .insertInto('api_keys')
-      .values({
-        id: key.id,
-        name: key.name,
-        secret_hash: key.secretHash,
-        secret_prefix: key.prefix,
-        ...planColumns(key.plan),
-        created_at: key.createdAt.getTime(),
-        revoked_at: null,
-      })
-      .execute();
-    return { id: key.id, name: key.name, prefix: key.prefix, plan: key.plan, createdAt: key.createdAt, revokedAt: null };
+  insert(key: NewApiKey): Promise<ApiKey> {
+    return insertKey(this.database.db, key);
+  }
+
+  /** Inserts `key` only when there is no key yet, even with several processes starting at once. */
+  insertFirst(key: NewApiKey): Promise<ApiKey | undefined> {
+    return this.database.exclusive('shoebox.api_keys.first', async (trx) => {
+      const existing = await trx.selectFrom('api_keys').select('id').limit(1).executeTakeFirst();
+      return existing ? undefined : insertKey(trx, key);
+    });
   }
 
   /** The key whose secret hashes to `secretHash`, revoked or not. */
@@ -106,4 +102,20 @@ function toApiKey(row: Row): ApiKey {
     createdAt: new Date(Number(row.created_at)),
     revokedAt: row.revoked_at === null ? null : new Date(Number(row.revoked_at)),
   };
+}
+
+async function insertKey(db: Kysely<Tables>, key: NewApiKey): Promise<ApiKey> {
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: key.id,
+      name: key.name,
+      secret_hash: key.secretHash,
+      secret_prefix: key.prefix,
+      ...planColumns(key.plan),
+      created_at: key.createdAt.getTime(),
+      revoked_at: null,
+    })
+    .execute();
+  return { id: key.id, name: key.name, prefix: key.prefix, plan: key.plan, createdAt: key.createdAt, revokedAt: null };
 }

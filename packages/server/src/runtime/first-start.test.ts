@@ -1,7 +1,8 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../testing/harness.js';
+import { engines } from '../testing/engines.js';
+import { json, removeTestData, runCli, TEST_ADMIN_TOKEN, tempDir } from '../testing/harness.js';
 import { spawnServe } from '../testing/processes.js';
 
 describe('first and later starts of `shoebox serve`', () => {
@@ -45,6 +46,22 @@ describe('first and later starts of `shoebox serve`', () => {
       expect(await server.stop()).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(engines)('processes starting at once on a new deployment ($name)', (engine) => {
+  it('make one first key between them, printed by one of them', async () => {
+    const dataDir = tempDir();
+    const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...(await engine.prepare(dataDir)) };
+    const processes = await Promise.all([1, 2, 3].map(() => spawnServe(env)));
+    try {
+      expect(processes.filter((process) => /sbk_/.test(process.stdout()))).toHaveLength(1);
+      const keys = await json(await fetch(`${processes[0]!.url}/admin/keys`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } }));
+      expect(keys.keys).toHaveLength(1);
+    } finally {
+      await Promise.all(processes.map((process) => process.stop()));
+      await removeTestData(dataDir, engine);
     }
   });
 });

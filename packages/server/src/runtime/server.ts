@@ -26,7 +26,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream));
   try {
     const admin = resolveAdminToken(config, shoebox.layout.secretsDir);
-    const firstKey = (await shoebox.keys.list()).length === 0 ? await shoebox.keys.create('default', shoebox.defaultPlan) : undefined;
+    const firstKey = await shoebox.keys.createFirst('default', shoebox.defaultPlan);
     const app = await buildApp({ ...shoebox, adminTokenHash: admin.hash });
     await app.fastify.listen({ host: config.host, port: config.port });
     const address = app.fastify.server.address();
