@@ -53,9 +53,10 @@ describe('S3 blob store', () => {
       maxBytes: 10,
       contentType: 'image/webp',
     });
-    expect(await store.countOwnObjects()).toBe(2);
-    expect(await store.deleteEverything()).toBe(2);
-    expect(await store.countOwnObjects()).toBe(0);
+    const owns = (objectKey: string) => objectKey.startsWith('photos/');
+    expect(await store.countOwned(owns)).toBe(2);
+    expect(await store.deleteOwned(owns)).toBe(2);
+    expect(await store.countOwned(owns)).toBe(0);
     await expect(store.delete(key)).resolves.toBeUndefined();
   });
 

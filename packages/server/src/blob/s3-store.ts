@@ -188,12 +188,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Deletes every object Shoebox wrote: the keys under the prefix that have the shape of a blob
-   * key (anything else in the bucket is left alone). Answers the keys removed.
+   * Deletes the objects under the prefix whose keys (after the prefix) `owns` claims; anything
+   * else in the bucket is left alone. Answers how many were removed.
    */
-  async deleteEverything(onBatch: (keys: readonly string[]) => void = () => {}): Promise<number> {
+  async deleteOwned(owns: (key: string) => boolean, onBatch: (keys: readonly string[]) => void = () => {}): Promise<number> {
     let removed = 0;
-    for await (const keys of this.ownKeys()) {
+    for await (const keys of this.ownedKeys(owns)) {
       const result = await this.client.send(
         new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
       );
@@ -210,10 +210,10 @@ export class S3BlobStore implements BlobStore {
     return removed;
   }
 
-  /** How many objects Shoebox wrote, for `shoebox destroy` to say what it removes. */
-  async countOwnObjects(): Promise<number> {
+  /** How many objects under the prefix `owns` claims, for `shoebox destroy` to say what it removes. */
+  async countOwned(owns: (key: string) => boolean): Promise<number> {
     let count = 0;
-    for await (const keys of this.ownKeys()) count += keys.length;
+    for await (const keys of this.ownedKeys(owns)) count += keys.length;
     return count;
   }
 
@@ -225,7 +225,7 @@ export class S3BlobStore implements BlobStore {
     this.client.destroy();
   }
 
-  private async *ownKeys(): AsyncGenerator<string[]> {
+  private async *ownedKeys(owns: (key: string) => boolean): AsyncGenerator<string[]> {
     let token: string | undefined;
     do {
       const page = await this.client.send(
@@ -233,7 +233,7 @@ export class S3BlobStore implements BlobStore {
       );
       const keys = (page.Contents ?? [])
         .map((object) => object.Key ?? '')
-        .filter((objectKey) => isBlobKey(objectKey.slice(this.location.prefix.length)));
+        .filter((objectKey) => owns(objectKey.slice(this.location.prefix.length)));
       if (keys.length > 0) yield keys;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -244,15 +244,6 @@ export class S3BlobStore implements BlobStore {
     return this.location.prefix + key;
   }
 }
-
-const isBlobKey = (key: string): boolean => {
-  try {
-    assertBlobKey(key);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const secondsUntil = (at: Date, now: Date) => Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000)));
 

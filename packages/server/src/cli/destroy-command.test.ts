@@ -49,8 +49,14 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
   // Beside Shoebox's data in the same database, bucket and Redis, and not Shoebox's: they must survive.
   const neighbours = {
     schema: 'neighbour',
-    objects: ['elsewhere/photos/pho_neighbour01/original', `${BLOB_PREFIX}/README.txt`],
-    redisKey: `${redisPrefix.slice(0, -1)}-other:kept`,
+    objects: [
+      'elsewhere/photos/pho_neighbour01/original',
+      `${BLOB_PREFIX}/README.txt`,
+      `${BLOB_PREFIX}/backups/2024-01-01`,
+      `${BLOB_PREFIX}/staging/photos/pho_0123456789abcdef/original`,
+    ],
+    // Another deployment's prefix that starts like ours.
+    redisKey: `${redisPrefix}staging:bucket:kept`,
   };
 
   /** Everything of Shoebox's that the test can see, on each engine the configuration names. */
@@ -58,7 +64,11 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
     files: existsSync(dataDir) ? readdirSync(dataDir).sort() : [],
     tables: env.SHOEBOX_DATABASE_URL ? await withConnection(env.SHOEBOX_DATABASE_URL, (client) => tablesOf(client, 'shoebox')) : undefined,
     objects: env.SHOEBOX_BLOB_URL ? (await bucketKeys(bucketFor(dataDir))).filter((key) => !neighbours.objects.includes(key)) : [],
-    redisKeys: env.SHOEBOX_REDIS_URL ? await withRedis(env.SHOEBOX_REDIS_URL, (redis) => keysStartingWith(redis, redisPrefix)) : [],
+    redisKeys: env.SHOEBOX_REDIS_URL
+      ? await withRedis(env.SHOEBOX_REDIS_URL, (redis) => keysStartingWith(redis, redisPrefix)).then((keys) =>
+          keys.filter((key) => key !== neighbours.redisKey),
+        )
+      : [],
   });
 
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { IdentityConfig } from '../config.js';
+import { REDIS_NAMESPACES } from '../limiter/redis.js';
 import { LoginThrottle } from './login-throttle.js';
 
 /**
@@ -17,5 +18,8 @@ export function redisLoginThrottle(redis: Redis, prefix: string, config: Identit
       insuranceLimiter: new RateLimiterMemory(options),
     });
   };
-  return new LoginThrottle(limiter('login-email', config.loginFailuresPerEmail), limiter('login-address', config.loginFailuresPerAddress));
+  return new LoginThrottle(
+    limiter(REDIS_NAMESPACES.loginEmails, config.loginFailuresPerEmail),
+    limiter(REDIS_NAMESPACES.loginAddresses, config.loginFailuresPerAddress),
+  );
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BucketState, TokenBuckets } from './limiter.js';
+import { REDIS_NAMESPACES } from './redis.js';
 
 /**
  * Token buckets in Redis, shared by every API process. One Lua script refills and takes a token
@@ -35,7 +36,7 @@ export class RedisTokenBuckets implements TokenBuckets {
 
   async take(keyId: string, rate: number, burst: number): Promise<BucketState> {
     const [allowed, left] = (await (this.redis as unknown as TakeCommand).shoeboxTakeToken(
-      `${this.prefix}bucket:${keyId}`,
+      `${this.prefix}${REDIS_NAMESPACES.buckets}:${keyId}`,
       rate,
       burst,
     )) as [number, string];

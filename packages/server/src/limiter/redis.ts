@@ -2,6 +2,18 @@ import { Redis } from 'ioredis';
 import { redactUrl } from '../shared/urls.js';
 
 /**
+ * Every kind of key Shoebox writes to Redis, each named `<SHOEBOX_REDIS_PREFIX><namespace>:…`.
+ * Writers take their namespace from here, so `shoebox destroy` removes exactly these and nothing
+ * of another deployment whose prefix merely starts like ours.
+ */
+export const REDIS_NAMESPACES = {
+  buckets: 'bucket',
+  quotas: 'quota',
+  loginEmails: 'login-email',
+  loginAddresses: 'login-address',
+} as const;
+
+/**
  * A Redis connection for the limiter. It must fail fast: a request never waits on a Redis that
  * does not answer (no offline queue, one retry, a short command timeout), so the fallback to
  * per-process limits takes over at once. Fails at open when Redis cannot be reached.

@@ -55,6 +55,9 @@ export async function deletePhotoBlobs(blobs: BlobStore, photoId: string): Promi
   await Promise.all(keys.map((key) => blobs.delete(key)));
 }
 
+/** Whether a blob key is one the functions above make: what `shoebox destroy` removes from a bucket. */
+export const isPhotoBlobKey = (key: string): boolean => /^photos\/pho_[A-Za-z0-9_-]{16}\/(upload|original|thumb|display)$/.test(key);
+
 /** The photo id a blob key belongs to, for keys made by the functions above. */
 export const photoIdOfKey = (key: string): string | undefined => /^photos\/(pho_[A-Za-z0-9_-]{16})\/[a-z]+$/.exec(key)?.[1];
 

@@ -1,10 +1,11 @@
 import type { S3Location } from '../../blob/s3-location.js';
 import { S3BlobStore } from '../../blob/s3-store.js';
+import { isPhotoBlobKey } from '../../photos/photo.js';
 import type { Eraser } from './eraser.js';
 
 /**
- * The objects Shoebox wrote in the bucket: blob-shaped keys under the location's prefix (see
- * `S3BlobStore.deleteEverything`). The bucket itself belongs to the operator and stays.
+ * The objects Shoebox wrote in the bucket: photo blob keys (`photos/<photo id>/<blob>`) right under
+ * the location's prefix. The bucket itself, and every other object in it, belong to the operator and stay.
  * Opening checks the bucket answers.
  */
 export async function openS3Eraser(location: S3Location): Promise<Eraser> {
@@ -14,11 +15,11 @@ export async function openS3Eraser(location: S3Location): Promise<Eraser> {
     name: 'S3',
     place,
     async survey() {
-      const objects = await store.countOwnObjects();
+      const objects = await store.countOwned(isPhotoBlobKey);
       return objects === 0 ? [] : [{ description: `${place}: ${objects} object(s)`, items: objects }];
     },
     async erase(removed) {
-      await store.deleteEverything((keys) => removed(keys.length));
+      await store.deleteOwned(isPhotoBlobKey, (keys) => removed(keys.length));
     },
     async close() {
       store.close();
