@@ -58,6 +58,9 @@ export class S3BlobStore implements BlobStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
+      // A store that stops answering fails the call (and the photo's change is retried) instead of
+      // hanging it: the socket may stay silent 30 s at most, connecting may take 5 s.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     });
     try {
       await client.send(new HeadBucketCommand({ Bucket: location.bucket }));

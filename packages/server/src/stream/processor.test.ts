@@ -214,6 +214,30 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     expect(status).toMatchObject({ position: 2, retrying: 0 });
   });
 
+  it('lets another processor take over from a pass that hangs while its process lives', async () => {
+    await write([
+      ['a', 1],
+      ['a', 2],
+    ]);
+    const hung = new Recorder();
+    let release: () => void = () => {};
+    hung.pause = new Promise((resolve) => (release = resolve));
+    const first = processor([hung], { leaseMs: 200 });
+    const hanging = first.runOnce();
+    await eventually(async () => hung.attempts.size > 0);
+
+    const other = new Recorder();
+    const second = processor([other], { leaseMs: 200 });
+    // Nothing moves in the first pass for six leases: it stops renewing and the lease lapses.
+    await eventually(async () => (await second.runOnce()) > 0);
+    await second.drain();
+    expect(versionsOf(other.seen, 'a')).toEqual([1, 2]);
+
+    release();
+    await hanging;
+    expect((await streamStatus(shoebox.database, ['recorder']))[0]).toMatchObject({ position: 2, retrying: 0 });
+  });
+
   it('keeps its lease through work that takes longer than the lease, so nobody redoes it meanwhile', async () => {
     await write([
       ['a', 1],

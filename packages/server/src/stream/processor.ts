@@ -47,6 +47,12 @@ class LeaseLost extends Error {}
  * consumer (the search index) holds the database for the whole chunk.
  */
 const DELIVERY_CHUNK = 64;
+/**
+ * A pass that handles nothing for this many leases is taken as hung: its lease is left to lapse so
+ * another process can go on. Generous, so that one slow change (a large photo on a loaded machine)
+ * is not mistaken for a hang; at worst a slow change is handled twice, which consumers tolerate.
+ */
+const STALL_LEASES = 6;
 
 const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -161,17 +167,17 @@ export class StreamProcessor {
   /** Works one consumer if its lease can be had, renewing the lease for as long as the work takes. */
   private async pass(consumer: StreamConsumer): Promise<number> {
     if (!(await this.renewLease(consumer.name))) return 0;
-    const lease = keepLease(() => this.renewLease(consumer.name), this.leaseMs / 3);
+    const lease = keepLease(() => this.renewLease(consumer.name), this.leaseMs / 3, STALL_LEASES * this.leaseMs);
     try {
       return await this.work(consumer, lease);
     } finally {
-      lease.stop();
+      await lease.stop();
     }
   }
 
   private async work(consumer: StreamConsumer, lease: KeptLease): Promise<number> {
     const { claims, retries, settings } = this.deps;
-    let moved = await this.retryDue(consumer);
+    let moved = await this.retryDue(consumer, lease);
     const batch = await claims.next(consumer.name, settings.batchSize);
     const last = batch.at(-1);
     if (!last) return moved;
@@ -211,7 +217,11 @@ export class StreamProcessor {
     const waitBehind = (change: Change) => outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
     const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
     for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
-    if (await this.attemptBatch(consumer, fresh)) return true;
+    if (lease.lost) return false;
+    if (await this.attemptBatch(consumer, fresh)) {
+      lease.progressed();
+      return true;
+    }
     for (const change of fresh) {
       if (lease.lost) return false;
       const key = entityKey(change);
@@ -220,6 +230,7 @@ export class StreamProcessor {
         continue;
       }
       const error = await this.attempt(consumer, change, 1);
+      lease.progressed();
       if (error === undefined) continue;
       outcome.waiting.add(key);
       if (settings.maxAttempts <= 1) outcome.buried.push({ change, error });
@@ -229,12 +240,14 @@ export class StreamProcessor {
   }
 
   /** Tries the oldest waiting change of each entity whose time has come. */
-  private async retryDue(consumer: StreamConsumer): Promise<number> {
+  private async retryDue(consumer: StreamConsumer, lease: KeptLease): Promise<number> {
     const { retries, settings } = this.deps;
     const due = await retries.due(consumer.name, new Date(), settings.batchSize);
     for (const { change, attempts } of due) {
+      if (lease.lost) break;
       const made = attempts + 1;
       const error = await this.attempt(consumer, change, made);
+      lease.progressed();
       if (error === undefined) {
         await retries.succeeded(consumer.name, change.seq);
       } else if (made >= settings.maxAttempts) {
