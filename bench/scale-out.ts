@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { connectRedis } from '../packages/server/src/limiter/redis.js';
+import type { Eraser } from '../packages/server/src/cli/destroy/eraser.js';
+import { openRedisEraser } from '../packages/server/src/cli/destroy/eraser.redis.js';
 import { redactUrl } from '../packages/server/src/shared/urls.js';
 import { createDatabase, dropDatabase, withConnection } from '../packages/server/src/testing/databases.js';
 
@@ -28,9 +28,10 @@ export async function provisionScaleOut(): Promise<ScaleOut | { skipped: string 
   const run = randomBytes(6).toString('hex');
   const database = `shoebox_bench_${run}`;
   const prefix = `shoebox-bench-${run}:`;
-  let redis: Redis;
+  // What `shoebox destroy` would remove from Redis: the run's keys (connecting checks Redis answers).
+  let redis: Eraser;
   try {
-    redis = await connectRedis(REDIS_URL);
+    redis = await openRedisEraser(REDIS_URL, prefix);
   } catch (error) {
     return { skipped: `${(error as Error).message} (set SHOEBOX_BENCH_REDIS_URL)` };
   }
@@ -38,7 +39,7 @@ export async function provisionScaleOut(): Promise<ScaleOut | { skipped: string 
   try {
     databaseUrl = await createDatabase(ADMIN_URL, database);
   } catch (error) {
-    redis.disconnect();
+    await redis.close();
     const reason = `cannot create a database on PostgreSQL at ${redactUrl(ADMIN_URL)}: ${(error as Error).message}`;
     return { skipped: `${reason} (set SHOEBOX_BENCH_DATABASE_URL)` };
   }
@@ -50,11 +51,9 @@ export async function provisionScaleOut(): Promise<ScaleOut | { skipped: string 
     async remove() {
       try {
         await dropDatabase(ADMIN_URL, database);
-        for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 })) {
-          if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
-        }
+        await redis.erase(() => {});
       } finally {
-        redis.disconnect();
+        await redis.close();
       }
     },
   };

@@ -18,7 +18,7 @@ export async function withConnection<T>(url: string, work: (client: pg.Client) =
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {
   await withConnection(adminUrl, async (client) => {
     const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`create database ${name}`);
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(name)}`);
   });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -27,5 +27,5 @@ export async function createDatabase(adminUrl: string, name: string): Promise<st
 
 /** Drops database `name`, disconnecting whoever is still on it. */
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withConnection(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+  await withConnection(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
 }
