@@ -306,4 +306,34 @@ describe.each(engines)('stream processor ($name)', (engine) => {
       expect(versionsOf(recorder.seen, `w${writer}`)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(new Set(recorder.seen.map((c) => c.seq)).size).toBe(200);
   });
+
+  it('works each consumer in its own loop: a slow consumer does not hold back another', async () => {
+    const signal = new ChangeSignal();
+    const slow = new Recorder('slow');
+    let release: () => void = () => {};
+    slow.pause = new Promise((resolve) => (release = resolve));
+    const quick = new Recorder('quick');
+    const worker = new StreamProcessor({
+      database: shoebox.database,
+      claims: shoebox.claims,
+      retries: new RetryStore(shoebox.database),
+      consumers: [slow, quick],
+      settings: { ...settings, pollMs: 600_000 },
+      signal,
+    });
+    worker.start();
+    await write([['a', 1]]);
+    signal.notify();
+    await eventually(async () => slow.attempts.size > 0 && quick.seen.length === 1);
+    // The slow consumer is still on its first change while the quick one hears of the next write.
+    await write([['a', 2]]);
+    signal.notify();
+    await eventually(async () => quick.seen.length === 2);
+    expect(slow.seen).toEqual([]);
+    release();
+    await eventually(async () => slow.seen.length === 2);
+    await worker.stop();
+    expect(versionsOf(quick.seen, 'a')).toEqual([1, 2]);
+    expect(versionsOf(slow.seen, 'a')).toEqual([1, 2]);
+  });
 });

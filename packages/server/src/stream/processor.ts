@@ -134,34 +134,41 @@ export class StreamProcessor {
     for (const name of this.consumerNames) await this.deps.claims.release(name, this.holder).catch(() => {});
   }
 
+  /**
+   * One loop per consumer, so a slow consumer (photos being resized) never holds back another
+   * (notes becoming searchable). Each sleeps until the doorbell rings, a retry of its is due, or pollMs.
+   */
   private async run(): Promise<void> {
     let lastPrune = 0;
-    while (!this.stopping) {
-      let moved = 0;
-      try {
-        moved = await this.runOnce();
-        if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
-          lastPrune = Date.now();
-          await this.prune();
+    const pruneWhenDue = async () => {
+      if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+      lastPrune = Date.now();
+      await this.prune();
+    };
+    await Promise.all(
+      this.deps.consumers.map(async (consumer) => {
+        while (!this.stopping) {
+          let moved = 0;
+          try {
+            moved = await this.pass(consumer);
+            await pruneWhenDue();
+          } catch (error) {
+            this.log.error({ err: error, consumer: consumer.name }, 'stream pass failed; trying again after the poll interval');
+          }
+          if (moved > 0) {
+            await yieldToRequests();
+            continue;
+          }
+          if (!this.stopping) await this.deps.signal.wait(await this.idleMs(consumer.name), consumer.name);
         }
-      } catch (error) {
-        this.log.error({ err: error }, 'stream pass failed; trying again after the poll interval');
-      }
-      if (moved > 0) {
-        await yieldToRequests();
-        continue;
-      }
-      if (!this.stopping) await this.deps.signal.wait(await this.idleMs());
-    }
+      }),
+    );
   }
 
-  private async idleMs(): Promise<number> {
-    let wait = this.deps.settings.pollMs;
-    for (const name of this.consumerNames) {
-      const due = await this.deps.retries.nextDueAt(name).catch(() => undefined);
-      if (due) wait = Math.min(wait, Math.max(0, due.getTime() - Date.now()));
-    }
-    return wait;
+  private async idleMs(consumer: string): Promise<number> {
+    const due = await this.deps.retries.nextDueAt(consumer).catch(() => undefined);
+    const pollMs = this.deps.settings.pollMs;
+    return due ? Math.min(pollMs, Math.max(0, due.getTime() - Date.now())) : pollMs;
   }
 
   /** Works one consumer if its lease can be had, renewing the lease for as long as the work takes. */

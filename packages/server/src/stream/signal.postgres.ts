@@ -35,9 +35,9 @@ export class PostgresChangeSignal extends ChangeSignal {
   }
 
   /** Starts listening on the first wait, so processes that never process (API only) hold no extra connection. */
-  override wait(ms: number): Promise<void> {
+  override wait(ms: number, waiter?: string): Promise<void> {
     this.listen();
-    return super.wait(ms);
+    return super.wait(ms, waiter);
   }
 
   override async close(): Promise<void> {
