@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
-import type { ConsumerCounters, StreamProcessor } from './processor.js';
+import type { ConsumerCounters } from './consumer-calls.js';
+import type { StreamProcessor } from './processor.js';
 import { type ConsumerStatus, streamStatus } from './status.js';
 
 /** Status is read from the database at most this often, however many gauges a scrape reads. */

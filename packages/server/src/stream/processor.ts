@@ -5,22 +5,11 @@ import { newId } from '../shared/secrets.js';
 import type { Change } from './change.js';
 import type { ChangeClaims } from './claims.js';
 import type { StreamConsumer } from './consumer.js';
+import { ConsumerCalls, type ConsumerCounters, type StreamLog } from './consumer-calls.js';
 import { type KeptLease, keepLease } from './lease-keeper.js';
-import { entityKey, type Parked, type RetryStore } from './retries.js';
+import { backoffMs, entityKey, type Parked, type RetryStore } from './retries.js';
 import type { ChangeSignal } from './signal.js';
 import { pruneStream } from './status.js';
-
-/** The slice of a pino logger the processor uses. */
-export interface StreamLog {
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
-
-export interface ConsumerCounters {
-  processed: number;
-  failed: number;
-  deadLettered: number;
-}
 
 export interface ProcessorDeps {
   readonly database: Database;
@@ -38,7 +27,6 @@ export interface ProcessorDeps {
 }
 
 const PRUNE_EVERY_MS = 60_000;
-const silent: StreamLog = { warn() {}, error() {} };
 
 class LeaseLost extends Error {}
 
@@ -74,10 +62,10 @@ interface Outcome {
 export class StreamProcessor {
   /** Identifies this processor's leases. */
   readonly holder = newId('proc');
-  private readonly counters = new Map<string, ConsumerCounters>();
   private readonly leaseMs: number;
   private readonly random: () => number;
   private readonly log: StreamLog;
+  private readonly calls: ConsumerCalls;
   private loop: Promise<void> | undefined;
   private stopping = false;
   /** Whether this processor ever took a lease, so closing gives them back. */
@@ -86,8 +74,8 @@ export class StreamProcessor {
   constructor(private readonly deps: ProcessorDeps) {
     this.leaseMs = deps.leaseMs ?? deps.settings.leaseMs;
     this.random = deps.random ?? Math.random;
-    this.log = deps.log ?? silent;
-    for (const consumer of deps.consumers) this.counters.set(consumer.name, { processed: 0, failed: 0, deadLettered: 0 });
+    this.log = deps.log ?? { warn() {}, error() {} };
+    this.calls = new ConsumerCalls(this.log);
   }
 
   get consumerNames(): string[] {
@@ -96,7 +84,7 @@ export class StreamProcessor {
 
   /** What this process has done for a consumer since it started (for /metrics). */
   countersOf(consumer: string): ConsumerCounters {
-    return this.counters.get(consumer) ?? { processed: 0, failed: 0, deadLettered: 0 };
+    return this.calls.countersOf(consumer);
   }
 
   /** One pass over every consumer: due retries, then one batch of new changes. Returns how much it moved. */
@@ -209,7 +197,7 @@ export class StreamProcessor {
       this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
       return moved;
     }
-    for (const { change } of buried) this.reportDeadLetter(consumer, change, 1);
+    for (const { change } of buried) this.calls.deadLettered(consumer, change, 1);
     moved += batch.length;
     return moved;
   }
@@ -225,7 +213,7 @@ export class StreamProcessor {
     const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
     for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
     if (lease.lost) return false;
-    if (await this.attemptBatch(consumer, fresh)) {
+    if (await this.calls.batch(consumer, fresh)) {
       lease.progressed();
       return true;
     }
@@ -236,12 +224,18 @@ export class StreamProcessor {
         waitBehind(change);
         continue;
       }
-      const error = await this.attempt(consumer, change, 1);
+      const error = await this.calls.one(consumer, change, 1);
       lease.progressed();
       if (error === undefined) continue;
       outcome.waiting.add(key);
       if (settings.maxAttempts <= 1) outcome.buried.push({ change, error });
-      else outcome.parked.push({ change, attempts: 1, nextAttemptAt: new Date(Date.now() + this.backoffMs(1)), error });
+      else
+        outcome.parked.push({
+          change,
+          attempts: 1,
+          nextAttemptAt: new Date(Date.now() + backoffMs(1, this.deps.settings, this.random)),
+          error,
+        });
     }
     return this.renewLease(consumer.name);
   }
@@ -253,65 +247,24 @@ export class StreamProcessor {
     for (const { change, attempts } of due) {
       if (lease.lost) break;
       const made = attempts + 1;
-      const error = await this.attempt(consumer, change, made);
+      const error = await this.calls.one(consumer, change, made);
       lease.progressed();
       if (error === undefined) {
         await retries.succeeded(consumer.name, change.seq);
       } else if (made >= settings.maxAttempts) {
         await retries.deadLetter(consumer.name, change, made, error);
-        this.reportDeadLetter(consumer, change, made);
+        this.calls.deadLettered(consumer, change, made);
       } else {
-        await retries.reschedule(consumer.name, change.seq, made, new Date(Date.now() + this.backoffMs(made)), error);
+        await retries.reschedule(
+          consumer.name,
+          change.seq,
+          made,
+          new Date(Date.now() + backoffMs(made, this.deps.settings, this.random)),
+          error,
+        );
       }
     }
     return due.length;
-  }
-
-  /** Hands a run of changes to a consumer that takes them at once; false when it cannot or failed (nothing was applied). */
-  private async attemptBatch(consumer: StreamConsumer, changes: readonly Change[]): Promise<boolean> {
-    if (!consumer.handleBatch || changes.length < 2) return false;
-    try {
-      await consumer.handleBatch(changes);
-      this.countersOf(consumer.name).processed += changes.length;
-      return true;
-    } catch (error) {
-      this.log.warn(
-        {
-          consumer: consumer.name,
-          from: changes[0]?.seq,
-          to: changes.at(-1)?.seq,
-          error: error instanceof Error ? error.message : String(error),
-        },
-        'batch failed; handling its changes one by one',
-      );
-      return false;
-    }
-  }
-
-  /** Hands one change to a consumer; returns the error message when it failed. */
-  private async attempt(consumer: StreamConsumer, change: Change, attempt: number): Promise<string | undefined> {
-    const counters = this.countersOf(consumer.name);
-    try {
-      await consumer.handle(change);
-      counters.processed++;
-      return undefined;
-    } catch (error) {
-      counters.failed++;
-      const message = error instanceof Error ? error.message : String(error);
-      this.log.warn(
-        { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempt, error: message },
-        'consumer failed on a change; it will be retried',
-      );
-      return message;
-    }
-  }
-
-  private reportDeadLetter(consumer: StreamConsumer, change: Change, attempts: number): void {
-    this.countersOf(consumer.name).deadLettered++;
-    this.log.error(
-      { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempts },
-      'change moved to the dead-letter table; re-drive it with `shoebox stream retry`',
-    );
   }
 
   private async renewLease(consumer: string): Promise<boolean> {
@@ -319,12 +272,5 @@ export class StreamProcessor {
     const held = await this.deps.claims.lease(consumer, this.holder, now, new Date(now.getTime() + this.leaseMs));
     this.leased ||= held;
     return held;
-  }
-
-  /** Exponential, capped, with "equal jitter": half the delay is fixed, half random, so retries spread out. */
-  private backoffMs(attempts: number): number {
-    const { retryBaseMs, retryMaxMs } = this.deps.settings;
-    const cap = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1));
-    return cap / 2 + (this.random() * cap) / 2;
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StreamSettings } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
 import type { Change } from './change.js';
 import { toChange } from './claims.js';
@@ -185,4 +186,10 @@ export class RetryStore {
       return rows.length;
     });
   }
+}
+
+/** Exponential, capped, with "equal jitter": half the delay is fixed, half random, so retries spread out. */
+export function backoffMs(attempts: number, settings: Pick<StreamSettings, 'retryBaseMs' | 'retryMaxMs'>, random: () => number): number {
+  const cap = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** (attempts - 1));
+  return cap / 2 + (random() * cap) / 2;
 }
