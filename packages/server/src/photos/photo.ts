@@ -38,28 +38,32 @@ export interface Photo {
   readonly updatedAt: Date;
 }
 
-export const PHOTO_ID_PATTERN = '^pho_[A-Za-z0-9_-]{16}$';
+/** A photo id: made by the server, so its shape is known exactly. */
+export const PHOTO_ID = 'pho_[A-Za-z0-9_-]{16}';
+export const PHOTO_ID_PATTERN = `^${PHOTO_ID}$`;
 
 /**
  * Every blob a photo can have. Keys come from the server-made id only. Devices PUT to the upload
  * key; the original is written by Shoebox alone (see PhotoService.complete), so a signed upload URL
  * can never reach the bytes a photo serves and processes.
  */
+const BLOB_NAMES = ['upload', 'original', 'thumb', 'display'] as const satisfies readonly ('upload' | 'original' | VariantName)[];
+const BLOB_KEY = new RegExp(`^photos/(${PHOTO_ID})/(?:${BLOB_NAMES.join('|')})$`);
+
 export const uploadKey = (photoId: string) => blobKey('photos', photoId, 'upload');
 export const originalKey = (photoId: string) => blobKey('photos', photoId, 'original');
 export const variantKey = (photoId: string, variant: VariantName) => blobKey('photos', photoId, variant);
 
 /** Deletes every blob a photo can have. Idempotent. */
 export async function deletePhotoBlobs(blobs: BlobStore, photoId: string): Promise<void> {
-  const keys = [uploadKey(photoId), originalKey(photoId), variantKey(photoId, 'thumb'), variantKey(photoId, 'display')];
-  await Promise.all(keys.map((key) => blobs.delete(key)));
+  await Promise.all(BLOB_NAMES.map((name) => blobs.delete(blobKey('photos', photoId, name))));
 }
 
 /** Whether a blob key is one the functions above make: what `shoebox destroy` removes from a bucket. */
-export const isPhotoBlobKey = (key: string): boolean => /^photos\/pho_[A-Za-z0-9_-]{16}\/(upload|original|thumb|display)$/.test(key);
+export const isPhotoBlobKey = (key: string): boolean => BLOB_KEY.test(key);
 
 /** The photo id a blob key belongs to, for keys made by the functions above. */
-export const photoIdOfKey = (key: string): string | undefined => /^photos\/(pho_[A-Za-z0-9_-]{16})\/[a-z]+$/.exec(key)?.[1];
+export const photoIdOfKey = (key: string): string | undefined => BLOB_KEY.exec(key)?.[1];
 
 type Row = Selectable<PhotoTables['photos']>;
 

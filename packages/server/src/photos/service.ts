@@ -11,7 +11,7 @@ import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { isPhotoType, type VariantName } from './images.js';
 import type { PhotoLinks } from './links.js';
-import { deletePhotoBlobs, originalKey, type Photo, photoIdOfKey, uploadKey, type Visibility, variantKey } from './photo.js';
+import { deletePhotoBlobs, originalKey, PHOTO_ID, type Photo, photoIdOfKey, uploadKey, type Visibility, variantKey } from './photo.js';
 import type { CreatePhotoInput, PhotoJson } from './schemas.js';
 import { assertImageType, ImageTypeCheck, SNIFF_BYTES } from './sniff.js';
 import type { ListCursor, PhotoStore } from './store.js';
@@ -186,11 +186,11 @@ export class PhotoService implements UploadReceiver {
     }
     try {
       const info = await this.blobs.head(key);
-      if (!info) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+      if (!info) throw uploadGone();
       if (info.size > photo.bytes) throw tooLong(info.size, photo.bytes);
       if (info.size < photo.bytes) throw incomplete(info.size, photo.bytes);
       const head = await this.blobs.get(key, { range: { start: 0, end: Math.min(info.size, SNIFF_BYTES) - 1 }, ifMatch: info.etag });
-      if (!head) throw new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+      if (!head) throw uploadGone();
       await assertImageType(await buffer(head.body), photo.contentType);
       return info.etag;
     } catch (error) {
@@ -255,6 +255,8 @@ export class PhotoService implements UploadReceiver {
   }
 }
 
+const uploadGone = () => new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
+
 const usedUrl = () => new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
 
 const incomplete = (received: number, declared: number) =>
@@ -263,10 +265,12 @@ const incomplete = (received: number, declared: number) =>
 const tooLong = (received: number, declared: number) =>
   new Problem('payload_too_large', `The upload has ${received} bytes, but ${declared} were declared. Send exactly the declared bytes.`);
 
+const CURSOR = new RegExp(`^(\\d{1,15})\\.(${PHOTO_ID})$`);
+
 const encodeCursor = (cursor: ListCursor) => Buffer.from(`${cursor.createdAt}.${cursor.id}`).toString('base64url');
 
 function decodeCursor(value: string): ListCursor {
-  const match = /^(\d{1,15})\.(pho_[A-Za-z0-9_-]{16})$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  const match = CURSOR.exec(Buffer.from(value, 'base64url').toString('utf8'));
   if (!match?.[1] || !match[2])
     throw new Problem('validation_failed', 'query.cursor is not a cursor this API gave out. Start again without it.');
   return { createdAt: Number(match[1]), id: match[2] };
