@@ -122,7 +122,7 @@ export class S3BlobStore implements BlobStore {
     }
     // A ranged answer states the whole object's size after the slash of Content-Range.
     const size = range ? Number(result.ContentRange?.split('/')[1]) : Number(result.ContentLength);
-    return { info: { size, etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) }, body };
+    return { info: blobInfo(size, result), body };
   }
 
   /** A server-side copy (CopyObject, up to 5 GB: more than a photo may have). */
@@ -136,7 +136,7 @@ export class S3BlobStore implements BlobStore {
 
   async head(key: string): Promise<BlobInfo | undefined> {
     const result = await ifMissing(this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.objectKey(key) })));
-    return result && { size: Number(result.ContentLength), etag: result.ETag ?? '""', lastModified: result.LastModified ?? new Date(0) };
+    return result && blobInfo(Number(result.ContentLength), result);
   }
 
   /** Idempotent: S3 answers a delete of a missing key with success. */
@@ -247,6 +247,13 @@ export class S3BlobStore implements BlobStore {
     return this.location.prefix + key;
   }
 }
+
+/** What an object's metadata says of it; a store that leaves ETag or Last-Modified out gets neutral values. */
+const blobInfo = (size: number, meta: { ETag?: string; LastModified?: Date }): BlobInfo => ({
+  size,
+  etag: meta.ETag ?? '""',
+  lastModified: meta.LastModified ?? new Date(0),
+});
 
 const secondsUntil = (at: Date, now: Date) => Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000)));
 
