@@ -4,8 +4,9 @@ import type { Eraser } from './eraser.js';
 
 /**
  * Shoebox's own schema in PostgreSQL (db/postgres.ts keeps every table, sequence, function and
- * text search configuration of Shoebox there). Dropping it with `cascade` removes all of those and
- * nothing in any other schema; the database itself belongs to the operator and stays.
+ * text search configuration of Shoebox there). Dropping it with `cascade` removes all of those,
+ * and whatever an operator built on them in other schemas (views, foreign keys), as the README
+ * says; other schemas' own tables and the database itself stay.
  * Connects with a plain client rather than `openPostgres`, which would create the schema.
  */
 export async function openPostgresEraser(url: string, schema: string): Promise<Eraser> {
