@@ -5,13 +5,13 @@ import { type BenchScenario, type BenchServer, cli, fixed, type LoadResult, load
 
 const ROUNDS = 2;
 
-/** Starts Shoebox with an API key whose plan never limits the benchmark. */
+/** Starts Shoebox with an API key whose plan never limits the benchmark, nor does the guest limit per address. */
 async function shoeboxWithKey(): Promise<{ server: BenchServer; key: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
   const created = JSON.parse(
     await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
   );
-  return { server: await startShoebox({}, dataDir), key: created.key as string };
+  return { server: await startShoebox({ SHOEBOX_GUESTS_PER_ADDRESS: '1000000' }, dataDir), key: created.key as string };
 }
 
 const check = (what: string, result: LoadResult) => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
+import { parseTrustedProxies } from './http/trusted-proxies.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
 import { redactUrl } from './shared/urls.js';
 
@@ -27,7 +28,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly defaultRate: number;
   readonly defaultBurst: number;
-  readonly trustProxy: boolean;
+  /** The reverse proxies whose X-Forwarded-* headers are believed (addresses, CIDRs, range names), or false for none. */
+  readonly trustProxy: false | readonly string[];
   /** Largest photo upload accepted, in bytes. */
   readonly photoMaxBytes: number;
   /** Bytes of photos (originals and variants) one identity may store. */
@@ -87,10 +89,19 @@ export interface IdentityConfig {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly oidcProviders: readonly OidcProviderConfig[];
-  /** Failed password logins allowed per email, and per client address, within the window. */
+  /** Failed password logins allowed per email from one client address, within the window. */
   readonly loginFailuresPerEmail: number;
+  /**
+   * Failed password logins per email from all addresses within the window, past which each address
+   * gets one attempt per window on that email: slows distributed guessing without locking anyone out.
+   */
+  readonly loginFailuresPerEmailCeiling: number;
+  /** Failed password logins allowed per client address, across emails, within the window. */
   readonly loginFailuresPerAddress: number;
   readonly loginFailureWindowSeconds: number;
+  /** Guest identities one client address may create within the guest window. */
+  readonly guestsPerAddress: number;
+  readonly guestWindowSeconds: number;
   /** scrypt cost as log2(N); stored with each hash, so raising it affects new passwords only. */
   readonly passwordScryptLogN: number;
 }
@@ -169,12 +180,6 @@ const postgresUrl: Parser<string> = (raw) => {
 const redisUrl: Parser<string> = (raw) => {
   if (!/^rediss?:\/\/\S+$/.test(raw)) throw new Invalid('expected a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS)');
   return raw;
-};
-
-const boolean: Parser<boolean> = (raw) => {
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new Invalid('expected true or false');
 };
 
 const originList: Parser<string[]> = (raw) => {
@@ -256,7 +261,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     shutdownTimeoutMs: read('SHOEBOX_SHUTDOWN_TIMEOUT_MS', integer(0, 600_000), 10_000),
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
-    trustProxy: read('SHOEBOX_TRUST_PROXY', boolean, false),
+    trustProxy: read<false | string[]>('SHOEBOX_TRUST_PROXY', fromModule(parseTrustedProxies), false),
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
     photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
@@ -301,8 +306,11 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
       oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', fromModule(parseOidcProviders), [])),
       loginFailuresPerEmail: read('SHOEBOX_LOGIN_FAILURES_PER_EMAIL', integer(1, 1000), 5),
+      loginFailuresPerEmailCeiling: read('SHOEBOX_LOGIN_FAILURES_EMAIL_CEILING', integer(1, 1_000_000), 100),
       loginFailuresPerAddress: read('SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', integer(1, 100_000), 50),
       loginFailureWindowSeconds: read('SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', integer(1, 86_400), 900),
+      guestsPerAddress: read('SHOEBOX_GUESTS_PER_ADDRESS', integer(1, 1_000_000), 30),
+      guestWindowSeconds: read('SHOEBOX_GUEST_WINDOW_SECONDS', integer(1, 86_400), 3600),
       passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
     }),
     notes: {
@@ -331,6 +339,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   return Object.freeze({
     ...config,
     corsOrigins: Object.freeze([...config.corsOrigins]),
+    trustProxy: config.trustProxy && Object.freeze([...config.trustProxy]),
     blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
@@ -351,7 +360,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs],
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
-    ['SHOEBOX_TRUST_PROXY', config.trustProxy],
+    ['SHOEBOX_TRUST_PROXY', config.trustProxy === false ? 'false' : config.trustProxy.join(',')],
     ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
     ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],
@@ -369,8 +378,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],
     ['SHOEBOX_OIDC_PROVIDERS', config.identity.oidcProviders.length > 0 ? JSON.stringify(config.identity.oidcProviders) : '(none)'],
     ['SHOEBOX_LOGIN_FAILURES_PER_EMAIL', config.identity.loginFailuresPerEmail],
+    ['SHOEBOX_LOGIN_FAILURES_EMAIL_CEILING', config.identity.loginFailuresPerEmailCeiling],
     ['SHOEBOX_LOGIN_FAILURES_PER_ADDRESS', config.identity.loginFailuresPerAddress],
     ['SHOEBOX_LOGIN_FAILURE_WINDOW_SECONDS', config.identity.loginFailureWindowSeconds],
+    ['SHOEBOX_GUESTS_PER_ADDRESS', config.identity.guestsPerAddress],
+    ['SHOEBOX_GUEST_WINDOW_SECONDS', config.identity.guestWindowSeconds],
     ['SHOEBOX_PASSWORD_SCRYPT_LOG_N', config.identity.passwordScryptLogN],
     ['SHOEBOX_NOTE_HEADLINE_MAX', config.notes.headlineMaxLength],
     ['SHOEBOX_NOTE_TEXT_MAX', config.notes.textMaxLength],

@@ -64,6 +64,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   quota_exceeded: { status: 429, title: 'Usage quota exhausted' },
   login_throttled: { status: 429, title: 'Too many failed logins' },
+  guest_creation_throttled: { status: 429, title: 'Too many guest identities from this address' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
   oidc_provider_unavailable: { status: 503, title: "The login provider's keys could not be fetched" },

@@ -67,7 +67,8 @@ export async function buildApp(services: AppServices): Promise<App> {
     logController: new RequestLog(),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // Only the listed proxies' X-Forwarded-* entries count: request.ip keys the per-address limits.
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },

@@ -1,8 +1,10 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { AccessTokens } from './access-tokens.js';
 import type { IdentityDataOwner } from './data-owners.js';
-import type { LoginThrottle } from './login-throttle.js';
+import { GuestThrottle } from './guest-throttle.js';
+import { LoginThrottle } from './login-throttle.js';
 import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
 import { IdentityService } from './service.js';
@@ -10,11 +12,14 @@ import { SigningKeyStore } from './signing-key-store.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './tokens.js';
 
-/** Builds the identity service and makes sure a signing key exists. Access tokens are issued by the public URL. */
+/**
+ * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
+ * public URL; the login and guest throttles count on `limiters` (per process, or Redis).
+ */
 export async function createIdentityService(
   config: Config,
   database: Database,
-  throttle: LoginThrottle,
+  limiters: WindowLimiters,
   dataOwners: readonly IdentityDataOwner[],
 ): Promise<IdentityService> {
   const { identity } = config;
@@ -30,7 +35,8 @@ export async function createIdentityService(
     tokens: new TokenService(database, accessTokens, identity.refreshTokenTtlSeconds),
     signingKeys,
     passwords: new PasswordHasher(identity.passwordScryptLogN),
-    throttle,
+    loginThrottle: new LoginThrottle(limiters, identity),
+    guestThrottle: new GuestThrottle(limiters, identity),
     oidc: new OidcVerifier(identity.oidcProviders),
     dataOwners,
     accessTokenTtlSeconds: identity.accessTokenTtlSeconds,

@@ -6,10 +6,10 @@ import { parseConfig } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openSqlite } from '../db/sqlite.js';
+import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
 import { tempDir } from '../testing/harness.js';
 import { createIdentityService } from './create.js';
 import type { IdentityDataOwner } from './data-owners.js';
-import { memoryLoginThrottle } from './login-throttle.memory.js';
 import type { IdentityService } from './service.js';
 
 /**
@@ -49,7 +49,7 @@ describe('identity data owners', () => {
     const config = parseConfig({ SHOEBOX_DATA_DIR: dir });
     database = openSqlite(join(dir, 'shoebox.sqlite'));
     await migrate(database);
-    identities = await createIdentityService(config, database, memoryLoginThrottle(config.identity), [owner]);
+    identities = await createIdentityService(config, database, memoryWindowLimiters, [owner]);
   });
   afterAll(async () => {
     await database.close();
@@ -58,7 +58,7 @@ describe('identity data owners', () => {
 
   it('moves a guest’s data to the identity it merges into, in the merge transaction', async () => {
     const target = await identities.loginAsDeveloper('owner-1', null);
-    const guest = await identities.createGuest();
+    const guest = await identities.createGuest('127.0.0.1');
     const merged = await identities.loginAsDeveloper('owner-1', guest.identityId);
     expect(merged).toMatchObject({ identityId: target.identityId, mergedFrom: guest.identityId });
     expect(await setting(`moved:${guest.identityId}`)).toBe(target.identityId);
@@ -66,7 +66,7 @@ describe('identity data owners', () => {
 
   it('leaves the guest untouched when an owner fails to move its data', async () => {
     await identities.loginAsDeveloper('owner-2', null);
-    const guest = await identities.createGuest();
+    const guest = await identities.createGuest('127.0.0.1');
     failing = 'move';
     await expect(identities.loginAsDeveloper('owner-2', guest.identityId)).rejects.toThrow('move failed');
     failing = null;

@@ -24,12 +24,14 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         schema: {
           tags,
           summary: 'Create a guest identity for this device',
-          description: 'Answers the new identity with its first token pair. Needs only the API key; its usage plan bounds floods.',
+          description:
+            'Answers the new identity with its first token pair. Needs only the API key; its usage plan bounds floods, and each ' +
+            'client address may create a limited number of guests per window (`guest_creation_throttled`).',
           security: [{ apiKey: [] }],
-          response: { 201: TokenPairSchema, ...gatewayRouteProblems() },
+          response: { 201: TokenPairSchema, ...gatewayRouteProblems('guest_creation_throttled') },
         },
       },
-      async (_request, reply) => reply.status(201).send(await identities.createGuest()),
+      async (request, reply) => reply.status(201).send(await identities.createGuest(request.ip)),
     );
 
     app.post(

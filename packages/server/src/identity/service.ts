@@ -3,6 +3,7 @@ import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
 import type { IdentityDataOwner } from './data-owners.js';
+import type { GuestThrottle } from './guest-throttle.js';
 import { type LinkMode, LoginLinker } from './linking.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { OidcVerifier } from './oidc.js';
@@ -33,7 +34,8 @@ export interface IdentityServiceParts {
   readonly tokens: TokenService;
   readonly signingKeys: SigningKeys;
   readonly passwords: PasswordHasher;
-  readonly throttle: LoginThrottle;
+  readonly loginThrottle: LoginThrottle;
+  readonly guestThrottle: GuestThrottle;
   readonly oidc: OidcVerifier;
   /** Capabilities owning data per identity; called on merge and deletion in the same transaction. */
   readonly dataOwners: readonly IdentityDataOwner[];
@@ -55,7 +57,9 @@ export class IdentityService {
     this.clock = parts.clock ?? Date.now;
   }
 
-  async createGuest(): Promise<TokenPair> {
+  /** Guests are limited per client address: each has a photo quota of its own. */
+  async createGuest(clientAddress: string): Promise<TokenPair> {
+    await this.parts.guestThrottle.take(clientAddress);
     const now = this.clock();
     const session = await this.parts.database.db.transaction().execute(async (trx) => {
       const id = newId('id');
@@ -85,19 +89,17 @@ export class IdentityService {
   }
 
   /**
-   * Unknown email and wrong password answer the same and cost the same (one scrypt each). Failures
-   * count per email and per client address; past the limit, attempts are refused before checking.
+   * Unknown email and wrong password answer the same and cost the same (one scrypt each). The attempt
+   * is counted before the password is checked (login-throttle.ts); past a limit it is refused unchecked.
    */
   async loginWithPassword(email: string, password: string, callerId: string | null, clientAddress: string): Promise<LoginResult> {
     const subject = normalizeEmail(email);
-    const { throttle, passwords } = this.parts;
-    await throttle.check(subject, clientAddress);
+    const attempt = await this.parts.loginThrottle.take(subject, clientAddress);
     const login = await this.store.findLogin(PASSWORD_ISSUER, subject);
-    if (!(await passwords.verify(password, login?.passwordHash ?? null)) || !login) {
-      await throttle.recordFailure(subject, clientAddress);
+    if (!(await this.parts.passwords.verify(password, login?.passwordHash ?? null)) || !login) {
       throw new Problem('invalid_credentials', 'The email or password is wrong.');
     }
-    await throttle.recordSuccess(subject);
+    await attempt.succeeded();
     return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, callerId, 'existing');
   }
 

@@ -10,8 +10,12 @@ export const REDIS_NAMESPACES = {
   buckets: 'bucket',
   quotas: 'quota',
   loginEmails: 'login-email',
+  loginPairs: 'login-pair',
   loginAddresses: 'login-address',
+  guestAddresses: 'guest-address',
 } as const;
+
+export type RedisNamespace = (typeof REDIS_NAMESPACES)[keyof typeof REDIS_NAMESPACES];
 
 /**
  * A Redis connection for the limiter. It must fail fast: a request never waits on a Redis that

@@ -97,7 +97,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
-    const identities = await createIdentityService(config, database, storage.loginThrottle, identityDataOwners);
+    const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners);
     return {
       config,
       layout,

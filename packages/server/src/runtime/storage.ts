@@ -6,9 +6,6 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
-import type { LoginThrottle } from '../identity/login-throttle.js';
-import { memoryLoginThrottle } from '../identity/login-throttle.memory.js';
-import { redisLoginThrottle } from '../identity/login-throttle.redis.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
 import { RedisTokenBuckets } from '../limiter/buckets.redis.js';
 import { bucketsWithFallback, quotasWithFallback } from '../limiter/fallback.js';
@@ -18,6 +15,9 @@ import { openPostgresQuotas } from '../limiter/quotas.postgres.js';
 import { openRedisQuotas } from '../limiter/quotas.redis.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import { connectRedis } from '../limiter/redis.js';
+import type { WindowLimiters } from '../limiter/window-limiters.js';
+import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
+import { redisWindowLimiters } from '../limiter/window-limiters.redis.js';
 import type { SearchIndex } from '../search/index.js';
 import { PostgresSearchIndex } from '../search/index.postgres.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
@@ -32,8 +32,8 @@ export interface Storage {
   readonly database: Database;
   readonly buckets: TokenBuckets;
   readonly quotas: QuotaCounters;
-  /** Failed-login counters: per process, or in Redis when several processes share the work. */
-  readonly loginThrottle: LoginThrottle;
+  /** Attempt counters of the login and guest throttles: per process, or in Redis when several processes share the work. */
+  readonly windowLimiters: WindowLimiters;
   /** How processors claim the change stream. */
   readonly claims: ChangeClaims;
   /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
@@ -82,13 +82,13 @@ export async function openStorage(config: Config, layout: DataLayout, onLimiterF
 async function openLimits(config: Config, onFailure: (error: unknown) => void, openDatabaseQuotas: () => Promise<QuotaCounters>) {
   if (config.redisUrl === undefined) {
     const quotas = await openDatabaseQuotas();
-    return { buckets: new MemoryTokenBuckets(), quotas, loginThrottle: memoryLoginThrottle(config.identity), close: () => quotas.close() };
+    return { buckets: new MemoryTokenBuckets(), quotas, windowLimiters: memoryWindowLimiters, close: () => quotas.close() };
   }
   const redis = await connectRedis(config.redisUrl);
   return {
     buckets: bucketsWithFallback(new RedisTokenBuckets(redis, config.redisPrefix), new MemoryTokenBuckets(), onFailure),
     quotas: quotasWithFallback(openRedisQuotas(redis, config.redisPrefix), memoryQuotas(), onFailure),
-    loginThrottle: redisLoginThrottle(redis, config.redisPrefix, config.identity),
+    windowLimiters: redisWindowLimiters(redis, config.redisPrefix),
     async close() {
       redis.disconnect();
     },
