@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,12 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
  * Redis every server of a run counts on the same key. Suites of that limit set their own.
  */
 export const ROOMY_GUESTS = { SHOEBOX_GUESTS_PER_ADDRESS: '1000000' };
+
+/**
+ * A Redis key prefix of a suite's own: limits keyed by client address or email (all 127.0.0.1 and
+ * the same few emails in tests) then start from zero in every run on a shared Redis.
+ */
+export const ownRedisPrefix = (suite: string) => ({ SHOEBOX_REDIS_PREFIX: `shoebox-${suite}-${randomUUID().slice(0, 8)}:` });
 
 /**
  * What the API helpers (identity.ts, photos.ts) need of a server: its URL and fetch() with an API
