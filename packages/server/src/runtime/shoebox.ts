@@ -26,6 +26,7 @@ import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
+import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
 import { openBlobs, openStorage } from './storage.js';
 
@@ -60,6 +61,7 @@ export interface Shoebox {
 /** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
 export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
+  if (secureDataFolder(layout.root)) logger.warn({ dataDir: layout.root }, 'the data folder could be read by other users: it is now 0700');
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
   let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
