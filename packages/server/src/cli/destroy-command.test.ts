@@ -12,6 +12,7 @@ import { bearer, createGuest, passwordLogin, postJson } from '../testing/identit
 import { phoneJpeg } from '../testing/images.js';
 import { uploaded } from '../testing/photos.js';
 import { bucketFor, bucketKeys, putObject } from '../testing/s3.js';
+import { createDeployment } from '../testing/shoebox.js';
 
 /** Shoebox's key prefix in the bucket here, so the test can put objects outside it. */
 const BLOB_PREFIX = 'tenant';
@@ -167,6 +168,7 @@ describe('shoebox destroy refusing its configuration', () => {
   // An embedded data folder with data in it: a refused destroy must leave every file.
   let before: string[];
   beforeAll(async () => {
+    await createDeployment({ SHOEBOX_DATA_DIR: dataDir });
     expect((await runCli(['keys', 'create', '--name', 'kept'], { env: { SHOEBOX_DATA_DIR: dataDir } })).code).toBe(0);
     before = readdirSync(dataDir).sort();
   });

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { NoDeploymentError } from '../shared/no-deployment.js';
 import { redactUrl } from '../shared/urls.js';
 import type { Database, Tables } from './database.js';
 
@@ -22,6 +23,8 @@ export interface PostgresOptions {
    */
   readonly poolTimeoutMs: number;
   readonly schema: string;
+  /** Whether a missing schema is created (a new deployment); otherwise opening fails with a NoDeploymentError. */
+  readonly createSchema: boolean;
 }
 
 /** How long a connection of its own (LISTEN) may take to connect. */
@@ -31,7 +34,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * The scale-out engine: a pool of connections to PostgreSQL shared by every query of the process.
  * Every Shoebox table lives in its own schema (`shoebox` by default, first on each connection's
  * search path), so Shoebox can share a database and `shoebox destroy` can drop exactly its own.
- * Fails at open, with a message naming the server, when PostgreSQL cannot be reached.
+ * Fails at open, with a message naming the server, when PostgreSQL cannot be reached, and with a
+ * NoDeploymentError when the schema is missing and may not be created.
  */
 export async function openPostgres(url: string, options: PostgresOptions): Promise<PostgresDatabase> {
   const { schema } = options;
@@ -44,9 +48,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   try {
-    await createSchema(pool, schema);
+    if (options.createSchema) await createSchema(pool, schema);
+    else if (!(await schemaExists(pool, schema))) throw new NoDeploymentError(`PostgreSQL schema "${schema}" at ${redactUrl(url)}`);
   } catch (error) {
     await pool.end();
+    if (error instanceof NoDeploymentError) throw error;
     throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
   }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
@@ -79,7 +85,11 @@ async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
   try {
     await pool.query(`create schema if not exists ${schema}`);
   } catch (error) {
-    const created = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
-    if (created.rowCount === 0) throw error;
+    if (!(await schemaExists(pool, schema))) throw error;
   }
+}
+
+async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
+  const found = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
+  return found.rowCount === 1;
 }

@@ -28,7 +28,7 @@ import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
 import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openBlobs, openStorage } from './storage.js';
+import { type OpenOptions, openBlobs, openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -58,12 +58,19 @@ export interface Shoebox {
   close(): Promise<void>;
 }
 
-/** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
-export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
+/**
+ * Opens (and on first use creates, unless `create` is false) the data folder and database, and
+ * brings the schema up to date.
+ */
+export async function openShoebox(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  options: OpenOptions = {},
+): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
   if (secureDataFolder(layout.root)) logger.warn({ dataDir: layout.root }, 'the data folder could be read by other users: it is now 0700');
   const registry = createRegistry();
-  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
+  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'), options);
   let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
   try {
     const { database } = storage;
@@ -74,7 +81,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const outbox = new Outbox(database, signal);
     const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
     let publicUrl = config.publicUrl;
-    blobs = await openBlobs(config, layout, () => publicUrl);
+    blobs = await openBlobs(config, layout, () => publicUrl, options);
     const photos = openPhotos({
       config,
       blobs: blobs.store,
