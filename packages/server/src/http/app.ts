@@ -48,7 +48,8 @@ export interface AppServices {
   readonly search: SearchService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
-  readonly adminTokenHash: string;
+  /** The admin token's hash, read per request; undefined until a new deployment has made its token. */
+  readonly adminTokenHash: () => string | undefined;
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;

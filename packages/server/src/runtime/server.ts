@@ -4,7 +4,8 @@ import { type App, buildApp } from '../http/app.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
 import { createLogger } from '../shared/observability.js';
-import { resolveAdminToken } from './admin-token.js';
+import { adminTokenHash } from './admin-token.js';
+import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
 export interface RunningServer {
@@ -31,17 +32,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let app: App | undefined;
   let metrics: MetricsListener | undefined;
   try {
-    const admin = resolveAdminToken(config, shoebox.layout.secretsDir);
-    const firstKey = await shoebox.keys.createFirst('default', shoebox.defaultPlan);
-    app = await buildApp({ ...shoebox, adminTokenHash: admin.hash });
+    // Read per request: a new deployment gets its admin token only once the server listens.
+    let adminHash = adminTokenHash(config, shoebox.layout.secretsDir);
+    app = await buildApp({ ...shoebox, adminTokenHash: () => adminHash });
     await app.fastify.listen({ host: config.host, port: config.port });
     const url = listeningUrl(config.host, app.fastify.server);
     metrics =
       config.metricsPort === undefined ? undefined : await listenForMetrics(shoebox.registry, config.metricsHost, config.metricsPort);
     if (config.port === 0) shoebox.useListeningUrl(url);
-    if (admin.generated || firstKey) {
-      const publicUrl = config.port === 0 ? url : config.publicUrl;
-      (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));
+    const created = await createFirstStartSecrets(shoebox, adminHash);
+    adminHash = created.adminTokenHash;
+    if (created.adminToken || created.apiKey) {
+      const savedIn = saveFirstStartSecrets(shoebox.layout.secretsDir, created, shoebox.logger);
+      (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn));
     }
     const worker = options.worker ?? true;
     if (worker) shoebox.processor.start();
@@ -73,15 +76,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await shoebox.close();
     throw error;
   }
-}
-
-function firstStartBanner(url: string, adminToken: string | undefined, apiKey: string | undefined): string {
-  const lines = ['', 'Shoebox is set up. Save these secrets now: they are stored hashed and never shown again.', ''];
-  if (adminToken) lines.push(`  Admin token: ${adminToken}`);
-  if (apiKey) lines.push(`  API key:     ${apiKey}`);
-  if (apiKey) lines.push('', 'Try it:', `  curl -H "x-api-key: ${apiKey}" ${url}/v1/ping`);
-  lines.push('', `API reference: ${url}/docs`, '', '');
-  return lines.join('\n');
 }
 
 /** Whether `work` finished within `ms`: shutdown must not hang on a request that never ends. */
