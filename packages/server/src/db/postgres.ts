@@ -27,6 +27,12 @@ export interface PostgresOptions {
   readonly createSchema: boolean;
 }
 
+/**
+ * The `application_name` of every connection Shoebox opens to its schema, by which `shoebox
+ * destroy` finds the processes still using it in pg_stat_activity. PostgreSQL keeps 63 bytes of it.
+ */
+export const applicationName = (schema: string): string => `shoebox:${schema}`.slice(0, 63);
+
 /** How long a connection of its own (LISTEN) may take to connect. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -39,8 +45,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export async function openPostgres(url: string, options: PostgresOptions): Promise<PostgresDatabase> {
   const { schema } = options;
-  const settings = { connectionString: url, options: `-c search_path=${schema}` };
-  const pool = new pg.Pool({ ...settings, max: options.poolSize, connectionTimeoutMillis: options.poolTimeoutMs });
+  const settings = { connectionString: url, options: `-c search_path=${schema}`, application_name: applicationName(schema) };
+  // One connection stays open even when idle, so `shoebox destroy` sees a process without traffic.
+  const pool = new pg.Pool({ ...settings, min: 1, max: options.poolSize, connectionTimeoutMillis: options.poolTimeoutMs });
   // A connection the server ends (restart, failover) emits 'error', and an unheard 'error' ends
   // the process. Idle, the pool hears it and replaces the connection; checked out, the pool stops
   // listening, so every connection gets a listener of its own: the query running on it fails

@@ -28,7 +28,7 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream));
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), { runs: 'serve' });
   let app: App | undefined;
   let metrics: MetricsListener | undefined;
   try {

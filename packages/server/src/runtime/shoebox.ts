@@ -28,6 +28,7 @@ import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
 import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
+import { registerRunningProcess } from './running-processes.js';
 import { type OpenOptions, openBlobs, openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
@@ -58,6 +59,15 @@ export interface Shoebox {
   close(): Promise<void>;
 }
 
+export interface ShoeboxOptions extends OpenOptions {
+  /**
+   * The command that runs the deployment in this process (`serve`, `worker`), registered while it
+   * is open so that `shoebox destroy` refuses meanwhile; unset for commands that only look or
+   * change data. On PostgreSQL, destroy sees the process's database sessions instead.
+   */
+  readonly runs?: 'serve' | 'worker';
+}
+
 /**
  * Opens (and on first use creates, unless `create` is false) the data folder and database, and
  * brings the schema up to date.
@@ -65,10 +75,28 @@ export interface Shoebox {
 export async function openShoebox(
   config: Config,
   logger: Logger = createLogger(config.logLevel),
-  options: OpenOptions = {},
+  options: ShoeboxOptions = {},
 ): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
   if (secureDataFolder(layout.root)) logger.warn({ dataDir: layout.root }, 'the data folder could be read by other users: it is now 0700');
+  const unregister =
+    options.runs !== undefined && config.databaseUrl === undefined ? registerRunningProcess(layout.processesDir, options.runs) : () => {};
+  try {
+    const shoebox = await openServices(config, layout, logger, options);
+    return {
+      ...shoebox,
+      async close() {
+        await shoebox.close();
+        unregister();
+      },
+    };
+  } catch (error) {
+    unregister();
+    throw error;
+  }
+}
+
+async function openServices(config: Config, layout: DataLayout, logger: Logger, options: OpenOptions): Promise<Shoebox> {
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'), options);
   let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
