@@ -30,6 +30,10 @@ export interface Config {
   readonly defaultBurst: number;
   /** The reverse proxies whose X-Forwarded-* headers are believed (addresses, CIDRs, range names), or false for none. */
   readonly trustProxy: false | readonly string[];
+  /** Where the metrics listener binds (loopback unless told otherwise). */
+  readonly metricsHost: string;
+  /** Port of a listener serving /metrics without the admin token; unset: /metrics only on the API port, behind the admin token. */
+  readonly metricsPort: number | undefined;
   /** Largest photo upload accepted, in bytes. */
   readonly photoMaxBytes: number;
   /** Bytes of photos (originals and variants) one identity may store. */
@@ -262,6 +266,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read<false | string[]>('SHOEBOX_TRUST_PROXY', fromModule(parseTrustedProxies), false),
+    metricsHost: read('SHOEBOX_METRICS_HOST', host, '127.0.0.1'),
+    metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
     photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
@@ -361,6 +367,8 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy === false ? 'false' : config.trustProxy.join(',')],
+    ['SHOEBOX_METRICS_HOST', config.metricsHost],
+    ['SHOEBOX_METRICS_PORT', config.metricsPort ?? '(off: /metrics on the API port, behind the admin token)'],
     ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
     ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { type Static, Type } from 'typebox';
 import { Problem } from '../errors.js';
-import { readSecretFile, writeSecretFile } from '../runtime/secret-files.js';
+import { readOrCreateSecretFile } from '../runtime/secret-files.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { strictAjv } from '../shared/validate.js';
 import type { CachePolicy } from './store.js';
@@ -101,12 +101,5 @@ const KEY_FILE = 'blob-url-signing.key';
  * processes starting at once cannot both write it: the loser reads the winner's key.
  */
 export function loadUrlSigningKey(secretsDir: string): Buffer {
-  const stored = readSecretFile(secretsDir, KEY_FILE);
-  if (stored) return Buffer.from(stored, 'hex');
-  try {
-    writeSecretFile(secretsDir, KEY_FILE, randomBytes(32).toString('hex'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return Buffer.from(readSecretFile(secretsDir, KEY_FILE) ?? '', 'hex');
+  return Buffer.from(readOrCreateSecretFile(secretsDir, KEY_FILE, randomBytes(32).toString('hex')).value, 'hex');
 }

@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../testing/harness.js';
 import { spawnServe } from '../testing/processes.js';
+import { createDeployment } from '../testing/shoebox.js';
 
 describe('shoebox CLI', () => {
   let dir: string;
   let env: Record<string, string>;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir();
     env = { SHOEBOX_DATA_DIR: join(dir, 'data') };
+    await createDeployment(env);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../shared/urls.js';
 import { withConnection } from '../testing/databases.js';
 import { engines } from '../testing/engines.js';
-import { json, removeTestData, runCli, startTestServer, tempDir } from '../testing/harness.js';
+import { json, removeTestData, runCli, startTestServer, TEST_ADMIN_TOKEN, tempDir } from '../testing/harness.js';
 import { bearer, createGuest, passwordLogin, postJson } from '../testing/identity.js';
 import { phoneJpeg } from '../testing/images.js';
 import { uploaded } from '../testing/photos.js';
+import { type ShoeboxProcess, spawnServe, spawnWorker } from '../testing/processes.js';
 import { bucketFor, bucketKeys, putObject } from '../testing/s3.js';
+import { createDeployment } from '../testing/shoebox.js';
 
 /** Shoebox's key prefix in the bucket here, so the test can put objects outside it. */
 const BLOB_PREFIX = 'tenant';
@@ -161,12 +163,66 @@ describe.each(engines)('shoebox destroy ($name)', (engine) => {
   });
 });
 
+describe.each(engines)('shoebox destroy while Shoebox runs ($name)', (engine) => {
+  const dataDir = tempDir();
+  afterAll(() => removeTestData(dataDir, engine));
+
+  it('refuses while a serve or worker process uses the deployment, naming it, and goes ahead once they are gone, even killed', async () => {
+    const env: Record<string, string> = {
+      SHOEBOX_DATA_DIR: dataDir,
+      SHOEBOX_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      ...(await engine.prepare(dataDir)),
+    };
+    const postgres = env.SHOEBOX_DATABASE_URL !== undefined;
+    const refusedWhile = async (running: ShoeboxProcess, command: string) => {
+      const refused = await runCli(['destroy', '--yes'], { env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('Refusing to destroy while Shoebox runs on this deployment');
+      expect(refused.stderr).toContain(
+        postgres ? 'PostgreSQL session(s) of Shoebox on schema "shoebox"' : `shoebox ${command} (pid ${running.pid})`,
+      );
+      expect(refused.stderr).toContain('Nothing removed');
+      expect(refused.stdout).not.toContain('Removed');
+    };
+
+    const server = await spawnServe(env, ['--no-worker']);
+    const worker = await spawnWorker({ ...env, SHOEBOX_LOG_LEVEL: 'info' });
+    try {
+      const apiKey = /sbk_[A-Za-z0-9_-]{43}/.exec(server.stdout())?.[0] ?? '';
+      // pg's pool closes connections idle for 10 s: an API process without traffic must still be seen.
+      await worker.stop();
+      if (postgres) await new Promise((resolve) => setTimeout(resolve, 11_000));
+      await refusedWhile(server, 'serve');
+      // Nothing was removed: the server still answers from its data.
+      expect((await fetch(`${server.url}/v1/ping`, { headers: { 'x-api-key': apiKey } })).status).toBe(200);
+      expect(
+        (await json(await fetch(`${server.url}/admin/keys`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } }))).keys,
+      ).toHaveLength(1);
+      await server.stop('SIGKILL');
+
+      const again = await spawnWorker({ ...env, SHOEBOX_LOG_LEVEL: 'info' });
+      await refusedWhile(again, 'worker');
+      await again.stop('SIGKILL');
+
+      // Killed processes leave their registration behind; it no longer holds destroy back.
+      const destroyed = await runCli(['destroy', '--yes'], { env });
+      expect(destroyed.code, destroyed.stderr).toBe(0);
+      expect(destroyed.stdout).toMatch(/Removed \d+ item\(s\)\./);
+      if (!postgres) expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await server.stop('SIGKILL');
+      await worker.stop('SIGKILL');
+    }
+  });
+});
+
 describe('shoebox destroy refusing its configuration', () => {
   const dir = tempDir();
   const dataDir = join(dir, 'data');
   // An embedded data folder with data in it: a refused destroy must leave every file.
   let before: string[];
   beforeAll(async () => {
+    await createDeployment({ SHOEBOX_DATA_DIR: dataDir });
     expect((await runCli(['keys', 'create', '--name', 'kept'], { env: { SHOEBOX_DATA_DIR: dataDir } })).code).toBe(0);
     before = readdirSync(dataDir).sort();
   });

@@ -15,6 +15,7 @@ export const destroyCommand = () =>
     .action(async (flags: { yes?: boolean }) => {
       const erasers = await openErasers(readConfig());
       try {
+        await refuseWhileInUse(erasers);
         const surveyed = await Promise.all(erasers.map(async (eraser) => ({ eraser, findings: await eraser.survey() })));
         const work = surveyed.filter(({ findings }) => findings.length > 0);
         if (work.length === 0) {
@@ -28,12 +29,27 @@ export const destroyCommand = () =>
           process.exitCode = 1;
           return;
         }
+        // A process may have started while the question was asked.
+        await refuseWhileInUse(erasers);
         for (const found of work) await eraseShowingProgress(found.eraser, found.findings);
         process.stdout.write(`Removed ${findings.length} item(s).\n`);
       } finally {
         await Promise.all(erasers.map((eraser) => eraser.close()));
       }
     });
+
+/**
+ * Removing a deployment under a running process would leave it answering, and acknowledging writes
+ * that are then lost: every process using it must stop first.
+ */
+async function refuseWhileInUse(erasers: readonly Eraser[]): Promise<void> {
+  const users = (await Promise.all(erasers.map((eraser) => eraser.inUse?.() ?? []))).flat();
+  if (users.length === 0) return;
+  throw new Error(
+    `Refusing to destroy while Shoebox runs on this deployment:\n${users.map((user) => `  ${user}`).join('\n')}\n` +
+      'Stop every shoebox serve and shoebox worker (and other shoebox commands) using it, then run shoebox destroy again. Nothing removed.',
+  );
+}
 
 async function eraseShowingProgress(eraser: Eraser, findings: readonly Finding[]): Promise<void> {
   const surveyed = findings.reduce((sum, finding) => sum + finding.items, 0);

@@ -3,12 +3,14 @@ import { createLogger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
 
 /**
- * Runs a CLI action against the configured data folder, closing it afterwards. Log lines go to
- * stderr, so stdout carries only the command's answer (and `--json` output stays parseable).
+ * Runs a CLI action against the configured deployment, closing it afterwards. It refuses to create
+ * a deployment, so a command run from another folder says so instead of answering from a new,
+ * empty one. Log lines go to stderr, so stdout carries only the command's answer (and `--json`
+ * output stays parseable).
  */
 export async function withShoebox(work: (shoebox: Shoebox) => Promise<void>): Promise<void> {
   const config = readConfig();
-  const shoebox = await openShoebox(config, createLogger(config.logLevel, process.stderr));
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, process.stderr), { create: false });
   try {
     await work(shoebox);
   } finally {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { openShoebox } from '../runtime/shoebox.js';
+import { createLogger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
 
 /**
@@ -12,7 +13,7 @@ import { readConfig } from './config-command.js';
 export const workerCommand = () =>
   new Command('worker').description('Run the change-stream processor alone (no HTTP); start as many as you like').action(async () => {
     const config = readConfig();
-    const shoebox = await openShoebox(config);
+    const shoebox = await openShoebox(config, createLogger(config.logLevel), { runs: 'worker' });
     const { logger } = shoebox;
     shoebox.processor.start();
     logger.info(

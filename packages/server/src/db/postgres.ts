@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { NoDeploymentError } from '../shared/no-deployment.js';
 import { redactUrl } from '../shared/urls.js';
 import type { Database, Tables } from './database.js';
 
@@ -22,7 +23,15 @@ export interface PostgresOptions {
    */
   readonly poolTimeoutMs: number;
   readonly schema: string;
+  /** Whether a missing schema is created (a new deployment); otherwise opening fails with a NoDeploymentError. */
+  readonly createSchema: boolean;
 }
+
+/**
+ * The `application_name` of every connection Shoebox opens to its schema, by which `shoebox
+ * destroy` finds the processes still using it in pg_stat_activity. PostgreSQL keeps 63 bytes of it.
+ */
+export const applicationName = (schema: string): string => `shoebox:${schema}`.slice(0, 63);
 
 /** How long a connection of its own (LISTEN) may take to connect. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -31,12 +40,14 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * The scale-out engine: a pool of connections to PostgreSQL shared by every query of the process.
  * Every Shoebox table lives in its own schema (`shoebox` by default, first on each connection's
  * search path), so Shoebox can share a database and `shoebox destroy` can drop exactly its own.
- * Fails at open, with a message naming the server, when PostgreSQL cannot be reached.
+ * Fails at open, with a message naming the server, when PostgreSQL cannot be reached, and with a
+ * NoDeploymentError when the schema is missing and may not be created.
  */
 export async function openPostgres(url: string, options: PostgresOptions): Promise<PostgresDatabase> {
   const { schema } = options;
-  const settings = { connectionString: url, options: `-c search_path=${schema}` };
-  const pool = new pg.Pool({ ...settings, max: options.poolSize, connectionTimeoutMillis: options.poolTimeoutMs });
+  const settings = { connectionString: url, options: `-c search_path=${schema}`, application_name: applicationName(schema) };
+  // One connection stays open even when idle, so `shoebox destroy` sees a process without traffic.
+  const pool = new pg.Pool({ ...settings, min: 1, max: options.poolSize, connectionTimeoutMillis: options.poolTimeoutMs });
   // A connection the server ends (restart, failover) emits 'error', and an unheard 'error' ends
   // the process. Idle, the pool hears it and replaces the connection; checked out, the pool stops
   // listening, so every connection gets a listener of its own: the query running on it fails
@@ -44,9 +55,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   try {
-    await createSchema(pool, schema);
+    if (options.createSchema) await createSchema(pool, schema);
+    else if (!(await schemaExists(pool, schema))) throw new NoDeploymentError(`PostgreSQL schema "${schema}" at ${redactUrl(url)}`);
   } catch (error) {
     await pool.end();
+    if (error instanceof NoDeploymentError) throw error;
     throw new Error(`Cannot reach PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
   }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
@@ -79,7 +92,11 @@ async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
   try {
     await pool.query(`create schema if not exists ${schema}`);
   } catch (error) {
-    const created = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
-    if (created.rowCount === 0) throw error;
+    if (!(await schemaExists(pool, schema))) throw error;
   }
+}
+
+async function schemaExists(pool: pg.Pool, schema: string): Promise<boolean> {
+  const found = await pool.query('select 1 from pg_namespace where nspname = $1', [schema]);
+  return found.rowCount === 1;
 }

@@ -1,11 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import secureJson from 'secure-json-parse';
 import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { Problem } from '../errors.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { identityGuard } from '../identity/bearer.js';
 import { jwksRoute } from '../identity/jwks-route.js';
@@ -28,7 +26,8 @@ import type { Logger } from '../shared/observability.js';
 import { adminAuth } from './admin-auth.js';
 import { registerCors } from './cors.js';
 import { healthRoutes } from './health.js';
-import { instrumentRequests } from './metrics.js';
+import { installJsonParser } from './json-body.js';
+import { instrumentRequests, serveMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';
@@ -49,7 +48,8 @@ export interface AppServices {
   readonly search: SearchService;
   readonly limiter: PlanLimiter;
   readonly defaultPlan: Plan;
-  readonly adminTokenHash: string;
+  /** The admin token's hash, read per request; undefined until a new deployment has made its token. */
+  readonly adminTokenHash: () => string | undefined;
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
@@ -87,6 +87,7 @@ export async function buildApp(services: AppServices): Promise<App> {
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, services.publicUrl);
   healthRoutes(app, services.database);
+  app.get('/metrics', { schema: { hide: true }, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
   await app.register(jwksRoute(services.identities));
 
   await app.register(
@@ -121,21 +122,4 @@ export async function buildApp(services: AppServices): Promise<App> {
 
   await app.ready();
   return { fastify: app };
-}
-
-/**
- * JSON bodies only (text/plain and other types answer 415). Prototype-poisoning keys are
- * refused, and any parse failure is a 400 problem rather than an internal error.
- */
-function installJsonParser(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body === '') return done(new Problem('malformed_body', 'The body is empty; send a JSON document.'), undefined);
-    try {
-      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (error) {
-      const reason = error instanceof SyntaxError ? error.message : 'it is not allowed';
-      done(new Problem('malformed_body', `The body is not valid JSON: ${reason}.`), undefined);
-    }
-  });
 }

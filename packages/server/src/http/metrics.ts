@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface HttpMetrics {
@@ -6,8 +6,8 @@ export interface HttpMetrics {
 }
 
 /**
- * Counts and times every request by route pattern (never the raw URL, to bound label values),
- * counts 4xx rejections by problem code, and serves the whole registry at /metrics.
+ * Counts and times every request by route pattern (never the raw URL, to bound label values) and
+ * counts 4xx rejections by problem code. The registry is served by `serveMetrics`.
  */
 export function instrumentRequests(app: FastifyInstance, registry: Registry): HttpMetrics {
   const rejections = new Counter({
@@ -34,8 +34,13 @@ export function instrumentRequests(app: FastifyInstance, registry: Registry): Ht
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
   return { rejections };
 }
+
+/**
+ * Answers the whole registry in Prometheus' text format. Metrics tell who uses the API how much
+ * (routes, rejections, stream lag), so the API port serves them to the admin token only, and the
+ * metrics listener (http/metrics-listener.ts) on an address the operator chooses.
+ */
+export const serveMetrics = (registry: Registry) => async (_request: FastifyRequest, reply: FastifyReply) =>
+  reply.type(registry.contentType).send(await registry.metrics());

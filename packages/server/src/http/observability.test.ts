@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestServer, type TestServer } from '../testing/harness.js';
+import { json, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../testing/harness.js';
 
 describe('health, metrics, logs, OpenAPI and headers', () => {
   let server: TestServer;
@@ -28,10 +28,18 @@ describe('health, metrics, logs, OpenAPI and headers', () => {
     expect(JSON.stringify(server.logs)).not.toContain(server.apiKey);
   });
 
-  it('exposes Prometheus metrics by route and status, rejections by reason and process metrics', async () => {
+  it('exposes Prometheus metrics by route and status, rejections by reason and process metrics, to the admin token only', async () => {
     await server.v1('/v1/ping');
     await fetch(`${server.url}/v1/ping`);
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const anonymous = await fetch(`${server.url}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(await json(anonymous)).toMatchObject({ code: 'admin_token_required' });
+    const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer not-the-admin-token-0123456789' } });
+    expect(wrong.status).toBe(403);
+    expect(await json(wrong)).toMatchObject({ code: 'admin_token_invalid' });
+    const metrics = await server.admin('/metrics');
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
     expect(text).toMatch(/shoebox_http_requests_total\{method="GET",route="\/v1\/ping",status="200"\} \d+/);
     expect(text).toMatch(/shoebox_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/ping",status="200"\}/);
     expect(text).toMatch(/shoebox_http_rejections_total\{reason="api_key_missing"\} \d+/);
@@ -60,6 +68,29 @@ describe('health, metrics, logs, OpenAPI and headers', () => {
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('metrics on a listener of their own', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SHOEBOX_METRICS_PORT: '0' } });
+  });
+  afterAll(() => server.stop());
+
+  it('serves /metrics without the admin token on loopback, and nothing else there', async () => {
+    await server.v1('/v1/ping');
+    const { metricsUrl } = server.server;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(metricsUrl).not.toBe(server.url);
+    const metrics = await fetch(`${metricsUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await metrics.text()).toMatch(/shoebox_http_requests_total\{method="GET",route="\/v1\/ping",status="200"\} \d+/);
+    expect((await fetch(`${metricsUrl}/v1/ping`, { headers: { 'x-api-key': server.apiKey } })).status).toBe(404);
+    expect((await fetch(`${metricsUrl}/admin/keys`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).status).toBe(404);
+    // The API port still asks for the admin token.
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
   });
 });
 

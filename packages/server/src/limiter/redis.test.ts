@@ -71,7 +71,7 @@ describe.skipIf(!hasRedisServer)('when Redis fails', () => {
     await new Promise((resolve) => redis.once('exit', resolve));
     const during = await Promise.all([server.v1('/v1/ping'), server.v1('/v1/ping'), server.v1('/v1/ping')]);
     expect(during.map((response) => response.status)).toEqual([200, 200, 200]);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await server.admin('/metrics')).text();
     expect(metrics).toMatch(/shoebox_store_fallbacks_total\{store="redis"\} [1-9]/);
     const warnings = server.logs.filter((line) => line.store === 'redis' && line.level === 40);
     expect(warnings).toHaveLength(1);

@@ -1,18 +1,24 @@
 import type { Config } from '../config.js';
 import { newSecret, sha256 } from '../shared/secrets.js';
-import { readSecretFile, writeSecretFile } from './secret-files.js';
+import { readOrCreateSecretFile, readSecretFile } from './secret-files.js';
 
 const FILE = 'admin-token.sha256';
 
 /**
- * The admin token's hash. An operator-chosen SHOEBOX_ADMIN_TOKEN wins; otherwise a token is
- * generated once, only its hash is kept, and the token itself is returned so it can be shown once.
+ * The admin token's hash: SHOEBOX_ADMIN_TOKEN's when the operator chose one (it wins over a stored
+ * one, which is how a lost token is replaced), else the one generated on a first start, if any yet.
  */
-export function resolveAdminToken(config: Config, secretsDir: string): { hash: string; generated?: string } {
-  if (config.adminToken !== undefined) return { hash: sha256(config.adminToken) };
-  const stored = readSecretFile(secretsDir, FILE);
-  if (stored) return { hash: stored };
-  const generated = newSecret('sba');
-  writeSecretFile(secretsDir, FILE, sha256(generated));
-  return { hash: sha256(generated), generated };
+export function adminTokenHash(config: Config, secretsDir: string): string | undefined {
+  if (config.adminToken !== undefined) return sha256(config.adminToken);
+  return readSecretFile(secretsDir, FILE);
+}
+
+/**
+ * Generates the admin token of a deployment that has none, keeping only its hash. Of processes
+ * starting at once, one stores its token; the others take that hash and have no token to show.
+ */
+export function generateAdminToken(secretsDir: string): { hash: string; token?: string } {
+  const token = newSecret('sba');
+  const stored = readOrCreateSecretFile(secretsDir, FILE, sha256(token));
+  return stored.created ? { hash: stored.value, token } : { hash: stored.value };
 }

@@ -1,4 +1,6 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
@@ -21,6 +23,11 @@ describe('first and later starts of `shoebox serve`', () => {
     expect(existsSync(join(dataDir, 'shoebox.sqlite-wal'))).toBe(true);
     expect(statSync(join(dataDir, 'secrets')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dataDir, 'secrets', 'admin-token.sha256')).mode & 0o777).toBe(0o600);
+    // A copy for whoever reads stdout only through a log collector, readable by the owner only.
+    const saved = join(dataDir, 'secrets', 'first-start.txt');
+    expect(first.stdout()).toContain(saved);
+    expect(statSync(saved).mode & 0o777).toBe(0o600);
+    expect(readFileSync(saved, 'utf8')).toMatch(new RegExp(`Admin token: ${adminToken}\nAPI key: +${apiKey}\n`));
 
     const ping = await fetch(`${first.url}/v1/ping`, { headers: { 'x-api-key': apiKey! } });
     expect(ping.status).toBe(200);
@@ -33,6 +40,70 @@ describe('first and later starts of `shoebox serve`', () => {
     expect((await fetch(`${second.url}/v1/ping`, { headers: { 'x-api-key': apiKey! } })).status).toBe(200);
     expect((await fetch(`${second.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
     expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('recovers a lost admin token: SHOEBOX_ADMIN_TOKEN replaces it, and removing its hash makes a new one on the next start', async () => {
+    const lost = /Admin token: (sba_[A-Za-z0-9_-]{43})/.exec(readFileSync(join(dataDir, 'secrets', 'first-start.txt'), 'utf8'))?.[1];
+    const chosen = 'operator-chosen-recovery-token-0123456789';
+    const withChosen = await spawnServe({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_ADMIN_TOKEN: chosen });
+    expect((await fetch(`${withChosen.url}/admin/keys`, { headers: { authorization: `Bearer ${chosen}` } })).status).toBe(200);
+    expect((await fetch(`${withChosen.url}/admin/keys`, { headers: { authorization: `Bearer ${lost}` } })).status).toBe(403);
+    expect(await withChosen.stop()).toBe(0);
+
+    rmSync(join(dataDir, 'secrets', 'admin-token.sha256'));
+    const renewed = await spawnServe({ SHOEBOX_DATA_DIR: dataDir });
+    const adminToken = /Admin token: (sba_[A-Za-z0-9_-]{43})/.exec(renewed.stdout())?.[1];
+    expect(adminToken).toBeDefined();
+    expect(adminToken).not.toBe(lost);
+    expect(renewed.stdout()).not.toMatch(/sbk_/);
+    expect((await fetch(`${renewed.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
+    expect((await fetch(`${renewed.url}/admin/keys`, { headers: { authorization: `Bearer ${lost}` } })).status).toBe(403);
+    // Added to the saved copy, after the first start's secrets.
+    const saved = readFileSync(join(dataDir, 'secrets', 'first-start.txt'), 'utf8');
+    expect(saved.indexOf(`Admin token: ${lost}`)).toBeGreaterThanOrEqual(0);
+    expect(saved.indexOf(`Admin token: ${adminToken}`)).toBeGreaterThan(saved.indexOf(`Admin token: ${lost}`));
+    expect(await renewed.stop()).toBe(0);
+  });
+
+  it('creates no secrets when it cannot listen, so the next start that listens shows them', async () => {
+    const dir = tempDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const refused = await runCli(['serve'], { env: { SHOEBOX_DATA_DIR: dir, SHOEBOX_PORT: port } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('EADDRINUSE');
+      expect(`${refused.stdout}${refused.stderr}`).not.toMatch(/sba_|sbk_/);
+      expect(existsSync(join(dir, 'secrets', 'admin-token.sha256'))).toBe(false);
+
+      const listening = await spawnServe({ SHOEBOX_DATA_DIR: dir });
+      const adminToken = /Admin token: (sba_[A-Za-z0-9_-]{43})/.exec(listening.stdout())?.[1];
+      const apiKey = /API key: +(sbk_[A-Za-z0-9_-]{43})/.exec(listening.stdout())?.[1];
+      expect((await fetch(`${listening.url}/v1/ping`, { headers: { 'x-api-key': apiKey! } })).status).toBe(200);
+      const keys = await json(await fetch(`${listening.url}/admin/keys`, { headers: { authorization: `Bearer ${adminToken}` } }));
+      expect(keys.keys).toHaveLength(1);
+      expect(await listening.stop()).toBe(0);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('three processes started at once on a new data folder generate one admin token between them, printed by one and accepted by all', async () => {
+    const dataDir = tempDir();
+    const env = { SHOEBOX_DATA_DIR: dataDir };
+    const processes = await Promise.all([1, 2, 3].map(() => spawnServe(env)));
+    try {
+      const printed = processes.flatMap((process) => /Admin token: (sba_[A-Za-z0-9_-]{43})/.exec(process.stdout())?.[1] ?? []);
+      expect(printed).toHaveLength(1);
+      for (const process of processes) {
+        expect((await fetch(`${process.url}/admin/keys`, { headers: { authorization: `Bearer ${printed[0]}` } })).status).toBe(200);
+      }
+    } finally {
+      await Promise.all(processes.map((process) => process.stop()));
+      await removeTestData(dataDir);
+    }
   });
 
   it('does not generate an admin token when SHOEBOX_ADMIN_TOKEN is set', async () => {

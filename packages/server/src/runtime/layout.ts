@@ -8,6 +8,8 @@ export interface DataLayout {
   readonly secretsDir: string;
   /** The filesystem blob store: photos' originals and variants. */
   readonly blobsDir: string;
+  /** One file per process running the embedded deployment (runtime/running-processes.ts). */
+  readonly processesDir: string;
 }
 
 export const dataLayout = (root: string): DataLayout => ({
@@ -16,6 +18,7 @@ export const dataLayout = (root: string): DataLayout => ({
   quotaFile: join(root, 'quotas.sqlite'),
   secretsDir: join(root, 'secrets'),
   blobsDir: join(root, 'blobs'),
+  processesDir: join(root, 'processes'),
 });
 
 /** Each SQLite database is a file plus its write-ahead log and shared-memory index. */

@@ -1,12 +1,17 @@
 import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import { type App, buildApp } from '../http/app.js';
+import { listeningUrl } from '../http/listening-url.js';
+import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
 import { createLogger } from '../shared/observability.js';
-import { resolveAdminToken } from './admin-token.js';
+import { adminTokenHash } from './admin-token.js';
+import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
 export interface RunningServer {
   readonly url: string;
+  /** Where /metrics is served without the admin token, when SHOEBOX_METRICS_PORT is set. */
+  readonly metricsUrl: string | undefined;
   readonly app: App;
   readonly shoebox: Shoebox;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes storage. */
@@ -23,23 +28,27 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream));
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), { runs: 'serve' });
+  let app: App | undefined;
+  let metrics: MetricsListener | undefined;
   try {
-    const admin = resolveAdminToken(config, shoebox.layout.secretsDir);
-    const firstKey = await shoebox.keys.createFirst('default', shoebox.defaultPlan);
-    const app = await buildApp({ ...shoebox, adminTokenHash: admin.hash });
+    // Read per request: a new deployment gets its admin token only once the server listens.
+    let adminHash = adminTokenHash(config, shoebox.layout.secretsDir);
+    app = await buildApp({ ...shoebox, adminTokenHash: () => adminHash });
     await app.fastify.listen({ host: config.host, port: config.port });
-    const address = app.fastify.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const url = listeningUrl(config.host, app.fastify.server);
+    metrics =
+      config.metricsPort === undefined ? undefined : await listenForMetrics(shoebox.registry, config.metricsHost, config.metricsPort);
     if (config.port === 0) shoebox.useListeningUrl(url);
-    if (admin.generated || firstKey) {
-      const publicUrl = config.port === 0 ? url : config.publicUrl;
-      (options.out ?? process.stdout).write(firstStartBanner(publicUrl, admin.generated, firstKey?.secret));
+    const created = await createFirstStartSecrets(shoebox, adminHash);
+    adminHash = created.adminTokenHash;
+    if (created.adminToken || created.apiKey) {
+      const savedIn = saveFirstStartSecrets(shoebox.layout.secretsDir, created, shoebox.logger);
+      (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn));
     }
     const worker = options.worker ?? true;
     if (worker) shoebox.processor.start();
-    app.fastify.log.info({ url, docs: `${url}/docs`, worker }, 'Shoebox is listening');
+    app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
     if (config.databaseUrl !== undefined && !config.publicUrlSet) {
       app.fastify.log.warn(
@@ -47,29 +56,26 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         'SHOEBOX_PUBLIC_URL is not set, so access tokens from this process name its own address as issuer and other processes refuse them: set SHOEBOX_PUBLIC_URL to the URL devices use (the load balancer) on every process',
       );
     }
+    const { fastify } = app;
+    const metricsListener = metrics;
     return {
       url,
+      metricsUrl: metrics?.url,
       app,
       shoebox,
       async stop() {
-        const finished = await withTimeout(app.fastify.close(), config.shutdownTimeoutMs);
-        if (!finished) app.fastify.server.closeAllConnections();
+        const finished = await withTimeout(fastify.close(), config.shutdownTimeoutMs);
+        if (!finished) fastify.server.closeAllConnections();
+        await metricsListener?.close();
         await shoebox.close();
       },
     };
   } catch (error) {
+    await metrics?.close();
+    await app?.fastify.close();
     await shoebox.close();
     throw error;
   }
-}
-
-function firstStartBanner(url: string, adminToken: string | undefined, apiKey: string | undefined): string {
-  const lines = ['', 'Shoebox is set up. Save these secrets now: they are stored hashed and never shown again.', ''];
-  if (adminToken) lines.push(`  Admin token: ${adminToken}`);
-  if (apiKey) lines.push(`  API key:     ${apiKey}`);
-  if (apiKey) lines.push('', 'Try it:', `  curl -H "x-api-key: ${apiKey}" ${url}/v1/ping`);
-  lines.push('', `API reference: ${url}/docs`, '', '');
-  return lines.join('\n');
 }
 
 /** Whether `work` finished within `ms`: shutdown must not hang on a request that never ends. */

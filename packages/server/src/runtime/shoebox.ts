@@ -26,8 +26,10 @@ import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
+import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
-import { openBlobs, openStorage } from './storage.js';
+import { registerRunningProcess } from './running-processes.js';
+import { type OpenOptions, openBlobs, openStorage } from './storage.js';
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -57,11 +59,46 @@ export interface Shoebox {
   close(): Promise<void>;
 }
 
-/** Opens (and on first use creates) the data folder and database, and brings the schema up to date. */
-export async function openShoebox(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Shoebox> {
+export interface ShoeboxOptions extends OpenOptions {
+  /**
+   * The command that runs the deployment in this process (`serve`, `worker`), registered while it
+   * is open so that `shoebox destroy` refuses meanwhile; unset for commands that only look or
+   * change data. On PostgreSQL, destroy sees the process's database sessions instead.
+   */
+  readonly runs?: 'serve' | 'worker';
+}
+
+/**
+ * Opens (and on first use creates, unless `create` is false) the data folder and database, and
+ * brings the schema up to date.
+ */
+export async function openShoebox(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  options: ShoeboxOptions = {},
+): Promise<Shoebox> {
   const layout = dataLayout(config.dataDir);
+  if (secureDataFolder(layout.root)) logger.warn({ dataDir: layout.root }, 'the data folder could be read by other users: it is now 0700');
+  const unregister =
+    options.runs !== undefined && config.databaseUrl === undefined ? registerRunningProcess(layout.processesDir, options.runs) : () => {};
+  try {
+    const shoebox = await openServices(config, layout, logger, options);
+    return {
+      ...shoebox,
+      async close() {
+        await shoebox.close();
+        unregister();
+      },
+    };
+  } catch (error) {
+    unregister();
+    throw error;
+  }
+}
+
+async function openServices(config: Config, layout: DataLayout, logger: Logger, options: OpenOptions): Promise<Shoebox> {
   const registry = createRegistry();
-  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'));
+  const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'), options);
   let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
   try {
     const { database } = storage;
@@ -72,7 +109,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     const outbox = new Outbox(database, signal);
     const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
     let publicUrl = config.publicUrl;
-    blobs = await openBlobs(config, layout, () => publicUrl);
+    blobs = await openBlobs(config, layout, () => publicUrl, options);
     const photos = openPhotos({
       config,
       blobs: blobs.store,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { FsBlobStore } from '../blob/fs-store.js';
 import { S3BlobStore } from '../blob/s3-store.js';
 import type { BlobStore } from '../blob/store.js';
@@ -21,6 +22,7 @@ import { redisWindowLimiters } from '../limiter/window-limiters.redis.js';
 import type { SearchIndex } from '../search/index.js';
 import { PostgresSearchIndex } from '../search/index.postgres.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
+import { NoDeploymentError } from '../shared/no-deployment.js';
 import type { ChangeClaims } from '../stream/claims.js';
 import { PostgresChangeClaims } from '../stream/claims.postgres.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
@@ -42,13 +44,27 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /**
+   * Whether a deployment that does not exist yet is created (the default, for `serve` and
+   * `worker`); otherwise opening fails with a NoDeploymentError naming where it looked.
+   */
+  readonly create?: boolean;
+}
+
 /**
  * The one place where configuration picks engines: SQLite in the data folder or PostgreSQL for
  * data, the change stream's claims and doorbell, and search; process memory (plus the database for
  * quotas) or Redis for usage plans.
  * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
  */
-export async function openStorage(config: Config, layout: DataLayout, onLimiterFailure: (error: unknown) => void): Promise<Storage> {
+export async function openStorage(
+  config: Config,
+  layout: DataLayout,
+  onLimiterFailure: (error: unknown) => void,
+  { create = true }: OpenOptions = {},
+): Promise<Storage> {
+  if (!create && config.databaseUrl === undefined && !existsSync(layout.databaseFile)) throw new NoDeploymentError(layout.root);
   const postgres =
     config.databaseUrl === undefined
       ? undefined
@@ -56,6 +72,7 @@ export async function openStorage(config: Config, layout: DataLayout, onLimiterF
           poolSize: config.databasePoolSize,
           poolTimeoutMs: config.databasePoolTimeoutMs,
           schema: config.databaseSchema,
+          createSchema: create,
         });
   const database = postgres ?? openSqlite(layout.databaseFile);
   try {
@@ -118,11 +135,18 @@ export interface Blobs {
  * Photos' bytes: files in the data folder, or an S3-compatible bucket (checked at start).
  * `publicUrl` is the server's base URL, which the filesystem store's URLs point to.
  */
-export async function openBlobs(config: Config, layout: DataLayout, publicUrl: () => string): Promise<Blobs> {
+export async function openBlobs(
+  config: Config,
+  layout: DataLayout,
+  publicUrl: () => string,
+  { create = true }: OpenOptions = {},
+): Promise<Blobs> {
   if (config.blobStore !== undefined) {
     const store = await S3BlobStore.open(config.blobStore);
     return { store, urlSigner: undefined, close: () => store.close() };
   }
+  // With the database elsewhere (PostgreSQL), the blob folder is what the data folder must hold.
+  if (!create && !existsSync(layout.blobsDir)) throw new NoDeploymentError(layout.root);
   const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
   const store = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
   return { store, urlSigner, close: () => {} };

@@ -16,7 +16,7 @@ describe('stream metrics', () => {
     // The server's processor was woken by the commit; wait until it has caught up.
     await eventually(async () => (await streamStatus(shoebox.database, ['search']))[0]?.lagChanges === 0);
     await eventually(async () => shoebox.processor.countersOf('search').processed === 1);
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await server.admin('/metrics')).text();
     expect(text).toMatch(/^shoebox_stream_processed_total\{consumer="search"\} 1$/m);
     expect(text).toMatch(/^shoebox_stream_failures_total\{consumer="search"\} 0$/m);
     expect(text).toMatch(/^shoebox_stream_dead_lettered_total\{consumer="search"\} 0$/m);

@@ -24,6 +24,7 @@ export const scaleOutProcessEnv = async (dataDir: string, adminToken: string): P
 });
 
 export interface ShoeboxProcess {
+  readonly pid: number;
   /** Everything printed to stdout so far (banner and JSON log lines). */
   stdout(): string;
   stderr(): string;
@@ -92,6 +93,7 @@ async function spawnShoebox(
     }),
   );
   const handle: ShoeboxProcess = {
+    pid: child.pid ?? 0,
     stdout: () => stdout,
     stderr: () => stderr,
     stop(signal = 'SIGTERM') {

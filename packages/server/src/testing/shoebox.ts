@@ -23,6 +23,12 @@ export async function openTestShoebox(engine: TestEngine = embedded, env: Record
   });
 }
 
+/** Creates the deployment `env` configures, as a first `shoebox serve` would: CLI commands refuse to create one. */
+export async function createDeployment(env: Record<string, string>): Promise<void> {
+  const shoebox = await openShoebox(parseConfig({ SHOEBOX_LOG_LEVEL: 'silent', ...env }));
+  await shoebox.close();
+}
+
 /**
  * Polls `check` until it returns a value other than undefined/false. Never asserts on time: the
  * test's own timeout is the limit.

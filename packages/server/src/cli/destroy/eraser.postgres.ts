@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { applicationName } from '../../db/postgres.js';
 import { redactUrl } from '../../shared/urls.js';
 import type { Eraser } from './eraser.js';
 
@@ -32,6 +33,18 @@ export async function openPostgresEraser(url: string, schema: string): Promise<E
       );
       const tables = rows[0]?.tables;
       return tables === undefined ? [] : [{ description: `${place}: ${tables} table(s)`, items: tables }];
+    },
+    async inUse() {
+      // Every connection of a Shoebox process carries its schema's application_name; this one has none.
+      const { rows } = await client.query<{ sessions: number; clients: string | null }>(
+        `select count(*)::int as sessions, string_agg(distinct coalesce(host(client_addr), 'a local socket'), ', ') as clients
+         from pg_stat_activity where datname = current_database() and application_name = $1 and pid <> pg_backend_pid()`,
+        [applicationName(schema)],
+      );
+      const { sessions = 0, clients } = rows[0] ?? {};
+      return sessions === 0
+        ? []
+        : [`${sessions} PostgreSQL session(s) of Shoebox on schema "${schema}" at ${redactUrl(url)}, from ${clients}`];
     },
     async erase() {
       // config.ts admits only lower-case identifiers; quoting still keeps any name a single identifier.

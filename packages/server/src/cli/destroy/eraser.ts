@@ -15,6 +15,12 @@ export interface Eraser {
    * Erasers that remove in batches report each batch's size to `removed`, for a progress bar.
    */
   erase(removed: (items: number) => void): Promise<void>;
+  /**
+   * The Shoebox processes using this place now, one line each, for engines that can tell: destroy
+   * refuses while there are any, since a process still running would keep answering and acknowledge
+   * writes that are then lost.
+   */
+  inUse?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
