@@ -43,6 +43,13 @@ export const putUpload = (
     ...(body instanceof ReadableStream && { duplex: 'half' }),
   });
 
+/** A body that arrives in pieces, like a slow device: `send()` sends one, `end()` finishes. */
+export function trickle() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
+  return { stream, send: (bytes: Uint8Array) => controller.enqueue(bytes), end: () => controller.close() };
+}
+
 /** Create, upload and complete, as a device does: the photo as `complete` answers it. */
 export async function uploaded(server: ApiClient, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   const photo = await created(server, token, bytes, options);
@@ -74,6 +81,13 @@ export async function storedBlobs(server: TestServer, photoId: string): Promise<
   const names = ['display', 'original', 'thumb', 'upload'];
   const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
   return names.filter((_, index) => found[index] !== undefined);
+}
+
+/** How many bytes are stored for a photo, every blob counted, on whichever blob store the server uses. */
+export async function storedSize(server: TestServer, photoId: string): Promise<number> {
+  const names = ['display', 'original', 'thumb', 'upload'];
+  const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
+  return found.reduce((sum, info) => sum + (info?.size ?? 0), 0);
 }
 
 /** Whether the engine keeps blobs in files, whose signed URLs are Shoebox's own routes (blob/fs-routes.ts). */
