@@ -15,12 +15,24 @@ const CHANGED_ORIGINAL =
   'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
 
 /**
+ * The reason of a photo whose processing change went to the dead-letter table. It says nothing of
+ * the error behind it (storage details are for the operator's log, not for the photo's owner), and
+ * it marks the one kind of failure a re-driven change may still turn into `ready`.
+ */
+const PROCESSING_GAVE_UP =
+  'Processing kept failing and was given up; it is tried again if the operator re-drives it. Or upload the photo again.';
+
+/** A photo the processor works on: in `processing`, or failed only because its processing was given up (re-driven since). */
+const awaitsProcessing = (photo: Photo): boolean =>
+  photo.status === 'processing' || (photo.status === 'failed' && photo.failureReason === PROCESSING_GAVE_UP);
+
+/**
  * The photo processor, a consumer of the change stream: when a photo enters `processing` it makes
  * the variants and marks the photo `ready` (or `failed` with a reason); when a photo is removed
  * it deletes its blobs. Idempotent: a repeated or outdated change finds the photo already past
  * that step (or gone) and does nothing. Problems with the image itself end in `failed`, and so do
  * variants the storage quotas have no room for; only storage errors throw, so the stream retries
- * them.
+ * them, and once it gives up (a dead letter) the photo fails with a reason too.
  */
 export class PhotoProcessor implements StreamConsumer {
   readonly name = 'photo-processor';
@@ -39,9 +51,24 @@ export class PhotoProcessor implements StreamConsumer {
     if (change.newImage?.status === 'processing') return this.process(change.entityId);
   }
 
+  /**
+   * The stream gave up on a change. If it was the one asking for processing, the photo would stay
+   * `processing` for good: it fails instead, and a re-drive that succeeds makes it ready. The
+   * stream's reason (the last error) is not passed on to the photo's owner.
+   */
+  async deadLettered(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
+    if (change.op === 'REMOVE' || change.newImage?.status !== 'processing') return;
+    await this.changes.write(async (trx) => {
+      const { before, after } = await this.store.update(trx, change.entityId, (current) =>
+        current.status === 'processing' ? { ...current, status: 'failed', failureReason: PROCESSING_GAVE_UP } : undefined,
+      );
+      if (before && after) await this.changes.record(trx, photoChange(before, after));
+    });
+  }
+
   private async process(photoId: string): Promise<void> {
     const photo = await this.store.find(photoId);
-    if (photo?.status !== 'processing') return;
+    if (!photo || !awaitsProcessing(photo)) return;
     let original: Awaited<ReturnType<BlobStore['get']>>;
     try {
       // Only the version `complete` checked: variants are never made from bytes nobody checked.
@@ -88,7 +115,7 @@ export class PhotoProcessor implements StreamConsumer {
         if (excess) outcome = { ok: false, reason: variantsOverQuota(excess) };
       }
       const written = await this.store.update(trx, photo.id, (latest) => {
-        if (latest.status !== 'processing') return undefined;
+        if (!awaitsProcessing(latest)) return undefined;
         return outcome.ok
           ? {
               ...latest,

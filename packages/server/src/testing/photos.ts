@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { TestEngine } from './engines.js';
 import { type ApiClient, json, type TestServer } from './harness.js';
 import { asIdentity, bearer, postJson } from './identity.js';
+import { breakObjectWrites, bucketFor } from './s3.js';
 
 /** Photo flows through the public API, for the photo suites. */
 
@@ -88,6 +89,23 @@ export async function storedSize(server: TestServer, photoId: string): Promise<n
   const names = ['display', 'original', 'thumb', 'upload'];
   const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
   return found.reduce((sum, info) => sum + (info?.size ?? 0), 0);
+}
+
+/**
+ * Makes the server's blob store fail every write of one blob of a photo until the returned
+ * function is called: a lasting storage failure, as a broken disk or bucket would cause. On the
+ * filesystem a folder stands where the file would be renamed to; on S3 see breakObjectWrites.
+ */
+export async function breakBlobWrites(
+  server: TestServer,
+  engine: TestEngine,
+  photoId: string,
+  name: 'thumb' | 'display',
+): Promise<() => Promise<void>> {
+  if (!keepsBlobsInFiles(engine)) return breakObjectWrites(bucketFor(server.dataDir), `photos/${photoId}/${name}`);
+  const path = join(server.dataDir, 'blobs', 'photos', photoId, name);
+  mkdirSync(path, { recursive: true });
+  return async () => rmSync(path, { recursive: true, force: true });
 }
 
 /** Whether the engine keeps blobs in files, whose signed URLs are Shoebox's own routes (blob/fs-routes.ts). */
