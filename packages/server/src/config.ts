@@ -38,6 +38,8 @@ export interface Config {
   readonly photoMaxBytes: number;
   /** Bytes of photos (originals and variants) one identity may store. */
   readonly photoQuotaBytes: number;
+  /** Bytes of photos all identities together may store through one API key (one app): guests cannot multiply it. */
+  readonly photoQuotaBytesPerKey: number;
   /** Largest image, in pixels, the processor decodes: the guard against decompression bombs. */
   readonly photoMaxPixels: number;
   /** How long signed upload and download URLs work. */
@@ -270,6 +272,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
     photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
+    photoQuotaBytesPerKey: read('SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', integer(0, 1024 ** 5), 100 * GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
     signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
     databaseUrl: read<string | undefined>('SHOEBOX_DATABASE_URL', postgresUrl, undefined),
@@ -371,6 +374,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_METRICS_PORT', config.metricsPort ?? '(off: /metrics on the API port, behind the admin token)'],
     ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
+    ['SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', config.photoQuotaBytesPerKey],
     ['SHOEBOX_PHOTO_MAX_PIXELS', config.photoMaxPixels],
     ['SHOEBOX_SIGNED_URL_TTL_SECONDS', config.signedUrlTtlSeconds],
     ['SHOEBOX_DATABASE_URL', config.databaseUrl === undefined ? '(embedded SQLite in the data folder)' : redactUrl(config.databaseUrl)],

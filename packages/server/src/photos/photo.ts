@@ -21,6 +21,8 @@ export interface VariantInfo {
 export interface Photo {
   readonly id: string;
   readonly ownerId: string;
+  /** The API key it was created through: its bytes count against that key's quota too (null: created before keys were counted). */
+  readonly apiKeyId: string | null;
   readonly status: PhotoStatus;
   readonly visibility: Visibility;
   readonly contentType: PhotoType;
@@ -71,6 +73,7 @@ export function toPhoto(row: Row): Photo {
   return {
     id: row.id,
     ownerId: row.owner_id,
+    apiKeyId: row.api_key_id,
     status: row.status,
     visibility: row.visibility,
     contentType: row.content_type as PhotoType,
@@ -92,6 +95,7 @@ export function toRow(photo: Photo): Row {
   return {
     id: photo.id,
     owner_id: photo.ownerId,
+    api_key_id: photo.apiKeyId,
     status: photo.status,
     visibility: photo.visibility,
     content_type: photo.contentType,

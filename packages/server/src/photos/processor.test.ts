@@ -18,8 +18,11 @@ import type { PhotoChange, PhotoChangeLog } from './changes.js';
 import { PhotoLinks } from './links.js';
 import { originalKey, uploadKey } from './photo.js';
 import { PhotoProcessor } from './processor.js';
+import { PhotoQuota } from './quota.js';
 import { PhotoService } from './service.js';
 import { PhotoStore } from './store.js';
+
+const ROOMY_QUOTAS = { identityBytes: 2 ** 30, apiKeyBytes: 2 ** 40 };
 
 /**
  * The processor as a stream consumer, driven change by change: what a crash, a redelivery or a
@@ -39,7 +42,8 @@ describe.each(engines)('photo processor ($name)', (engine) => {
       recorded.push(change);
     },
   };
-  const processorWith = (store: PhotoStore, blobStore: BlobStore = blobs) => new PhotoProcessor(store, blobStore, changes, 50_000_000);
+  const processorWith = (store: PhotoStore, blobStore: BlobStore = blobs) =>
+    new PhotoProcessor(store, blobStore, changes, new PhotoQuota(store, ROOMY_QUOTAS), 50_000_000);
   const owner = 'idn_processor_test';
 
   /** A photo whose bytes are stored and that is now `processing`, and the change that says so. */
@@ -65,7 +69,10 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1/blobs');
     store = new PhotoStore(database);
     const links = new PhotoLinks(blobs, () => 'http://127.0.0.1:1', 900);
-    service = new PhotoService(store, blobs, changes, links, { maxBytes: 25 * 2 ** 20, quotaBytes: 2 ** 30, urlTtlSeconds: 900 });
+    service = new PhotoService(store, blobs, changes, links, new PhotoQuota(store, ROOMY_QUOTAS), {
+      maxBytes: 25 * 2 ** 20,
+      urlTtlSeconds: 900,
+    });
   });
   afterAll(async () => {
     await storage.close();

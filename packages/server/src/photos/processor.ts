@@ -8,17 +8,31 @@ import type { StreamConsumer } from '../stream/consumer.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { makeVariants, type ProcessedImage, type VariantName } from './images.js';
 import { deletePhotoBlobs, originalKey, type Photo, type VariantInfo, variantKey } from './photo.js';
+import { type PhotoQuota, variantsOverQuota } from './quota.js';
 import type { PhotoStore } from './store.js';
 
 const CHANGED_ORIGINAL =
   'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
 
 /**
+ * The reason of a photo whose processing change went to the dead-letter table. It says nothing of
+ * the error behind it (storage details are for the operator's log, not for the photo's owner), and
+ * it marks the one kind of failure a re-driven change may still turn into `ready`.
+ */
+const PROCESSING_GAVE_UP =
+  'Processing kept failing and was given up; it is tried again if the operator re-drives it. Or upload the photo again.';
+
+/** A photo the processor works on: in `processing`, or failed only because its processing was given up (re-driven since). */
+const awaitsProcessing = (photo: Photo): boolean =>
+  photo.status === 'processing' || (photo.status === 'failed' && photo.failureReason === PROCESSING_GAVE_UP);
+
+/**
  * The photo processor, a consumer of the change stream: when a photo enters `processing` it makes
  * the variants and marks the photo `ready` (or `failed` with a reason); when a photo is removed
  * it deletes its blobs. Idempotent: a repeated or outdated change finds the photo already past
- * that step (or gone) and does nothing. Problems with the image itself end in `failed`; only
- * storage errors throw, so the stream retries them.
+ * that step (or gone) and does nothing. Problems with the image itself end in `failed`, and so do
+ * variants the storage quotas have no room for; only storage errors throw, so the stream retries
+ * them, and once it gives up (a dead letter) the photo fails with a reason too.
  */
 export class PhotoProcessor implements StreamConsumer {
   readonly name = 'photo-processor';
@@ -28,6 +42,7 @@ export class PhotoProcessor implements StreamConsumer {
     private readonly store: PhotoStore,
     private readonly blobs: BlobStore,
     private readonly changes: PhotoChangeLog,
+    private readonly quota: PhotoQuota,
     private readonly maxPixels: number,
   ) {}
 
@@ -36,9 +51,24 @@ export class PhotoProcessor implements StreamConsumer {
     if (change.newImage?.status === 'processing') return this.process(change.entityId);
   }
 
+  /**
+   * The stream gave up on a change. If it was the one asking for processing, the photo would stay
+   * `processing` for good: it fails instead, and a re-drive that succeeds makes it ready. The
+   * stream's reason (the last error) is not passed on to the photo's owner.
+   */
+  async deadLettered(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
+    if (change.op === 'REMOVE' || change.newImage?.status !== 'processing') return;
+    await this.changes.write(async (trx) => {
+      const { before, after } = await this.store.update(trx, change.entityId, (current) =>
+        current.status === 'processing' ? { ...current, status: 'failed', failureReason: PROCESSING_GAVE_UP } : undefined,
+      );
+      if (before && after) await this.changes.record(trx, photoChange(before, after));
+    });
+  }
+
   private async process(photoId: string): Promise<void> {
     const photo = await this.store.find(photoId);
-    if (photo?.status !== 'processing') return;
+    if (!photo || !awaitsProcessing(photo)) return;
     let original: Awaited<ReturnType<BlobStore['get']>>;
     try {
       // Only the version `complete` checked: variants are never made from bytes nobody checked.
@@ -57,6 +87,9 @@ export class PhotoProcessor implements StreamConsumer {
     }
     const result = await makeVariants(input, photo.contentType, this.maxPixels);
     if (result.ok) {
+      // No room for the variants: nothing to write (finish checks again, under the quota locks).
+      const excess = await this.quota.check(photo, variantBytes(result));
+      if (excess) return this.finish(photo, { ok: false, reason: variantsOverQuota(excess) });
       for (const variant of result.variants) {
         await this.blobs.put(variantKey(photo.id, variant.name), Readable.from([variant.data]), {
           maxBytes: variant.data.length,
@@ -67,30 +100,53 @@ export class PhotoProcessor implements StreamConsumer {
     await this.finish(photo, result);
   }
 
-  /** processing → ready | failed. A photo deleted meanwhile keeps no variants. */
+  /**
+   * processing → ready | failed. The variants count against the quotas of the photo's owner and
+   * API key: checked here, under the quota locks, in the transaction that records them; without
+   * room the photo fails with a reason and its variants go. A photo deleted meanwhile keeps no
+   * variants either.
+   */
   private async finish(photo: Photo, result: ProcessedImage): Promise<void> {
-    const { before } = await this.changes.write(async (trx) => {
-      const outcome = await this.store.update(trx, photo.id, (current) => {
-        if (current.status !== 'processing') return undefined;
-        return result.ok
-          ? { ...current, status: 'ready', width: result.width, height: result.height, ...variantsOf(current, result) }
-          : { ...current, status: 'failed', failureReason: result.reason };
+    const { before, after } = await this.changes.write(async (trx) => {
+      let outcome = result;
+      const current = result.ok ? await this.store.find(photo.id, trx) : undefined;
+      if (result.ok && current) {
+        const excess = await this.quota.reserve(trx, current, variantBytes(result), Date.now());
+        if (excess) outcome = { ok: false, reason: variantsOverQuota(excess) };
+      }
+      const written = await this.store.update(trx, photo.id, (latest) => {
+        if (!awaitsProcessing(latest)) return undefined;
+        return outcome.ok
+          ? {
+              ...latest,
+              status: 'ready',
+              failureReason: null,
+              width: outcome.width,
+              height: outcome.height,
+              ...variantsOf(latest, outcome),
+            }
+          : { ...latest, status: 'failed', failureReason: outcome.reason };
       });
-      if (outcome.before && outcome.after) await this.changes.record(trx, photoChange(outcome.before, outcome.after));
-      return outcome;
+      if (written.before && written.after) await this.changes.record(trx, photoChange(written.before, written.after));
+      return written;
     });
     // Variants written for a photo deleted meanwhile would be orphans (its REMOVE may have been handled already).
-    if (!before) await deletePhotoBlobs(this.blobs, photo.id);
+    if (!before) return deletePhotoBlobs(this.blobs, photo.id);
+    // Variants the quota had no room for are not kept (a photo another delivery made ready keeps its own).
+    if (result.ok && after?.status === 'failed') {
+      await Promise.all(result.variants.map((variant) => this.blobs.delete(variantKey(photo.id, variant.name))));
+    }
   }
 }
+
+const variantBytes = (result: Extract<ProcessedImage, { ok: true }>): number =>
+  result.variants.reduce((sum, variant) => sum + variant.data.length, 0);
 
 /** The variants' metadata, and the stored bytes now that they exist beside the original. */
 function variantsOf(photo: Photo, result: Extract<ProcessedImage, { ok: true }>): Pick<Photo, 'variants' | 'storedBytes'> {
   const variants: Partial<Record<VariantName, VariantInfo>> = {};
-  let bytes = photo.bytes;
   for (const { name, data, width, height, contentType } of result.variants) {
     variants[name] = { width, height, bytes: data.length, contentType };
-    bytes += data.length;
   }
-  return { variants, storedBytes: bytes };
+  return { variants, storedBytes: photo.bytes + variantBytes(result) };
 }

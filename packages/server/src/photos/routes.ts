@@ -25,13 +25,14 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
           summary: 'Create a photo and get a signed URL to upload its bytes to',
           description:
             'Declare the type and exact length of the bytes. The answer holds `upload`: PUT exactly those bytes, with its headers, ' +
-            'to its URL before it expires; then POST /v1/photos/{photoId}/complete. Size and storage quota are checked here, before any byte is sent.',
+            'to its URL and POST /v1/photos/{photoId}/complete, both before it expires. Size and the storage quotas (yours, and your app’s) ' +
+            'are checked here, before any byte is sent.',
           body: CreatePhotoSchema,
           response: { 201: CreatedPhotoSchema, ...identityRouteProblems(...bodyProblems, 'storage_quota_exceeded') },
         },
       },
       async (request, reply) => {
-        const { photo, upload } = await photos.create(ownerOf(request), request.body);
+        const { photo, upload } = await photos.create(ownerOf(request), request.body, apiKeyOf(request));
         return reply.status(201).send({ ...photo, upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
       },
     );
@@ -43,7 +44,9 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
           tags,
           security,
           summary: 'Confirm the upload: the bytes are checked and the photo moves on to processing',
-          description: 'Idempotent: completing a photo that is already past pending answers it as it is.',
+          description:
+            'Idempotent: completing a photo that is already past pending answers it as it is. ' +
+            'Too late once the upload URL has expired: the photo then fails and keeps none of the bytes.',
           params: PhotoIdParams,
           response: {
             200: PhotoSchema,
@@ -55,6 +58,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
               'payload_too_large',
               'unsupported_media_type',
               'conflict',
+              'signed_url_expired',
             ),
           },
         },
@@ -108,6 +112,12 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
       },
     );
   };
+}
+
+/** The API key the request came through, whose photo quota it counts against. The gateway sets it on every /v1 route. */
+function apiKeyOf(request: FastifyRequest): string {
+  if (!request.apiKeyId) throw new Problem('internal', 'The photo routes were registered without the API gateway.');
+  return request.apiKeyId;
 }
 
 /** The caller's identity. The guard of this scope sets it; its absence would be a wiring bug. */

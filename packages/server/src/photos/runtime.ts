@@ -7,6 +7,7 @@ import type { PhotoChangeLog } from './changes.js';
 import { PhotoDataOwner } from './data-owner.js';
 import { PhotoLinks } from './links.js';
 import { PhotoProcessor } from './processor.js';
+import { PhotoQuota } from './quota.js';
 import { type PhotoReferrer, PhotoService } from './service.js';
 import { PhotoStore } from './store.js';
 
@@ -41,12 +42,13 @@ export function openPhotos(wiring: PhotoWiring): Photos {
   // Public photos' stable URLs: a CDN in front of /public/photos when one is configured.
   const publicPhotosUrl = () => config.blobPublicUrl ?? `${publicUrl()}/public/photos`;
   const links = new PhotoLinks(blobs, publicPhotosUrl, config.signedUrlTtlSeconds);
-  const limits = { maxBytes: config.photoMaxBytes, quotaBytes: config.photoQuotaBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
+  const quota = new PhotoQuota(store, { identityBytes: config.photoQuotaBytes, apiKeyBytes: config.photoQuotaBytesPerKey });
+  const limits = { maxBytes: config.photoMaxBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,
     urlSigner,
-    service: new PhotoService(store, blobs, changes, links, limits, wiring.referrers),
-    processor: new PhotoProcessor(store, blobs, changes, config.photoMaxPixels),
+    service: new PhotoService(store, blobs, changes, links, quota, limits, wiring.referrers),
+    processor: new PhotoProcessor(store, blobs, changes, quota, config.photoMaxPixels),
     dataOwner: new PhotoDataOwner(store, changes),
   };
 }

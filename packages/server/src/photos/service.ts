@@ -12,20 +12,24 @@ import { type PhotoChangeLog, photoChange } from './changes.js';
 import { isPhotoType, type VariantName } from './images.js';
 import type { PhotoLinks } from './links.js';
 import { deletePhotoBlobs, originalKey, PHOTO_ID, type Photo, photoIdOfKey, uploadKey, type Visibility, variantKey } from './photo.js';
+import { type PhotoQuota, quotaProblem } from './quota.js';
 import type { CreatePhotoInput, PhotoJson } from './schemas.js';
 import { assertImageType, ImageTypeCheck, SNIFF_BYTES } from './sniff.js';
-import type { ListCursor, PhotoStore } from './store.js';
+import type { ListCursor, PhotoStore, QuotaHolders } from './store.js';
 
 export interface PhotoLimits {
   /** Largest original accepted, in bytes. */
   readonly maxBytes: number;
-  /** Bytes one identity may store. */
-  readonly quotaBytes: number;
   readonly urlTtlSeconds: number;
 }
 
 /** An upload claim older than this belongs to a receiver that died; another upload may take over. */
 const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+/** Abandoned uploads settled per photo created: enough to keep up, few enough that a create never waits on a backlog. */
+const SETTLED_PER_CREATE = 10;
+
+const UPLOAD_EXPIRED = 'The upload URL expired before the upload was finished and completed. Create a new photo to upload it.';
 
 /**
  * Something that refers to photos (notes). Told inside the transaction that deletes a photo, so
@@ -48,14 +52,19 @@ export class PhotoService implements UploadReceiver {
     private readonly blobs: BlobStore,
     private readonly changes: PhotoChangeLog,
     private readonly links: PhotoLinks,
+    private readonly quota: PhotoQuota,
     private readonly limits: PhotoLimits,
     private readonly referrers: readonly PhotoReferrer[] = [],
   ) {}
 
-  /** A pending photo and where to PUT its bytes. Size, type and quota are checked before any byte is sent. */
+  /**
+   * A pending photo and where to PUT its bytes. Size, type and the quotas (of the identity, and of
+   * `apiKeyId`, the key the request came through, when given) are checked before any byte is sent.
+   */
   async create(
     ownerId: string,
     input: CreatePhotoInput,
+    apiKeyId: string | null = null,
   ): Promise<{ photo: PhotoJson; upload: Awaited<ReturnType<BlobStore['signUpload']>> }> {
     const contentType = input.contentType.toLowerCase();
     if (!isPhotoType(contentType)) {
@@ -71,9 +80,12 @@ export class PhotoService implements UploadReceiver {
       );
     }
     const now = Date.now();
+    const holders = { ownerId, apiKeyId };
+    await this.settleAbandoned(holders, now);
     const photo: Photo = {
       id: newId('pho'),
       ownerId,
+      apiKeyId,
       status: 'pending',
       visibility: (input.visibility ?? 'private') satisfies Visibility,
       contentType,
@@ -90,16 +102,9 @@ export class PhotoService implements UploadReceiver {
       updatedAt: new Date(now),
     };
     await this.changes.write(async (trx) => {
-      // Lock, sum and insert in one transaction, so two concurrent uploads cannot both squeeze under the quota.
-      await this.store.lockOwner(trx, ownerId, now);
-      const used = await this.store.usage(trx, ownerId, now);
-      if (used + photo.bytes > this.limits.quotaBytes) {
-        throw new Problem(
-          'storage_quota_exceeded',
-          `Your photos use ${used} of your ${this.limits.quotaBytes} bytes; this one needs ${photo.bytes} more. Delete some photos first.`,
-          { extensions: { usedBytes: used, quotaBytes: this.limits.quotaBytes } },
-        );
-      }
+      // Lock, sum and insert in one transaction, so two concurrent uploads cannot both squeeze under a quota.
+      const excess = await this.quota.reserve(trx, holders, photo.bytes, now);
+      if (excess) throw quotaProblem(excess);
       await this.store.insert(trx, photo);
       await this.changes.record(trx, photoChange(null, photo));
     });
@@ -115,7 +120,9 @@ export class PhotoService implements UploadReceiver {
    * The bytes of a signed upload (filesystem store). The URL works once: the photo must still be
    * pending and no other upload may be arriving for it. The bytes are checked while they stream
    * (declared type by content, at most the declared length) and stored as the original only if
-   * all is right; then the photo moves on to processing at once.
+   * all is right, and only if the upload ended before the URL expired: an upload counts against
+   * the quota while it arrives, and a pending photo past its expiry is abandoned (settleAbandoned).
+   * Then the photo moves on to processing at once.
    */
   async receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo> {
     const photoId = photoIdOfKey(claims.key);
@@ -126,7 +133,9 @@ export class PhotoService implements UploadReceiver {
     if (announcedLength !== undefined && announcedLength < photo.bytes) throw incomplete(announcedLength, photo.bytes);
     const claimedAt = Date.now();
     if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
-      if ((await this.store.find(photo.id))?.status !== 'pending') throw usedUrl();
+      const current = await this.store.find(photo.id);
+      if (current?.status !== 'pending') throw usedUrl();
+      if (current.uploadExpiresAt.getTime() <= claimedAt) throw expiredUrl();
       throw new Problem('conflict', 'Another upload to this URL is in progress. Wait for it to finish.');
     }
     let stored: BlobInfo | undefined;
@@ -134,6 +143,7 @@ export class PhotoService implements UploadReceiver {
       const checked = pipeline(body, new ImageTypeCheck(photo.contentType), () => {});
       stored = await this.blobs.put(originalKey(photo.id), checked, { maxBytes: photo.bytes, contentType: photo.contentType });
       if (stored.size < photo.bytes) throw incomplete(stored.size, photo.bytes);
+      if (Date.now() >= photo.uploadExpiresAt.getTime()) throw expiredUrl();
       await this.startProcessing(photo, stored.etag);
       return stored;
     } catch (error) {
@@ -146,7 +156,9 @@ export class PhotoService implements UploadReceiver {
   /**
    * Confirms the upload and starts processing. Idempotent: a photo past `pending` is returned as
    * it is. Adopts the bytes a device PUT straight into an S3 bucket (see `adoptUpload`); on the
-   * filesystem store the upload route has done that already.
+   * filesystem store the upload route has done that already. Once the upload URL has expired it
+   * is too late: a presigned PUT cannot be stopped, so this is where late bytes are refused; the
+   * photo is settled as abandoned and whatever was uploaded for it is removed.
    */
   async complete(ownerId: string, photoId: string): Promise<PhotoJson> {
     const photo = await this.store.findOwned(photoId, ownerId);
@@ -156,6 +168,11 @@ export class PhotoService implements UploadReceiver {
     if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
       const current = await this.store.findOwned(photoId, ownerId);
       if (current && current.status !== 'pending') return this.links.json(current, ownerId);
+      const [abandoned] = await this.store.abandonedUploads('id', photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS, 1);
+      if (abandoned) {
+        await this.abandon(abandoned, claimedAt);
+        throw expiredUrl();
+      }
       throw new Problem('upload_missing', 'The upload is still arriving or being completed. Complete the photo once the PUT has finished.');
     }
     let started: Photo;
@@ -234,6 +251,39 @@ export class PhotoService implements UploadReceiver {
     await deletePhotoBlobs(this.blobs, photo.id);
   }
 
+  /**
+   * Settles a few abandoned uploads of these quota holders (see PhotoStore.abandonedUploads) before
+   * their quotas are checked. Until settled, a pending photo counts its declared length.
+   */
+  private async settleAbandoned(holders: QuotaHolders, now: number): Promise<void> {
+    const staleBefore = now - STALE_UPLOAD_MS;
+    const mine = await this.store.abandonedUploads('owner_id', holders.ownerId, now, staleBefore, SETTLED_PER_CREATE);
+    const theKeys =
+      holders.apiKeyId === null
+        ? []
+        : await this.store.abandonedUploads('api_key_id', holders.apiKeyId, now, staleBefore, SETTLED_PER_CREATE);
+    const photos = new Map([...mine, ...theKeys].map((photo) => [photo.id, photo]));
+    for (const photo of photos.values()) await this.abandon(photo, now);
+  }
+
+  /**
+   * An abandoned upload's photo: its blobs go (on S3 the bucket may hold bytes a device PUT and
+   * never completed), then it becomes `failed` and counts nothing. Blobs first: should this stop
+   * halfway, the photo is still pending and counted, and is settled again next time. No upload can
+   * claim it meanwhile, its URL having expired.
+   */
+  private async abandon(photo: Photo, now: number): Promise<void> {
+    await deletePhotoBlobs(this.blobs, photo.id);
+    await this.changes.write(async (trx) => {
+      const { before, after } = await this.store.update(trx, photo.id, (current) =>
+        current.status === 'pending' && current.uploadExpiresAt.getTime() <= now
+          ? { ...current, status: 'failed', storedBytes: 0, failureReason: UPLOAD_EXPIRED }
+          : undefined,
+      );
+      if (before && after) await this.changes.record(trx, photoChange(before, after));
+    });
+  }
+
   /** The blob of a public, ready photo's variant, for its stable unsigned URL. */
   async publicVariant(photoId: string, variant: VariantName): Promise<{ key: string; contentType: string }> {
     const info = (await this.store.findPublic(photoId))?.variants[variant];
@@ -258,6 +308,8 @@ export class PhotoService implements UploadReceiver {
 const uploadGone = () => new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
 
 const usedUrl = () => new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
+
+const expiredUrl = () => new Problem('signed_url_expired', UPLOAD_EXPIRED);
 
 const incomplete = (received: number, declared: number) =>
   new Problem('upload_incomplete', `The upload has ${received} of the ${declared} declared bytes. Send exactly the declared bytes.`);

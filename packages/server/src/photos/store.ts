@@ -6,6 +6,15 @@ import { type Photo, toPhoto, toRow } from './photo.js';
 /** A photo rewritten by others this many times in a row is left to the caller to retry. */
 const MAX_UPDATE_ATTEMPTS = 5;
 
+/** Who a photo's bytes count against: its owner, and the API key it was created through (if known). */
+export interface QuotaHolders {
+  readonly ownerId: string;
+  readonly apiKeyId: string | null;
+}
+
+/** The column naming a quota holder. */
+export type HolderColumn = 'owner_id' | 'api_key_id';
+
 export interface ListCursor {
   readonly createdAt: number;
   readonly id: string;
@@ -28,10 +37,24 @@ export class PhotoStore {
   }
 
   /**
-   * Makes concurrent quota checks of one identity take turns until `trx` ends. The UPDATE holds a
-   * row lock in PostgreSQL (whose default isolation would otherwise let two uploads both read the
-   * old usage); SQLite runs one write transaction at a time anyway.
+   * Makes concurrent quota checks of the same identity or API key take turns until `trx` ends. The
+   * UPDATEs hold row locks in PostgreSQL (whose default isolation would otherwise let two uploads
+   * both read the old usage); SQLite runs one write transaction at a time anyway. The key is always
+   * locked before the identity, so two checks never wait for each other in opposite orders.
    */
+  async lockQuotaHolders(trx: Kysely<Tables>, holders: QuotaHolders, now: number): Promise<void> {
+    if (holders.apiKeyId !== null) {
+      await trx
+        .insertInto('photo_api_keys')
+        .values({ api_key_id: holders.apiKeyId, locked_at: now })
+        .onConflict((oc) => oc.column('api_key_id').doNothing())
+        .execute();
+      await trx.updateTable('photo_api_keys').set({ locked_at: now }).where('api_key_id', '=', holders.apiKeyId).execute();
+    }
+    await this.lockOwner(trx, holders.ownerId, now);
+  }
+
+  /** The identity's lock alone: deleting a photo and linking notes to photos take it as well (see note-links.ts). */
   async lockOwner(trx: Kysely<Tables>, ownerId: string, now: number): Promise<void> {
     await trx
       .insertInto('photo_owners')
@@ -45,15 +68,35 @@ export class PhotoStore {
     await trx.deleteFrom('photo_owners').where('owner_id', '=', ownerId).execute();
   }
 
-  /** Bytes counted against `ownerId`'s quota: everything stored, plus uploads whose URL still works. */
-  async usage(trx: Kysely<Tables>, ownerId: string, now: number): Promise<number> {
+  /**
+   * Bytes counted against an identity's (`owner_id`) or an API key's (`api_key_id`) quota: the
+   * stored bytes of its photos, which are the declared length while a photo is pending (see tables.ts).
+   */
+  async usage(holder: HolderColumn, id: string, trx: Kysely<Tables> = this.db): Promise<number> {
     const row = await trx
       .selectFrom('photos')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('stored_bytes'), eb.lit(0)).as('used'))
-      .where('owner_id', '=', ownerId)
-      .where((eb) => eb.or([eb('status', '<>', 'pending'), eb('upload_expires_at', '>', now)]))
+      .where(holder, '=', id)
       .executeTakeFirstOrThrow();
     return Number(row.used);
+  }
+
+  /**
+   * Pending photos (of an identity, an API key, or one photo by id) whose upload URL expired while
+   * no upload held them: abandoned, as no upload can start or be completed any more. An upload
+   * claim older than `staleBefore` belongs to a receiver that died and holds nothing.
+   */
+  async abandonedUploads(where: HolderColumn | 'id', id: string, now: number, staleBefore: number, limit: number): Promise<Photo[]> {
+    const rows = await this.db
+      .selectFrom('photos')
+      .selectAll()
+      .where(where, '=', id)
+      .where('status', '=', 'pending')
+      .where('upload_expires_at', '<=', now)
+      .where((eb) => eb.or([eb('upload_claimed_at', 'is', null), eb('upload_claimed_at', '<', staleBefore)]))
+      .limit(limit)
+      .execute();
+    return rows.map(toPhoto);
   }
 
   /** Any photo by id: for the processor and signed uploads, whose authority is not an identity. */
@@ -164,7 +207,8 @@ export class PhotoStore {
 
   /**
    * Marks a pending photo's upload as being received or completed, unless another one holds it
-   * (a claim older than `staleBefore` belongs to a process that died and is taken over).
+   * (a claim older than `staleBefore` belongs to a process that died and is taken over) or its
+   * URL has expired: from then on nothing may start taking bytes for it (see abandonedUploads).
    */
   async claimUpload(id: string, now: number, staleBefore: number): Promise<boolean> {
     const result = await this.db
@@ -172,6 +216,7 @@ export class PhotoStore {
       .set({ upload_claimed_at: now })
       .where('id', '=', id)
       .where('status', '=', 'pending')
+      .where('upload_expires_at', '>', now)
       .where((eb) => eb.or([eb('upload_claimed_at', 'is', null), eb('upload_claimed_at', '<', staleBefore)]))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

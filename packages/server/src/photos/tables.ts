@@ -10,7 +10,10 @@ export interface PhotoTables {
     content_type: string;
     /** The declared length of the original; an upload must be exactly this long. */
     bytes: number;
-    /** What counts against the owner's storage quota: the original, plus the variants once made. */
+    /**
+     * What counts against the storage quotas of the owner and the API key: the declared length
+     * while pending, the original plus its variants once made, 0 once an abandoned upload is settled.
+     */
     stored_bytes: number;
     /** Of the original after orientation, once processed. */
     width: number | null;
@@ -20,17 +23,24 @@ export interface PhotoTables {
     failure_reason: string | null;
     /** The ETag of the original `complete` checked; the processor reads only those bytes (null before migration 009). */
     original_etag: string | null;
-    /** Until when the signed upload URL works; a pending photo past it no longer counts against the quota. */
+    /** Until when the signed upload URL works; an upload must be finished (and completed) by then. */
     upload_expires_at: number;
     /** Set while an upload is being received, so one URL cannot feed two uploads at once. */
     upload_claimed_at: number | null;
     version: number;
     created_at: number;
     updated_at: number;
+    /** The API key the photo was created through, whose storage quota it counts against (null before migration 011). */
+    api_key_id: string | null;
   };
-  /** Serialises quota checks per identity (see PhotoStore.lockOwner). */
+  /** Serialises quota checks per identity (see PhotoStore.lockQuotaHolders). */
   photo_owners: {
     owner_id: string;
+    locked_at: number;
+  };
+  /** Serialises quota checks per API key (see PhotoStore.lockQuotaHolders). */
+  photo_api_keys: {
+    api_key_id: string;
     locked_at: number;
   };
 }

@@ -7,16 +7,9 @@ import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
 import { image, phoneJpeg } from '../testing/images.js';
-import { created, getPhoto, photoFiles, putUpload, tempFiles, uploaded, uploadsThroughShoebox } from '../testing/photos.js';
+import { created, getPhoto, photoFiles, putUpload, tempFiles, trickle, uploaded, uploadsThroughShoebox } from '../testing/photos.js';
 
 const MIB = 1024 * 1024;
-
-/** A body that arrives in pieces, like a slow device: `next()` sends one, `end()` finishes. */
-function trickle() {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const stream = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
-  return { stream, send: (bytes: Uint8Array) => controller.enqueue(bytes), end: () => controller.close() };
-}
 
 /** Sends a request with the path exactly as written (fetch would normalise `..` away). */
 const rawRequest = (url: string, path: string, method = 'GET') =>

@@ -66,12 +66,21 @@ export class ConsumerCalls {
     }
   }
 
-  deadLettered(consumer: StreamConsumer, change: Change, attempts: number): void {
+  /** Counts and logs a change that went to the dead-letter table, then tells its consumer (see StreamConsumer.deadLettered). */
+  async deadLettered(consumer: StreamConsumer, change: Change, attempts: number, error: string): Promise<void> {
     this.countersOf(consumer.name).deadLettered++;
     this.log.error(
       { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, attempts },
       'change moved to the dead-letter table; re-drive it with `shoebox stream retry`',
     );
+    try {
+      await consumer.deadLettered?.(change, error);
+    } catch (hookError) {
+      this.log.error(
+        { consumer: consumer.name, seq: change.seq, entity: change.entity, entityId: change.entityId, error: messageOf(hookError) },
+        'consumer failed to record a dead letter of its own; the dead letter stays',
+      );
+    }
   }
 }
 

@@ -24,4 +24,11 @@ export interface StreamConsumer {
    * by one, so a poison change is still isolated and retried on its own.
    */
   handleBatch?(changes: readonly Change[]): Promise<void>;
+  /**
+   * Optional: told once a change has gone to the dead-letter table (after its last attempt), with
+   * the last error, so the consumer can say so where its users look (a photo becomes `failed`).
+   * Called after the dead letter is stored; should it throw, the failure is logged and the dead
+   * letter stays. A re-driven change that then succeeds comes to `handle` again.
+   */
+  deadLettered?(change: Change, reason: string): Promise<void>;
 }

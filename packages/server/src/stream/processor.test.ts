@@ -14,6 +14,8 @@ import { streamStatus } from './status.js';
 class Recorder implements StreamConsumer {
   readonly seen: Change[] = [];
   readonly attempts = new Map<number, number>();
+  /** What it was told went to the dead-letter table: seq and reason. */
+  readonly buried: { seq: number; reason: string }[] = [];
   fail: (change: Change) => boolean = () => false;
   pause: Promise<void> | undefined;
 
@@ -27,6 +29,10 @@ class Recorder implements StreamConsumer {
     await this.pause;
     if (this.fail(change)) throw new Error(`cannot handle ${change.entityId} v${change.version}`);
     this.seen.push(change);
+  }
+
+  async deadLettered(change: Change, reason: string): Promise<void> {
+    this.buried.push({ seq: change.seq, reason });
   }
 }
 
@@ -115,6 +121,8 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     expect(worker.countersOf('recorder')).toMatchObject({ processed: 3, failed: 3, deadLettered: 1 });
     const [letter] = await new RetryStore(shoebox.database).deadLetters('recorder', 10);
     expect(letter).toMatchObject({ seq: 1, entityId: 'bad', attempts: 3, lastError: 'cannot handle bad v1' });
+    // The consumer hears of it once, with the last error: it can tell the owner of the entity.
+    expect(recorder.buried).toEqual([{ seq: 1, reason: 'cannot handle bad v1' }]);
 
     recorder.fail = () => false;
     expect(await new RetryStore(shoebox.database).redrive({ consumer: 'recorder' })).toBe(1);
@@ -163,6 +171,23 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     await processor([recorder], { maxAttempts: 1 }).drain();
     const [status] = await streamStatus(shoebox.database, ['recorder']);
     expect(status).toMatchObject({ position: 1, retrying: 0, deadLetters: 1 });
+    expect(recorder.buried).toEqual([{ seq: 1, reason: 'cannot handle x v1' }]);
+  });
+
+  it('keeps the dead letter and goes on when the consumer fails to take the news of it', async () => {
+    await write([
+      ['x', 1],
+      ['y', 1],
+    ]);
+    const recorder = new Recorder();
+    recorder.fail = (change) => change.entityId === 'x';
+    recorder.deadLettered = async () => {
+      throw new Error('cannot mark x');
+    };
+    await processor([recorder], { maxAttempts: 1 }).drain();
+    expect(versionsOf(recorder.seen, 'y')).toEqual([1]);
+    const [status] = await streamStatus(shoebox.database, ['recorder']);
+    expect(status).toMatchObject({ position: 2, retrying: 0, deadLetters: 1 });
   });
 
   it('keeps each consumer on its own checkpoint', async () => {

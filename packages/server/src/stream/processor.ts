@@ -197,7 +197,7 @@ export class StreamProcessor {
       this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
       return moved;
     }
-    for (const { change } of buried) this.calls.deadLettered(consumer, change, 1);
+    for (const { change, error } of buried) await this.calls.deadLettered(consumer, change, 1, error);
     moved += batch.length;
     return moved;
   }
@@ -253,7 +253,7 @@ export class StreamProcessor {
         await retries.succeeded(consumer.name, change.seq);
       } else if (made >= settings.maxAttempts) {
         await retries.deadLetter(consumer.name, change, made, error);
-        this.calls.deadLettered(consumer, change, made);
+        await this.calls.deadLettered(consumer, change, made, error);
       } else {
         await retries.reschedule(
           consumer.name,

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { TestEngine } from './engines.js';
 import { type ApiClient, json, type TestServer } from './harness.js';
 import { asIdentity, bearer, postJson } from './identity.js';
+import { breakObjectWrites, bucketFor } from './s3.js';
 
 /** Photo flows through the public API, for the photo suites. */
 
@@ -43,6 +44,13 @@ export const putUpload = (
     ...(body instanceof ReadableStream && { duplex: 'half' }),
   });
 
+/** A body that arrives in pieces, like a slow device: `send()` sends one, `end()` finishes. */
+export function trickle() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => (controller = c) });
+  return { stream, send: (bytes: Uint8Array) => controller.enqueue(bytes), end: () => controller.close() };
+}
+
 /** Create, upload and complete, as a device does: the photo as `complete` answers it. */
 export async function uploaded(server: ApiClient, token: string, bytes: Buffer, options: PhotoOptions = {}): Promise<any> {
   const photo = await created(server, token, bytes, options);
@@ -74,6 +82,30 @@ export async function storedBlobs(server: TestServer, photoId: string): Promise<
   const names = ['display', 'original', 'thumb', 'upload'];
   const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
   return names.filter((_, index) => found[index] !== undefined);
+}
+
+/** How many bytes are stored for a photo, every blob counted, on whichever blob store the server uses. */
+export async function storedSize(server: TestServer, photoId: string): Promise<number> {
+  const names = ['display', 'original', 'thumb', 'upload'];
+  const found = await Promise.all(names.map((name) => server.server.shoebox.photos.blobs.head(`photos/${photoId}/${name}`)));
+  return found.reduce((sum, info) => sum + (info?.size ?? 0), 0);
+}
+
+/**
+ * Makes the server's blob store fail every write of one blob of a photo until the returned
+ * function is called: a lasting storage failure, as a broken disk or bucket would cause. On the
+ * filesystem a folder stands where the file would be renamed to; on S3 see breakObjectWrites.
+ */
+export async function breakBlobWrites(
+  server: TestServer,
+  engine: TestEngine,
+  photoId: string,
+  name: 'thumb' | 'display',
+): Promise<() => Promise<void>> {
+  if (!keepsBlobsInFiles(engine)) return breakObjectWrites(bucketFor(server.dataDir), `photos/${photoId}/${name}`);
+  const path = join(server.dataDir, 'blobs', 'photos', photoId, name);
+  mkdirSync(path, { recursive: true });
+  return async () => rmSync(path, { recursive: true, force: true });
 }
 
 /** Whether the engine keeps blobs in files, whose signed URLs are Shoebox's own routes (blob/fs-routes.ts). */

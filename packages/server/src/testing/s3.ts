@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,10 +20,13 @@ import S3rver from 's3rver';
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let endpoint: Promise<string> | undefined;
+/** Where the local server keeps its files, once started. */
+let s3rverDirectory: string | undefined;
 
 function localS3(): Promise<string> {
   endpoint ??= (async () => {
     const directory = mkdtempSync(join(tmpdir(), 'shoebox-s3-'));
+    s3rverDirectory = directory;
     process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
     const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
     const { port } = await server.run();
@@ -99,4 +102,16 @@ export async function putObject(bucket: string, key: string, body: string): Prom
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Makes the local server fail every write of one object (500, as a broken store would) until the
+ * returned function is called. s3rver keeps an object's metadata in a file beside its bytes
+ * (`<key>._S3rver_metadata.json`); a folder in that place makes the write fail.
+ */
+export async function breakObjectWrites(bucket: string, key: string): Promise<() => Promise<void>> {
+  await localS3();
+  const path = join(s3rverDirectory ?? '', bucket, `${key}._S3rver_metadata.json`);
+  mkdirSync(path, { recursive: true });
+  return async () => rmSync(path, { recursive: true, force: true });
 }
