@@ -200,6 +200,22 @@ describe.each(engines)('notes API ($name)', (engine) => {
     await refused(() => send(alice, 'PATCH', `/v1/notes/${noteId}`, { text: 'x' }, { 'if-match': '"v1"' }), 412, 'precondition_failed');
   });
 
+  it('names in a 412 the ETag to send, since If-Match takes the ETag and not the version number', async () => {
+    const { noteId } = await create(alice);
+    for (const ifMatch of ['"1"', '1', '"v2"']) {
+      const problem = await refused(
+        () => send(alice, 'PATCH', `/v1/notes/${noteId}`, { text: 'x' }, { 'if-match': ifMatch }),
+        412,
+        'precondition_failed',
+      );
+      expect(problem).toMatchObject({ currentVersion: 1, currentEtag: '"v1"' });
+      expect(problem.detail).toContain('If-Match: "v1"');
+    }
+    const retried = await send(alice, 'PATCH', `/v1/notes/${noteId}`, { text: 'x' }, { 'if-match': '"v1"' });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('etag')).toBe('"v2"');
+  });
+
   it('deletes with DELETE (204), after which the note is gone', async () => {
     const { noteId } = await create(alice);
     await refused(() => send(alice, 'DELETE', `/v1/notes/${noteId}`, undefined, { 'if-match': '"v7"' }), 412, 'precondition_failed');

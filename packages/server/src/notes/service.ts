@@ -4,7 +4,7 @@ import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
-import { ifMatchAllows, type Note, type NoteJson, noteImage, noteJson } from './note.js';
+import { etagOf, ifMatchAllows, type Note, type NoteJson, noteImage, noteJson } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
 import type { Visibility } from './tables.js';
@@ -217,12 +217,15 @@ class ConcurrentRetry extends Error {}
 
 function checkPreconditions(noteId: string, current: Note | undefined, conditions: Preconditions): void {
   if (conditions.ifMatch !== undefined && !ifMatchAllows(conditions.ifMatch, current?.version)) {
+    if (!current) {
+      throw new Problem('precondition_failed', `Note ${noteId} does not exist, so If-Match cannot match. Create it without If-Match.`);
+    }
+    // Clients often send the version number ("1") where the ETag ("v1") belongs: name the tag to send.
+    const etag = etagOf(current.version);
     throw new Problem(
       'precondition_failed',
-      current
-        ? `Note ${noteId} is at version ${current.version}, not the one in If-Match. GET it again, apply your change, and send its new ETag.`
-        : `Note ${noteId} does not exist, so If-Match cannot match. Create it without If-Match.`,
-      { extensions: current ? { currentVersion: current.version } : {} },
+      `Note ${noteId} is at version ${current.version}, whose ETag is ${etag}, and If-Match did not name it. If-Match takes ETags as the ETag header gives them, quotes included, not version numbers: if your change was made to version ${current.version}, send If-Match: ${etag}; otherwise GET the note again and apply your change to it first.`,
+      { extensions: { currentVersion: current.version, currentEtag: etag } },
     );
   }
   if (current && conditions.ifNoneMatch?.trim() === '*') {
