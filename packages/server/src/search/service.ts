@@ -12,7 +12,8 @@ export interface SearchRequest {
   readonly scope: ScopeName;
 }
 
-export interface RenderedHit extends Omit<SearchHit, 'marked'> {
+/** A hit as the caller sees it: never its owner, whose id a public hit must not give away. */
+export interface RenderedHit extends Omit<SearchHit, 'marked' | 'ownerId' | 'version'> {
   /** HTML-escaped text with matches wrapped in <mark></mark>: safe to insert as HTML. */
   readonly highlights: { readonly headline: string; readonly text: string };
 }
@@ -35,7 +36,7 @@ export class SearchService {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, fingerprint);
     const page = await this.index.search(query, scopeOf(identityId, request.scope), { limit: request.limit, after });
     return {
-      hits: page.hits.map(({ marked, ...hit }) => ({
+      hits: page.hits.map(({ marked, ownerId, version, ...hit }) => ({
         ...hit,
         highlights: { headline: toHtml(marked.headline), text: toHtml(marked.text) },
       })),
