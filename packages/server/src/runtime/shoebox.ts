@@ -98,6 +98,7 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
     const identities = await createIdentityService(config, database, storage.loginThrottle, identityDataOwners);
+    const noteSource = new NoteIndexSource(database);
     return {
       config,
       layout,
@@ -109,9 +110,9 @@ export async function openShoebox(config: Config, logger: Logger = createLogger(
       identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       notes,
-      search: new SearchService(searchIndex),
+      search: new SearchService(searchIndex, noteSource),
       searchIndex,
-      noteSource: new NoteIndexSource(database),
+      noteSource,
       processor,
       claims,
       retries,
