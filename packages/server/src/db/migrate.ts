@@ -15,14 +15,17 @@ class ListProvider implements MigrationProvider {
   }
 }
 
-/** Brings the schema up to date. Safe to call on every start and from several processes. */
-export async function migrate(database: Database): Promise<void> {
-  const migrator = new Migrator({
+/** Kysely's migrator over Shoebox's migrations, recording them where every start looks. */
+export const migrator = (database: Database): Migrator =>
+  new Migrator({
     db: database.db,
     provider: new ListProvider(database.engine),
     migrationTableName: 'shoebox_migrations',
     migrationLockTableName: 'shoebox_migrations_lock',
   });
-  const { error } = await migrator.migrateToLatest();
+
+/** Brings the schema up to date. Safe to call on every start and from several processes. */
+export async function migrate(database: Database): Promise<void> {
+  const { error } = await migrator(database).migrateToLatest();
   if (error) throw error;
 }

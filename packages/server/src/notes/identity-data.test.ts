@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQuery } from '../search/query.js';
+import { toChange } from '../stream/claims.js';
 import { streamStatus } from '../stream/status.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
@@ -22,15 +23,23 @@ describe.each(engines)('notes follow their identity ($name)', (engine) => {
     expect(response.status).toBe(201);
     return (await json(response)).noteId as string;
   };
+  const put = (token: string, noteId: string, headline: string) =>
+    asIdentity(server, token, `/v1/notes/${noteId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ headline, text: '' }),
+    });
   const caughtUp = () => eventually(async () => (await streamStatus(server.server.shoebox.database, ['search']))[0]?.lagChanges === 0);
   const indexed = async (ownerId: string, q: string) =>
     (await server.server.shoebox.searchIndex.search(parseQuery(q), { kind: 'owner', ownerId }, { limit: 10 })).hits.map((h) => h.noteId);
 
-  it('moves a guest’s notes to the account it logs into, and search follows', async () => {
+  it('moves a guest’s notes to the account it logs into, a colliding id renamed, and search follows', async () => {
     const account = await signUp(server, 'owner@example.com', 'a long enough password');
     const kept = await post(account.accessToken, 'account zebra');
+    expect((await put(account.accessToken, 'diary', 'account zebra diary')).status).toBe(201);
     const guest = await createGuest(server);
     const moved = await post(guest.accessToken, 'guest zebra');
+    expect((await put(guest.accessToken, 'diary', 'guest zebra diary')).status).toBe(201);
     await caughtUp();
 
     const login = await passwordLogin(server, 'owner@example.com', 'a long enough password', guest.accessToken);
@@ -40,10 +49,24 @@ describe.each(engines)('notes follow their identity ($name)', (engine) => {
 
     const read = await asIdentity(server, merged.accessToken, `/v1/notes/${moved}`);
     expect(read.status).toBe(200);
-    expect(await json(read)).toMatchObject({ headline: 'guest zebra', version: 2 });
+    expect(await json(read)).toMatchObject({ headline: 'guest zebra', version: 1 });
+    const diary = await asIdentity(server, merged.accessToken, '/v1/notes/diary');
+    expect(await json(diary)).toMatchObject({ headline: 'account zebra diary', version: 1 });
+    const list = await json(await asIdentity(server, merged.accessToken, '/v1/notes?limit=100'));
+    const renamed = list.notes.find((note: { headline: string }) => note.headline === 'guest zebra diary');
+    expect(renamed.noteId).toMatch(/^[0-9a-f-]{36}$/);
     await caughtUp();
-    expect((await indexed(account.identityId, 'zebra')).sort()).toEqual([kept, moved].sort());
+    expect((await indexed(account.identityId, 'zebra')).sort()).toEqual([kept, moved, 'diary', renamed.noteId].sort());
     expect(await indexed(guest.identityId, 'zebra')).toEqual([]);
+
+    // The guest's words went with its notes: the change stream keeps them under the account only, until it goes too.
+    const wordsOf = async (ownerId: string) =>
+      (await server.server.shoebox.database.db.selectFrom('stream_changes').selectAll().where('owner_id', '=', ownerId).execute())
+        .map((row) => `${row.old_image} ${row.new_image}`)
+        .join(' ');
+    expect(await wordsOf(guest.identityId)).not.toMatch(/zebra/);
+    expect((await asIdentity(server, merged.accessToken, '/v1/identities/me', { method: 'DELETE' })).status).toBe(204);
+    expect(await wordsOf(account.identityId)).not.toMatch(/zebra/);
   });
 
   it('removes a deleted identity’s notes, from search too', async () => {
@@ -62,5 +85,45 @@ describe.each(engines)('notes follow their identity ($name)', (engine) => {
       .where('note_id', '=', noteId)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ headline: '', text: '', deleted_at: expect.any(Number) });
+  });
+
+  it('leaves none of a deleted identity’s words in the change stream, dead-lettered changes included', async () => {
+    const { database, retries } = server.server.shoebox;
+    const words = /quixotic|zygomorph|xylophon|wombat/i;
+    const guest = await createGuest(server);
+    const send = (method: string, path: string, body?: object) =>
+      asIdentity(server, guest.accessToken, path, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body && JSON.stringify(body),
+      });
+    const kept = await post(guest.accessToken, 'Quixotic plans');
+    expect((await send('PATCH', `/v1/notes/${kept}`, { text: 'zygomorphic flowers' })).status).toBe(200);
+    const removed = await post(guest.accessToken, 'Xylophone wombat');
+    expect((await send('DELETE', `/v1/notes/${removed}`)).status).toBe(204);
+    const changesOf = () =>
+      database.db.selectFrom('stream_changes').selectAll().where('owner_id', '=', guest.identityId).orderBy('seq').execute();
+
+    // A removal carries the note's ids and version, never its words.
+    const removal = (await changesOf()).find((change) => change.op === 'REMOVE');
+    expect(removal).toMatchObject({ entity_id: removed, new_image: null });
+    expect(JSON.parse(removal?.old_image ?? '{}')).toMatchObject({ noteId: removed, headline: '', text: '', version: 1 });
+
+    // A poison change parked for good: pruning keeps its row as long as the dead letter lives.
+    const [first] = await changesOf();
+    if (!first) throw new Error('the guest’s notes recorded no change');
+    await retries.bury(database.db, 'search', toChange(first), 8, 'failed for the test');
+    await caughtUp();
+
+    expect((await send('DELETE', '/v1/identities/me')).status).toBe(204);
+    await caughtUp();
+    await server.server.shoebox.processor.prune(new Date(Date.now() + 365 * 86_400_000));
+    const left = await changesOf();
+    expect(left.map((row) => row.seq)).toContain(first.seq);
+    for (const row of left) expect(`${row.old_image} ${row.new_image}`).not.toMatch(words);
+    const dead = await database.db.selectFrom('stream_dead_letters').selectAll().where('seq', '=', first.seq).execute();
+    expect(dead).toHaveLength(1);
+    expect(JSON.stringify(dead)).not.toMatch(words);
+    expect(await indexed(guest.identityId, 'quixotic OR zygomorphic OR wombat')).toEqual([]);
   });
 });

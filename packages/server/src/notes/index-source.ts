@@ -1,10 +1,14 @@
 import type { Database } from '../db/database.js';
-import type { IndexEntry } from '../search/index.js';
+import { type IndexEntry, keyOf, type NoteKey } from '../search/index.js';
+import type { LiveNotes, NoteState } from '../search/live-search.js';
 import type { ReindexSource } from '../search/reindex.js';
 import { toNote } from './store.js';
 
-/** The notes table as `shoebox reindex` reads it: every note id, live or tombstoned, in id order. */
-export class NoteIndexSource implements ReindexSource {
+/**
+ * The notes table as search reads it: every note, live or tombstoned, in key order for
+ * `shoebox reindex`, and the current state of the notes a search page found.
+ */
+export class NoteIndexSource implements ReindexSource, LiveNotes {
   constructor(private readonly database: Database) {}
 
   async count(): Promise<number> {
@@ -15,14 +19,10 @@ export class NoteIndexSource implements ReindexSource {
     return Number(row.n);
   }
 
-  async page(afterNoteId: string, limit: number): Promise<IndexEntry[]> {
-    const rows = await this.database.db
-      .selectFrom('notes')
-      .selectAll()
-      .where('note_id', '>', afterNoteId)
-      .orderBy('note_id')
-      .limit(limit)
-      .execute();
+  async page(after: NoteKey | undefined, limit: number): Promise<IndexEntry[]> {
+    let query = this.database.db.selectFrom('notes').selectAll();
+    if (after) query = query.where((eb) => eb(eb.refTuple('owner_id', 'note_id'), '>', eb.tuple(after.ownerId, after.noteId)));
+    const rows = await query.orderBy('owner_id').orderBy('note_id').limit(limit).execute();
     return rows.map((row): IndexEntry => {
       if (row.deleted_at !== null) return { noteId: row.note_id, ownerId: row.owner_id, version: Number(row.version), removed: true };
       const note = toNote(row);
@@ -30,9 +30,37 @@ export class NoteIndexSource implements ReindexSource {
     });
   }
 
-  async existing(noteIds: readonly string[]): Promise<Set<string>> {
-    if (noteIds.length === 0) return new Set();
-    const rows = await this.database.db.selectFrom('notes').select('note_id').where('note_id', 'in', noteIds).execute();
-    return new Set(rows.map((row) => row.note_id));
+  async existing(keys: readonly NoteKey[]): Promise<Set<string>> {
+    return new Set((await this.among(keys)).keys());
+  }
+
+  async live(keys: readonly NoteKey[]): Promise<Map<string, NoteState>> {
+    const live = new Map<string, NoteState>();
+    for (const [key, row] of await this.among(keys)) {
+      if (row.deleted_at === null) live.set(key, { version: Number(row.version), visibility: row.visibility });
+    }
+    return live;
+  }
+
+  /**
+   * The rows of these notes, by keyOf, in one query along the primary key: every owner named with
+   * every id, which may read a few rows more (another of the owners' notes with one of the ids)
+   * that are dropped here.
+   */
+  private async among(keys: readonly NoteKey[]) {
+    const found = new Map<string, { version: number; visibility: NoteState['visibility']; deleted_at: number | null }>();
+    if (keys.length === 0) return found;
+    const wanted = new Set(keys.map(keyOf));
+    const rows = await this.database.db
+      .selectFrom('notes')
+      .select(['owner_id', 'note_id', 'version', 'visibility', 'deleted_at'])
+      .where('owner_id', 'in', [...new Set(keys.map((key) => key.ownerId))])
+      .where('note_id', 'in', [...new Set(keys.map((key) => key.noteId))])
+      .execute();
+    for (const row of rows) {
+      const key = keyOf({ ownerId: row.owner_id, noteId: row.note_id });
+      if (wanted.has(key)) found.set(key, row);
+    }
+    return found;
   }
 }

@@ -29,7 +29,14 @@ export type NoteJson = ReturnType<typeof noteJson>;
 /** A note as its change records carry it: the API shape plus the owner. */
 export const noteImage = (note: Note): Record<string, unknown> => ({ ...noteJson(note), ownerId: note.ownerId });
 
-/** Strong entity tag of a note version. */
+/**
+ * A note image without its words (headline and text blank), the rest as it was: what a removal
+ * carries, and what every change of an identity's notes keeps once the identity is gone, so the
+ * change stream never outlives a note's words.
+ */
+export const wordless = (image: Record<string, unknown>): Record<string, unknown> => ({ ...image, headline: '', text: '' });
+
+/** Strong entity tag of a note version: `"v<version>"`, quotes included. */
 export const etagOf = (version: number): string => `"v${version}"`;
 
 /**

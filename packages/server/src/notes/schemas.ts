@@ -104,7 +104,11 @@ export const CreateHeaders = Type.Object({
   ),
 });
 export const WriteHeaders = Type.Object({
-  'if-match': Type.Optional({ ...Tag, description: 'Write only if the note is still at this ETag (or `*`: if it exists); 412 otherwise' }),
+  'if-match': Type.Optional({
+    ...Tag,
+    description:
+      'Write only if the note is still at this ETag, sent as the ETag header gave it (`"v3"`, quotes included, never the bare version), or `*`: if it exists; 412 otherwise, naming the current ETag',
+  }),
   'if-none-match': Type.Optional({ ...Tag, description: 'PUT only: `*` creates, never replaces; 412 if the note exists' }),
 });
 export const ReadHeaders = Type.Object({

@@ -62,11 +62,14 @@ describe.each(engines)('notes service ($name)', (engine) => {
     await refusedWithoutChange(() => shoebox.notes.create(A, { headline: 'other', text: 't' }, 'key-1'), 'idempotency_key_reused');
   });
 
-  it('refuses a create on a note id in use, whoever holds it, without changing anything', async () => {
+  it('refuses a create on a note id its owner uses, without changing anything, and lets others use it', async () => {
     await shoebox.notes.create(A, { noteId: 'taken', headline: 'h', text: 't' });
     await refusedWithoutChange(() => shoebox.notes.create(A, { noteId: 'taken', headline: 'x', text: 'y' }), 'note_id_taken');
-    await refusedWithoutChange(() => shoebox.notes.create(B, { noteId: 'taken', headline: 'x', text: 'y' }), 'note_id_taken');
-    await refusedWithoutChange(() => shoebox.notes.put(B, 'taken', { headline: 'x', text: 'y' }), 'note_id_taken');
+    expect((await shoebox.notes.create(B, { noteId: 'taken', headline: 'x', text: 'y' })).note).toMatchObject({
+      noteId: 'taken',
+      version: 1,
+    });
+    expect((await shoebox.notes.get(A, 'taken')).headline).toBe('h');
   });
 
   it('creates with PUT, replaces with PUT and PATCH, each a MODIFY with old and new images', async () => {
@@ -109,15 +112,16 @@ describe.each(engines)('notes service ($name)', (engine) => {
     expect((await shoebox.notes.list(B, { limit: 10 })).notes).toEqual([]);
   });
 
-  it('deletes into a tombstone whose id only its owner can reuse, continuing the version', async () => {
-    await shoebox.notes.put(A, 'n1', { headline: 'h', text: 't', photoIds: [await photoOf(A)] });
+  it('deletes into a tombstone whose owner goes on after its version when reusing the id', async () => {
+    const photo = await photoOf(A);
+    await shoebox.notes.put(A, 'n1', { headline: 'h', text: 't', photoIds: [photo] });
     await shoebox.notes.delete(A, 'n1');
     await expect(shoebox.notes.get(A, 'n1')).rejects.toMatchObject({ code: 'not_found' });
     const [, removed] = await changes();
     expect(removed).toMatchObject({ op: 'REMOVE', version: 2, new_image: null });
-    expect(JSON.parse(removed!.old_image!)).toMatchObject({ headline: 'h', version: 1 });
+    expect(JSON.parse(removed!.old_image!)).toMatchObject({ noteId: 'n1', headline: '', text: '', photoIds: [photo], version: 1 });
     expect(await noteRows()).toEqual([expect.objectContaining({ headline: '', text: '', photo_ids: '[]', version: 2 })]);
-    await refusedWithoutChange(() => shoebox.notes.put(B, 'n1', { headline: 'x', text: 'x' }), 'note_id_taken');
+    expect(await shoebox.notes.put(B, 'n1', { headline: 'x', text: 'x' })).toMatchObject({ created: true, note: { version: 1 } });
     const again = await shoebox.notes.put(A, 'n1', { headline: 'again', text: 't' });
     expect(again).toMatchObject({ created: true, note: { version: 3 } });
   });
@@ -151,11 +155,11 @@ describe.each(engines)('notes service ($name)', (engine) => {
     await shoebox.database.db.transaction().execute((trx) => owner.moveData(trx, A, B));
     await shoebox.database.db.transaction().execute((trx) => owner.moveData(trx, A, B));
     await shoebox.processor.drain();
-    expect((await shoebox.notes.get(B, 'a1')).version).toBe(2);
+    expect((await shoebox.notes.get(B, 'a1')).version).toBe(1);
     expect(await searchIds(A, 'zebra')).toEqual([]);
     expect(await searchIds(B, 'zebra')).toEqual(['a1']);
-    // The moved tombstone's id is Bob's to reuse now.
-    expect((await shoebox.notes.put(B, 'a2', { headline: 'back', text: 't' })).note.version).toBe(3);
+    // A tombstone stays with its owner: the id is as new to Bob as any other.
+    expect((await shoebox.notes.put(B, 'a2', { headline: 'back', text: 't' })).note.version).toBe(1);
 
     await shoebox.database.db.transaction().execute((trx) => owner.deleteData(trx, B));
     await shoebox.processor.drain();

@@ -4,7 +4,7 @@ import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
-import { ifMatchAllows, type Note, type NoteJson, noteImage, noteJson } from './note.js';
+import { etagOf, ifMatchAllows, type Note, type NoteJson, noteImage, noteJson, wordless } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
 import type { Visibility } from './tables.js';
@@ -135,7 +135,10 @@ export class NotesService {
     return { notes: page, nextCursor: notes.length > options.limit && last ? encodeListCursor(last) : null };
   }
 
-  /** Tombstones a note and records its REMOVE, inside the caller's transaction (also used when an identity goes). */
+  /**
+   * Tombstones a note and records its REMOVE, inside the caller's transaction (also used when an
+   * identity goes). The removal's image names the note but carries none of its words.
+   */
   async remove(trx: Kysely<Tables>, note: Note): Promise<void> {
     const version = note.version + 1;
     if (!(await this.store.markDeleted(trx, note, version, new Date()))) throw changedMeanwhile(note.noteId);
@@ -145,13 +148,25 @@ export class NotesService {
       ownerId: note.ownerId,
       op: 'REMOVE',
       version,
-      oldImage: noteImage(note),
+      oldImage: wordless(noteImage(note)),
       newImage: null,
     });
   }
 
+  /**
+   * Hands a note to another identity (a guest merged into it), inside the caller's transaction:
+   * removed from its owner as a delete would, then created among the new owner's notes, under the
+   * same id unless the new owner has a live note with it (then under a new random id). Its photos
+   * are not checked: they move to the same identity in the same transaction.
+   */
+  async move(trx: Kysely<Tables>, note: Note, toOwnerId: string): Promise<Note> {
+    await this.remove(trx, note);
+    const taken = await this.store.findOwned(trx, toOwnerId, note.noteId);
+    return this.add(trx, { ...note, ownerId: toOwnerId, noteId: taken ? randomUUID() : note.noteId, version: 1, updatedAt: new Date() });
+  }
+
   /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
-  async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch & { ownerId?: string }): Promise<Note> {
+  async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch): Promise<Note> {
     const next: Note = {
       ...current,
       ...definedOnly(changes),
@@ -175,7 +190,7 @@ export class NotesService {
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
     const now = new Date();
-    let note: Note = {
+    const note: Note = {
       noteId,
       ownerId,
       headline: input.headline.trim(),
@@ -187,17 +202,26 @@ export class NotesService {
       updatedAt: now,
     };
     if (note.photoIds.length > 0) await this.photos?.assertOwned(trx, ownerId, note.photoIds);
+    return this.add(trx, note);
+  }
+
+  /**
+   * Writes a new note (at version 1) under an id its owner has no live note with, and records its
+   * INSERT. Over the owner's tombstone of that id it continues the tombstone's versions, so the
+   * index never mistakes it for an old change. Another identity's use of the id does not matter.
+   */
+  private async add(trx: Kysely<Tables>, fresh: Note): Promise<Note> {
+    let note = fresh;
     if (!(await this.store.insertNew(trx, note))) {
-      const use = await this.store.idUse(trx, noteId);
-      if (!use?.deleted || use.ownerId !== ownerId) throw noteIdTaken(noteId);
-      // A re-created note continues after its tombstone, so the index never mistakes it for an old change.
+      const use = await this.store.idUse(trx, note.ownerId, note.noteId);
+      if (!use?.deleted) throw noteIdTaken(note.noteId);
       note = { ...note, version: use.version + 1 };
-      if (!(await this.store.revive(trx, note, use.version))) throw changedMeanwhile(noteId);
+      if (!(await this.store.revive(trx, note, use.version))) throw changedMeanwhile(note.noteId);
     }
     await recordChange(trx, {
       entity: 'note',
-      entityId: noteId,
-      ownerId,
+      entityId: note.noteId,
+      ownerId: note.ownerId,
       op: 'INSERT',
       version: note.version,
       oldImage: null,
@@ -217,12 +241,15 @@ class ConcurrentRetry extends Error {}
 
 function checkPreconditions(noteId: string, current: Note | undefined, conditions: Preconditions): void {
   if (conditions.ifMatch !== undefined && !ifMatchAllows(conditions.ifMatch, current?.version)) {
+    if (!current) {
+      throw new Problem('precondition_failed', `Note ${noteId} does not exist, so If-Match cannot match. Create it without If-Match.`);
+    }
+    // Clients often send the version number ("1") where the ETag ("v1") belongs: name the tag to send.
+    const etag = etagOf(current.version);
     throw new Problem(
       'precondition_failed',
-      current
-        ? `Note ${noteId} is at version ${current.version}, not the one in If-Match. GET it again, apply your change, and send its new ETag.`
-        : `Note ${noteId} does not exist, so If-Match cannot match. Create it without If-Match.`,
-      { extensions: current ? { currentVersion: current.version } : {} },
+      `Note ${noteId} is at version ${current.version}, whose ETag is ${etag}, and If-Match did not name it. If-Match takes ETags as the ETag header gives them, quotes included, not version numbers: if your change was made to version ${current.version}, send If-Match: ${etag}; otherwise GET the note again and apply your change to it first.`,
+      { extensions: { currentVersion: current.version, currentEtag: etag } },
     );
   }
   if (current && conditions.ifNoneMatch?.trim() === '*') {
@@ -277,7 +304,7 @@ const notFound = (noteId: string) =>
 const noteIdTaken = (noteId: string) =>
   new Problem(
     'note_id_taken',
-    `The note id ${JSON.stringify(noteId)} is already in use. To replace your own note send PUT /v1/notes/${noteId}; for a new note choose another id (a random UUID never collides).`,
+    `You already have a note with the id ${JSON.stringify(noteId)}. To replace it send PUT /v1/notes/${noteId}; for a new note choose another id (a random UUID never collides).`,
   );
 
 const changedMeanwhile = (noteId: string) =>

@@ -5,9 +5,8 @@ import type { NoteTables } from './tables.js';
 
 type Row = Selectable<NoteTables['notes']>;
 
-/** What a note id is bound to, live or deleted: for deciding whether a create may use it. */
+/** How an identity has used one of its note ids, live or deleted: for deciding whether a create may use it. */
 export interface NoteIdUse {
-  readonly ownerId: string;
   readonly version: number;
   readonly deleted: boolean;
 }
@@ -24,9 +23,10 @@ export interface StoredAnswer {
 }
 
 /**
- * Note storage. Every read on behalf of a caller names the owner in the query itself
- * (`owner_id = ?`), so another identity's note is indistinguishable from a missing one. Methods
- * taking `db` run inside the caller's transaction.
+ * Note storage. A note is named by its owner and its id (the primary key): every identity has its
+ * own note ids, and every query names the owner (`owner_id = ?`), so another identity's note is
+ * indistinguishable from a missing one, to reads and creates alike. Methods taking `db` run inside
+ * the caller's transaction.
  */
 export class NotesStore {
   constructor(private readonly database: Database) {}
@@ -47,18 +47,23 @@ export class NotesStore {
     return row && toNote(row);
   }
 
-  /** Who holds a note id, whoever it is: only for deciding whether a create may take the id; never shown. */
-  async idUse(db: Kysely<Tables>, noteId: string): Promise<NoteIdUse | undefined> {
-    const row = await db.selectFrom('notes').select(['owner_id', 'version', 'deleted_at']).where('note_id', '=', noteId).executeTakeFirst();
-    return row && { ownerId: row.owner_id, version: Number(row.version), deleted: row.deleted_at !== null };
+  /** Whether, and at which version, an identity used a note id (live or deleted): for deciding whether a create may take it. */
+  async idUse(db: Kysely<Tables>, ownerId: string, noteId: string): Promise<NoteIdUse | undefined> {
+    const row = await db
+      .selectFrom('notes')
+      .select(['version', 'deleted_at'])
+      .where('owner_id', '=', ownerId)
+      .where('note_id', '=', noteId)
+      .executeTakeFirst();
+    return row && { version: Number(row.version), deleted: row.deleted_at !== null };
   }
 
-  /** Inserts a note under an id never used before; false (nothing written) when the id is in use, live or deleted. */
+  /** Inserts a note under an id its owner never used; false (nothing written) when the owner has used it, live or deleted. */
   async insertNew(db: Kysely<Tables>, note: Note): Promise<boolean> {
     const result = await db
       .insertInto('notes')
       .values({ note_id: note.noteId, ...columns(note) })
-      .onConflict((oc) => oc.column('note_id').doNothing())
+      .onConflict((oc) => oc.columns(['owner_id', 'note_id']).doNothing())
       .executeTakeFirst();
     if (!result.numInsertedOrUpdatedRows) return false;
     await this.insertPhotos(db, note);
@@ -85,12 +90,13 @@ export class NotesStore {
     const result = await db
       .updateTable('notes')
       .set(columns(note))
+      .where('owner_id', '=', note.ownerId)
       .where('note_id', '=', note.noteId)
       .where('version', '=', expectedVersion)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return false;
-    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+    await this.deletePhotos(db, note);
     await this.insertPhotos(db, note);
     return true;
   }
@@ -103,12 +109,13 @@ export class NotesStore {
     const result = await db
       .updateTable('notes')
       .set({ headline: '', text: '', photo_ids: '[]', version, updated_at: at.getTime(), deleted_at: at.getTime() })
+      .where('owner_id', '=', note.ownerId)
       .where('note_id', '=', note.noteId)
       .where('version', '=', note.version)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return false;
-    await db.deleteFrom('note_photos').where('note_id', '=', note.noteId).execute();
+    await this.deletePhotos(db, note);
     return true;
   }
 
@@ -151,16 +158,6 @@ export class NotesStore {
     return rows.map(toNote);
   }
 
-  /** Hands an identity's tombstones to another, so the ids stay reserved to the same person. */
-  async reassignTombstones(db: Kysely<Tables>, fromOwnerId: string, toOwnerId: string): Promise<void> {
-    await db
-      .updateTable('notes')
-      .set({ owner_id: toOwnerId })
-      .where('owner_id', '=', fromOwnerId)
-      .where('deleted_at', 'is not', null)
-      .execute();
-  }
-
   async findAnswer(db: Kysely<Tables>, ownerId: string, key: string): Promise<StoredAnswer | undefined> {
     const row = await db
       .selectFrom('note_idempotency')
@@ -194,6 +191,10 @@ export class NotesStore {
       ? query.where('owner_id', '=', filter.ownerId)
       : query.where('created_at', '<', filter.before.getTime())
     ).execute();
+  }
+
+  private async deletePhotos(db: Kysely<Tables>, note: Note): Promise<void> {
+    await db.deleteFrom('note_photos').where('owner_id', '=', note.ownerId).where('note_id', '=', note.noteId).execute();
   }
 
   private async insertPhotos(db: Kysely<Tables>, note: Note): Promise<void> {

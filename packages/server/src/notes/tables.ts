@@ -1,7 +1,10 @@
 export type Visibility = 'private' | 'public';
 
 export interface NoteTables {
-  /** Deleted notes stay as tombstones (content wiped) so a note id's version never goes back. */
+  /**
+   * Keyed by (owner_id, note_id): every identity has its own note ids. Deleted notes stay as
+   * tombstones (content wiped) so the version of an identity's note id never goes back.
+   */
   notes: {
     note_id: string;
     owner_id: string;
@@ -15,7 +18,7 @@ export interface NoteTables {
     updated_at: number;
     deleted_at: number | null;
   };
-  /** Which live notes reference which photos: for "notes of this photo" without parsing JSON. */
+  /** Which live notes reference which photos: for "notes of this photo" without parsing JSON. Keyed by (owner_id, note_id, photo_id). */
   note_photos: {
     note_id: string;
     photo_id: string;

@@ -135,6 +135,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
     const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners);
+    const noteSource = new NoteIndexSource(database);
     return {
       config,
       layout,
@@ -146,9 +147,9 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       notes,
-      search: new SearchService(searchIndex),
+      search: new SearchService(searchIndex, noteSource),
       searchIndex,
-      noteSource: new NoteIndexSource(database),
+      noteSource,
       processor,
       claims,
       retries,

@@ -8,7 +8,7 @@ import type { SearchPosition } from './index.js';
  * Cursors carry no authority: the scope comes from the caller's identity on every request.
  */
 export function encodeCursor(position: SearchPosition, fingerprint: string): string {
-  return Buffer.from(JSON.stringify([position.score, position.noteId, fingerprint])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.score, position.docId, fingerprint])).toString('base64url');
 }
 
 export function decodeCursor(cursor: string, fingerprint: string): SearchPosition {
@@ -19,15 +19,15 @@ export function decodeCursor(cursor: string, fingerprint: string): SearchPositio
     throw badCursor();
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw badCursor();
-  const [score, noteId, print] = parsed;
-  if (typeof score !== 'number' || !Number.isFinite(score) || typeof noteId !== 'string' || noteId.length > 64) throw badCursor();
+  const [score, docId, print] = parsed;
+  if (typeof score !== 'number' || !Number.isFinite(score) || !Number.isSafeInteger(docId) || docId < 0) throw badCursor();
   if (print !== fingerprint) {
     throw new Problem(
       'validation_failed',
       'This cursor belongs to another query. Send the same q and scope as the request that returned it.',
     );
   }
-  return { score, noteId };
+  return { score, docId };
 }
 
 export const queryFingerprint = (...parts: string[]): string => sha256(parts.join('\u0000')).slice(0, 16);

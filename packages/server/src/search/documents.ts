@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { IndexEntry } from './index.js';
+import { byKey, type IndexEntry, keyOf, type NoteKey } from './index.js';
 import { scopeTokensOf } from './scope-tokens.js';
 
 /**
@@ -9,22 +9,21 @@ import { scopeTokensOf } from './scope-tokens.js';
 export abstract class DocumentTable {
   constructor(protected readonly database: Database) {}
 
-  /** Note ids the index holds, in order, after `afterNoteId`. */
-  async noteIds(afterNoteId: string, limit: number): Promise<string[]> {
-    const rows = await this.database.db
-      .selectFrom('search_documents')
-      .select('note_id')
-      .where('note_id', '>', afterNoteId)
-      .orderBy('note_id')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => row.note_id);
+  /** Notes the index holds, in key order, after `after` (along the owner + note id unique index). */
+  async keys(after: NoteKey | undefined, limit: number): Promise<NoteKey[]> {
+    let query = this.database.db.selectFrom('search_documents').select(['owner_id', 'note_id']);
+    if (after) query = query.where((eb) => eb(eb.refTuple('owner_id', 'note_id'), '>', eb.tuple(after.ownerId, after.noteId)));
+    const rows = await query.orderBy('owner_id').orderBy('note_id').limit(limit).execute();
+    return rows.map((row) => ({ ownerId: row.owner_id, noteId: row.note_id }));
   }
 
-  /** Forgets the entries of these notes entirely, tombstones included. */
-  async purge(noteIds: readonly string[]): Promise<void> {
-    if (noteIds.length === 0) return;
-    await this.database.db.deleteFrom('search_documents').where('note_id', 'in', noteIds).execute();
+  /** Forgets the entries of these notes entirely, tombstones included: one statement per owner. */
+  async purge(keys: readonly NoteKey[]): Promise<void> {
+    const idsByOwner = new Map<string, string[]>();
+    for (const { ownerId, noteId } of keys) idsByOwner.set(ownerId, [...(idsByOwner.get(ownerId) ?? []), noteId]);
+    for (const [ownerId, noteIds] of idsByOwner) {
+      await this.database.db.deleteFrom('search_documents').where('owner_id', '=', ownerId).where('note_id', 'in', noteIds).execute();
+    }
   }
 }
 
@@ -56,15 +55,15 @@ export function documentRow(entry: IndexEntry, now: number): DocumentRow {
 }
 
 /**
- * One entry per note, the one with the highest version (the last of equals), in note id order.
- * Applying them in order would end at the same state, and one statement may touch a row only once;
- * a fixed order keeps concurrent batches from deadlocking.
+ * One entry per note (owner and id), the one with the highest version (the last of equals), in key
+ * order. Applying them in order would end at the same state, and one statement may touch a row
+ * only once; a fixed order keeps concurrent batches from deadlocking.
  */
 export function latestPerNote(entries: readonly IndexEntry[]): IndexEntry[] {
   const latest = new Map<string, IndexEntry>();
   for (const entry of entries) {
-    const held = latest.get(entry.noteId);
-    if (!held || entry.version >= held.version) latest.set(entry.noteId, entry);
+    const held = latest.get(keyOf(entry));
+    if (!held || entry.version >= held.version) latest.set(keyOf(entry), entry);
   }
-  return [...latest.values()].sort((a, b) => (a.noteId < b.noteId ? -1 : a.noteId > b.noteId ? 1 : 0));
+  return [...latest.values()].sort(byKey);
 }

@@ -49,11 +49,11 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
     if (terms === null) return { hits: [], next: null };
     const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
     const after = page.after
-      ? sql`where h.score < ${page.after.score}::float8 or (h.score = ${page.after.score}::float8 and h.note_id > ${page.after.noteId})`
+      ? sql`where h.score < ${page.after.score}::float8 or (h.score = ${page.after.score}::float8 and h.doc_id > ${page.after.docId})`
       : sql``;
     const { rows } = await sql<Row>`
       select h.* from (
-        select d.note_id, d.headline, d.text, d.visibility, d.updated_at,
+        select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at,
           ts_rank(${WEIGHTS}, d.tsv, to_tsquery('shoebox_english', ${terms}))::float8 as score
         from search_documents d
         where d.tsv @@ (to_tsquery('shoebox_english', ${terms}) && to_tsquery('simple', ${scopeTsquery(scopeToken(scope))}))
@@ -61,12 +61,12 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
           and d.removed_at is null
       ) h
       ${after}
-      order by h.score desc, h.note_id
+      order by h.score desc, h.doc_id
       limit ${page.limit + 1}`.execute(this.database.db);
     const pageRows = rows.slice(0, page.limit);
     const hits = await this.highlight(pageRows, terms);
-    const last = hits.at(-1);
-    return { hits, next: rows.length > page.limit && last ? { score: last.score, noteId: last.noteId } : null };
+    const last = pageRows.at(-1);
+    return { hits, next: rows.length > page.limit && last ? { score: last.score, docId: Number(last.doc_id) } : null };
   }
 
   /** Marks matches: ts_headline over the folded headline and text of the page's hits, carried back to the originals. */
@@ -85,6 +85,8 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
       const marks = marked[i] ?? { headline: headline.text, text: text.text };
       return {
         noteId: row.note_id,
+        ownerId: row.owner_id,
+        version: Number(row.version),
         headline: row.headline,
         text: row.text,
         visibility: row.visibility,
@@ -100,7 +102,10 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
 }
 
 interface Row {
+  doc_id: number;
   note_id: string;
+  owner_id: string;
+  version: number;
   headline: string;
   text: string;
   visibility: 'private' | 'public';
@@ -131,7 +136,7 @@ async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard:
       ${column((r) => r.scope)}::text[], ${column((r) => r.updated_at)}::bigint[], ${column((r) => r.removed_at)}::bigint[],
       ${column((r) => foldText(r.headline).text)}::text[], ${column((r) => foldText(r.text).text)}::text[]
     ) as e(note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, folded_headline, folded_text)
-    on conflict (note_id) do update set
+    on conflict (owner_id, note_id) do update set
       owner_id = excluded.owner_id, visibility = excluded.visibility, version = excluded.version,
       headline = excluded.headline, text = excluded.text, scope = excluded.scope,
       updated_at = excluded.updated_at, removed_at = excluded.removed_at, tsv = excluded.tsv

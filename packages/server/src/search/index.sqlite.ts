@@ -41,10 +41,10 @@ export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
     const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
     // bm25 ranks are negative, lower is better; a score is the rank negated.
     const after = page.after
-      ? sql`and (f.rank > ${-page.after.score} or (f.rank = ${-page.after.score} and d.note_id > ${page.after.noteId}))`
+      ? sql`and (f.rank > ${-page.after.score} or (f.rank = ${-page.after.score} and d.doc_id > ${page.after.docId}))`
       : sql``;
     const { rows } = await sql<Row>`
-      select d.note_id, d.headline, d.text, d.visibility, d.updated_at, f.rank as rank,
+      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at, f.rank as rank,
         highlight(search_fts, 0, ${MARK_START}, ${MARK_END}) as headline_marked,
         snippet(search_fts, 1, ${MARK_START}, ${MARK_END}, '…', ${SNIPPET_TOKENS}) as text_marked
       from search_fts f
@@ -53,16 +53,19 @@ export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
         and ${inScope}
         and d.removed_at is null
         ${after}
-      order by f.rank, d.note_id
+      order by f.rank, d.doc_id
       limit ${page.limit + 1}`.execute(this.database.db);
-    const hits = rows.slice(0, page.limit).map(toHit);
-    const last = hits.at(-1);
-    return { hits, next: rows.length > page.limit && last ? { score: last.score, noteId: last.noteId } : null };
+    const pageRows = rows.slice(0, page.limit);
+    const last = pageRows.at(-1);
+    return { hits: pageRows.map(toHit), next: rows.length > page.limit && last ? { score: -last.rank, docId: Number(last.doc_id) } : null };
   }
 }
 
 interface Row {
+  doc_id: number;
   note_id: string;
+  owner_id: string;
+  version: number;
   headline: string;
   text: string;
   visibility: 'private' | 'public';
@@ -74,6 +77,8 @@ interface Row {
 
 const toHit = (row: Row): SearchHit => ({
   noteId: row.note_id,
+  ownerId: row.owner_id,
+  version: Number(row.version),
   headline: row.headline,
   text: row.text,
   visibility: row.visibility,
@@ -89,7 +94,7 @@ async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard)
     .values(row)
     .onConflict((oc) =>
       oc
-        .column('note_id')
+        .columns(['owner_id', 'note_id'])
         .doUpdateSet(row)
         .where('search_documents.version', guard === 'newer' ? '<' : '<=', (eb) => eb.ref('excluded.version')),
     )

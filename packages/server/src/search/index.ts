@@ -16,6 +16,20 @@ export interface IndexedNote {
   readonly updatedAt: Date;
 }
 
+/** A note's name: every identity has its own note ids. */
+export interface NoteKey {
+  readonly ownerId: string;
+  readonly noteId: string;
+}
+
+/** One string per note, for maps and sets of notes. */
+export const keyOf = (key: NoteKey): string => `${key.ownerId}\u0000${key.noteId}`;
+
+/** Orders notes by owner, then id: the order of the notes table's and the index's keys. */
+export const byKey = (a: NoteKey, b: NoteKey): number => compare(a.ownerId, b.ownerId) || compare(a.noteId, b.noteId);
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** A note as the rebuild reads it from the notes table: live, or removed at a version. */
 export type IndexEntry =
   | (IndexedNote & { readonly removed: false })
@@ -23,10 +37,13 @@ export type IndexEntry =
 
 export type SearchScope = { readonly kind: 'owner'; readonly ownerId: string } | { readonly kind: 'public' };
 
-/** Where a page ends, in ranking order: score descending, then note id ascending. */
+/**
+ * Where a page ends, in ranking order: score descending, then the index's own document id
+ * ascending (a note id alone would tie between owners, and the owner must not show in a cursor).
+ */
 export interface SearchPosition {
   readonly score: number;
-  readonly noteId: string;
+  readonly docId: number;
 }
 
 /** Characters that delimit highlighted matches in `SearchHit.marked`; notes can never contain them. */
@@ -35,6 +52,9 @@ export const MARK_END = '\u0002';
 
 export interface SearchHit {
   readonly noteId: string;
+  readonly ownerId: string;
+  /** The note's version the index holds, to check against the notes table's. */
+  readonly version: number;
   readonly headline: string;
   readonly text: string;
   readonly visibility: 'private' | 'public';
@@ -64,10 +84,13 @@ export interface SearchIndex {
    * version, so an older entry arriving later cannot bring the note back. Idempotent.
    */
   apply(entries: readonly IndexEntry[], guard?: VersionGuard): Promise<void>;
-  /** Note ids the index holds, in order, after `afterNoteId`: to find entries whose note is gone. */
-  noteIds(afterNoteId: string, limit: number): Promise<string[]>;
+  /** Notes the index holds, in key order (byKey), after `after`: to find entries whose note is gone. */
+  keys(after: NoteKey | undefined, limit: number): Promise<NoteKey[]>;
   /** Forgets entries entirely (for notes that no longer exist at all). */
-  purge(noteIds: readonly string[]): Promise<void>;
-  /** Live notes in `scope` matching `query`, best first. */
+  purge(keys: readonly NoteKey[]): Promise<void>;
+  /**
+   * Notes in `scope` matching `query`, best first, as the index holds them: it can lag behind the
+   * notes table (search/live-search.ts checks its hits against the table).
+   */
   search(query: SearchQuery, scope: SearchScope, page: { readonly limit: number; readonly after?: SearchPosition }): Promise<SearchPage>;
 }

@@ -1,13 +1,13 @@
-import type { IndexEntry, SearchIndex } from './index.js';
+import { type IndexEntry, keyOf, type NoteKey, type SearchIndex } from './index.js';
 
 /** The notes table as the rebuild reads it. */
 export interface ReindexSource {
   /** How many notes (live and removed) there are, for the progress bar. */
   count(): Promise<number>;
-  /** Notes (live and removed) with ids after `afterNoteId`, in id order. */
-  page(afterNoteId: string, limit: number): Promise<IndexEntry[]>;
-  /** Which of these note ids exist at all. */
-  existing(noteIds: readonly string[]): Promise<Set<string>>;
+  /** Notes (live and removed) after `after`, in key order (byKey). */
+  page(after: NoteKey | undefined, limit: number): Promise<IndexEntry[]>;
+  /** Which of these notes exist at all, as keyOf strings. */
+  existing(keys: readonly NoteKey[]): Promise<Set<string>>;
 }
 
 export interface ReindexProgress {
@@ -30,7 +30,7 @@ export async function reindex(
 ): Promise<ReindexProgress & { purged: number }> {
   const total = await source.count();
   let done = 0;
-  let after = '';
+  let after: NoteKey | undefined;
   onProgress({ total, done });
   for (;;) {
     const entries = await source.page(after, BATCH);
@@ -38,17 +38,17 @@ export async function reindex(
     if (!last) break;
     await index.apply(entries, 'not-older');
     done += entries.length;
-    after = last.noteId;
+    after = last;
     onProgress({ total: Math.max(total, done), done });
   }
   let purged = 0;
-  after = '';
+  after = undefined;
   for (;;) {
-    const ids = await index.noteIds(after, BATCH);
-    const last = ids.at(-1);
-    if (last === undefined) break;
-    const existing = await source.existing(ids);
-    const orphans = ids.filter((id) => !existing.has(id));
+    const keys = await index.keys(after, BATCH);
+    const last = keys.at(-1);
+    if (!last) break;
+    const existing = await source.existing(keys);
+    const orphans = keys.filter((key) => !existing.has(keyOf(key)));
     await index.purge(orphans);
     purged += orphans.length;
     after = last;

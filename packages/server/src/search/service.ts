@@ -1,5 +1,6 @@
 import { decodeCursor, encodeCursor, queryFingerprint } from './cursor.js';
 import { MARK_END, MARK_START, type SearchHit, type SearchIndex, type SearchScope } from './index.js';
+import { type LiveNotes, searchLive } from './live-search.js';
 import { PREFIX_MIN_LENGTH, parseQuery } from './query.js';
 import { suggestionsFrom } from './suggest.js';
 
@@ -12,7 +13,8 @@ export interface SearchRequest {
   readonly scope: ScopeName;
 }
 
-export interface RenderedHit extends Omit<SearchHit, 'marked'> {
+/** A hit as the caller sees it: never its owner, whose id a public hit must not give away. */
+export interface RenderedHit extends Omit<SearchHit, 'marked' | 'ownerId' | 'version'> {
   /** HTML-escaped text with matches wrapped in <mark></mark>: safe to insert as HTML. */
   readonly highlights: { readonly headline: string; readonly text: string };
 }
@@ -25,17 +27,24 @@ export interface Suggestion {
 const SUGGEST_CANDIDATES = 50;
 export const SUGGEST_LIMIT = 10;
 
-/** Search over the index for one identity: its own notes, or public notes of everyone. */
+/**
+ * Search over the index for one identity: its own notes, or public notes of everyone. Every hit is
+ * checked against the notes table first (live-search.ts), so a lagging index shows nothing the
+ * table no longer allows.
+ */
 export class SearchService {
-  constructor(private readonly index: SearchIndex) {}
+  constructor(
+    private readonly index: SearchIndex,
+    private readonly notes: LiveNotes,
+  ) {}
 
   async search(identityId: string, request: SearchRequest): Promise<{ hits: RenderedHit[]; nextCursor: string | null }> {
     const query = parseQuery(request.q);
     const fingerprint = queryFingerprint(request.scope, request.q);
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, fingerprint);
-    const page = await this.index.search(query, scopeOf(identityId, request.scope), { limit: request.limit, after });
+    const page = await searchLive(this.index, this.notes, query, scopeOf(identityId, request.scope), { limit: request.limit, after });
     return {
-      hits: page.hits.map(({ marked, ...hit }) => ({
+      hits: page.hits.map(({ marked, ownerId, version, ...hit }) => ({
         ...hit,
         highlights: { headline: toHtml(marked.headline), text: toHtml(marked.text) },
       })),
@@ -48,7 +57,7 @@ export class SearchService {
     const words = q.trimEnd();
     const completes = new RegExp(`[\\p{L}\\p{N}]{${PREFIX_MIN_LENGTH}}$`, 'u').test(words);
     const query = parseQuery(completes ? `${words}*` : words);
-    const { hits } = await this.index.search(query, { kind: 'owner', ownerId: identityId }, { limit: SUGGEST_CANDIDATES });
+    const { hits } = await searchLive(this.index, this.notes, query, { kind: 'owner', ownerId: identityId }, { limit: SUGGEST_CANDIDATES });
     return suggestionsFrom(words, hits, SUGGEST_LIMIT);
   }
 }

@@ -23,6 +23,46 @@ export async function recordChange(trx: Kysely<Tables>, change: Omit<Change, 'se
     .execute();
 }
 
+const REWRITE_CHUNK = 500;
+
+type Image = Record<string, unknown>;
+
+/**
+ * Rewrites the images of every change recorded for one owner's entities of one kind, inside the
+ * caller's transaction: for what must not outlive its owner, such as a deleted identity's words.
+ * The rows stay, with their seq, op and version, so consumers still get every change in order
+ * (each consumer must accept the rewritten images) and retries and dead letters keep pointing at
+ * them. Walks the owner's changes by seq, a chunk at a time, along the stream_changes_owner index;
+ * rows the rewrite leaves as they are are not written. Idempotent when `rewrite` is.
+ */
+export async function rewriteImages(
+  trx: Kysely<Tables>,
+  of: { entity: string; ownerId: string },
+  rewrite: (image: Image) => Image,
+): Promise<void> {
+  const rewritten = (image: string | null) => (image === null ? null : JSON.stringify(rewrite(JSON.parse(image))));
+  let after = 0;
+  for (;;) {
+    const rows = await trx
+      .selectFrom('stream_changes')
+      .select(['seq', 'old_image', 'new_image'])
+      .where('owner_id', '=', of.ownerId)
+      .where('entity', '=', of.entity)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(REWRITE_CHUNK)
+      .execute();
+    const last = rows.at(-1);
+    if (!last) return;
+    for (const row of rows) {
+      const images = { old_image: rewritten(row.old_image), new_image: rewritten(row.new_image) };
+      if (images.old_image === row.old_image && images.new_image === row.new_image) continue;
+      await trx.updateTable('stream_changes').set(images).where('seq', '=', row.seq).execute();
+    }
+    after = Number(last.seq);
+  }
+}
+
 /**
  * Runs a writing transaction and, once it has ended, rings the processors' doorbell so a change is
  * handled at once instead of at the next poll. A rollback rings too: where seqs can commit out of

@@ -8,6 +8,7 @@ import { photos } from './006-photos.js';
 import { streamPostgres } from './007-stream-postgres.js';
 import { searchPostgres } from './008-search-postgres.js';
 import { photoOriginalEtag } from './009-photo-original-etag.js';
+import { noteKeysPerOwner } from './010-note-keys-per-owner.js';
 import { photoApiKeys } from './011-photo-api-keys.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
@@ -21,5 +22,6 @@ export const migrations: readonly ShoeboxMigration[] = [
   streamPostgres,
   searchPostgres,
   photoOriginalEtag,
+  noteKeysPerOwner,
   photoApiKeys,
 ];
