@@ -171,9 +171,13 @@ export class IdentityService {
     return this.parts.signingKeys.publicKeys();
   }
 
-  /** Old keys keep verifying for as long as a token they signed can live. */
-  rotateSigningKey(): Promise<Rotation> {
-    return this.parts.signingKeys.rotate((this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  /**
+   * Old keys keep verifying for as long as a token they signed can live; with `revokeOld` (the
+   * answer to a leaked key) they stop at once, and so do the access tokens they signed: clients
+   * get new ones with their refresh tokens.
+   */
+  rotateSigningKey(options: { readonly revokeOld: boolean }): Promise<Rotation> {
+    return this.parts.signingKeys.rotate(options.revokeOld ? 0 : (this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
   }
 
   private async link(login: NewLogin, callerId: string | null, mode: LinkMode): Promise<LoginResult> {
