@@ -5,10 +5,14 @@ import type { IdentityDataOwner } from './data-owners.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
+import { IdentitySecretStore } from './secret-store.js';
 import { IdentityService } from './service.js';
 import { SigningKeyStore } from './signing-key-store.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './tokens.js';
+
+/** The secret deriving refresh tokens' successors (refresh-tokens.ts). */
+const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
 
 /** Builds the identity service and makes sure a signing key exists. Access tokens are issued by the public URL. */
 export async function createIdentityService(
@@ -27,7 +31,11 @@ export async function createIdentityService(
   });
   return new IdentityService({
     database,
-    tokens: new TokenService(database, accessTokens, identity.refreshTokenTtlSeconds),
+    tokens: new TokenService(database, accessTokens, {
+      refreshTtlSeconds: identity.refreshTokenTtlSeconds,
+      refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
+      successorKey: await new IdentitySecretStore(database.db).ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
+    }),
     signingKeys,
     passwords: new PasswordHasher(identity.passwordScryptLogN),
     throttle,

@@ -60,7 +60,7 @@ export class IdentityService {
     const session = await this.parts.database.db.transaction().execute(async (trx) => {
       const id = newId('id');
       await new IdentityStore(trx).insert({ id, kind: 'guest', createdAt: now });
-      return this.tokens.openSession(trx, id, now);
+      return this.tokens.openSession(trx, id, now, 'guest');
     });
     return this.tokens.pair(session);
   }
@@ -184,7 +184,7 @@ export class IdentityService {
     const now = this.clock();
     const { outcome, session } = await this.parts.database.db.transaction().execute(async (trx) => {
       const outcome = await this.linker.link(trx, login, callerId, mode, now);
-      return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now) };
+      return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now, 'login') };
     });
     return { ...(await this.tokens.pair(session)), mergedFrom: outcome.mergedFrom };
   }

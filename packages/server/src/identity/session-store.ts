@@ -43,10 +43,11 @@ export class SessionStore {
     );
   }
 
-  async createSession(id: string, identityId: string, now: number): Promise<void> {
+  /** `loggedInAt`: when a login opened it, null for a guest's first session. */
+  async createSession(id: string, identityId: string, now: number, loggedInAt: number | null): Promise<void> {
     await this.db
       .insertInto('identity_sessions')
-      .values({ id, identity_id: identityId, created_at: now, revoked_at: null, revoked_reason: null })
+      .values({ id, identity_id: identityId, created_at: now, logged_in_at: loggedInAt, revoked_at: null, revoked_reason: null })
       .execute();
   }
 

@@ -8,6 +8,7 @@ import { photos } from './006-photos.js';
 import { streamPostgres } from './007-stream-postgres.js';
 import { searchPostgres } from './008-search-postgres.js';
 import { photoOriginalEtag } from './009-photo-original-etag.js';
+import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
 export const migrations: readonly ShoeboxMigration[] = [
@@ -20,4 +21,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   streamPostgres,
   searchPostgres,
   photoOriginalEtag,
+  sessionLoginsAndSecrets,
 ];
