@@ -41,6 +41,7 @@ export const PROBLEMS = {
   id_token_audience_invalid: { status: 401, title: 'The ID token is meant for another client' },
   id_token_expired: { status: 401, title: 'The ID token has expired' },
   id_token_not_yet_valid: { status: 401, title: 'The ID token is not valid yet' },
+  id_token_nonce_invalid: { status: 401, title: "The ID token's nonce does not match the one sent" },
   api_key_invalid: { status: 403, title: 'The API key is not valid' },
   admin_token_invalid: { status: 403, title: 'The admin token is not valid' },
   identity_disabled: { status: 403, title: 'The identity is disabled' },

@@ -30,6 +30,7 @@ const routes = [
       'login_taken',
       'id_token_expired',
       'id_token_unsigned',
+      'id_token_nonce_invalid',
       'provider_unknown',
       'oidc_provider_unavailable',
     ],

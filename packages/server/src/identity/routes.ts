@@ -109,16 +109,17 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
               'id_token_audience_invalid',
               'id_token_expired',
               'id_token_not_yet_valid',
+              'id_token_nonce_invalid',
               'oidc_provider_unavailable',
             ),
           },
         },
       },
       async (request) => {
-        const { provider, email, password, idToken } = request.body;
+        const { provider, email, password, idToken, nonce } = request.body;
         if (provider === 'password') {
-          if (email === undefined || password === undefined || idToken !== undefined) {
-            throw invalidBody('body.provider "password" takes email and password, and no idToken');
+          if (email === undefined || password === undefined || idToken !== undefined || nonce !== undefined) {
+            throw invalidBody('body.provider "password" takes email and password, and no idToken or nonce');
           }
           return identities.loginWithPassword(email, password, request.identityId, request.ip);
         }
@@ -131,7 +132,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         if (idToken === undefined || email !== undefined || password !== undefined) {
           throw invalidBody(`body.provider "${provider}" takes an idToken, and no email or password`);
         }
-        return identities.loginWithIdToken(provider, idToken, request.identityId);
+        return identities.loginWithIdToken(provider, idToken, nonce, request.identityId);
       },
     );
 

@@ -109,8 +109,8 @@ export class IdentityService {
     return ['password', ...this.parts.oidc.names];
   }
 
-  async loginWithIdToken(provider: string, idToken: string, callerId: string | null): Promise<LoginResult> {
-    const external = await this.parts.oidc.verify(provider, idToken);
+  async loginWithIdToken(provider: string, idToken: string, nonce: string | undefined, callerId: string | null): Promise<LoginResult> {
+    const external = await this.parts.oidc.verify(provider, idToken, nonce);
     return this.link({ ...external, passwordHash: null }, callerId, 'login');
   }
 
