@@ -45,6 +45,7 @@ export const PROBLEMS = {
   api_key_invalid: { status: 403, title: 'The API key is not valid' },
   admin_token_invalid: { status: 403, title: 'The admin token is not valid' },
   identity_disabled: { status: 403, title: 'The identity is disabled' },
+  reauthentication_required: { status: 403, title: 'A recent login is required' },
   signed_url_invalid: { status: 403, title: 'The signed URL is not valid' },
   signed_url_expired: { status: 403, title: 'The signed URL has expired' },
   signed_url_used: { status: 403, title: 'The signed URL has already been used' },

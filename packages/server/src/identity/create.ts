@@ -42,5 +42,6 @@ export async function createIdentityService(
     oidc: new OidcVerifier(identity.oidcProviders),
     dataOwners,
     accessTokenTtlSeconds: identity.accessTokenTtlSeconds,
+    reauthWindowSeconds: identity.reauthWindowSeconds,
   });
 }

@@ -234,3 +234,108 @@ describe.each(engines)('linking and merging ($name)', (engine) => {
     });
   });
 });
+
+/**
+ * A stolen access token must not let its thief attach a login of their own (a permanent way in)
+ * to an authenticated identity. Sessions here count as recent for 2 seconds after their login.
+ */
+describe.each(engines)('adding a login to an authenticated identity ($name)', (engine) => {
+  let provider: TestOidcProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    provider = await startOidcProvider();
+    server = await startTestServer({
+      engine,
+      env: { ...ROOMY_PLAN, SHOEBOX_REAUTH_WINDOW_SECONDS: '2', SHOEBOX_OIDC_PROVIDERS: JSON.stringify([provider.config]) },
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await provider.stop();
+  });
+
+  const oidcLogin = async (subject: string, token?: string) =>
+    postJson(
+      server,
+      '/v1/identities/login',
+      { provider: provider.name, idToken: await provider.idToken(subject) },
+      token ? bearer(token) : {},
+    );
+  const pastTheWindow = () => new Promise((resolve) => setTimeout(resolve, 2200));
+  const providers = async (token: string) => (await json(await me(server, token))).logins.map((l: { provider: string }) => l.provider);
+
+  it('refuses the token of a session logged in long ago (403), for a password and for an OpenID login, and changes nothing', async () => {
+    const withOidc: Pair = await json(await oidcLogin('stolen-oidc-victim'));
+    const withPassword = await signUp(server, 'stolen-password-victim@example.com', 'correct horse');
+    await pastTheWindow();
+    const before = await identitySnapshot(server);
+    const addPassword = await postJson(
+      server,
+      '/v1/accounts',
+      { email: 'thief@example.com', password: 'thief password' },
+      bearer(withOidc.accessToken),
+    );
+    const body = await expectProblem(addPassword, 403, 'reauthentication_required');
+    expect(body.detail).toMatch(/log in again/i);
+    await expectProblem(await oidcLogin('thief-subject', withPassword.accessToken), 403, 'reauthentication_required');
+    expect(await identitySnapshot(server)).toEqual(before);
+    await expectProblem(await passwordLogin(server, 'thief@example.com', 'thief password'), 401, 'invalid_credentials');
+  });
+
+  it('does not count a refresh as a login', async () => {
+    const account: Pair = await json(await oidcLogin('refreshing-victim'));
+    await pastTheWindow();
+    const refreshed = await json(await refresh(server, account.refreshToken));
+    const before = await identitySnapshot(server);
+    const response = await postJson(
+      server,
+      '/v1/accounts',
+      { email: 'refresh-thief@example.com', password: 'thief password' },
+      bearer(refreshed.accessToken),
+    );
+    await expectProblem(response, 403, 'reauthentication_required');
+    expect(await identitySnapshot(server)).toEqual(before);
+  });
+
+  it('adds a password login after a fresh OpenID login of the identity', async () => {
+    const account: Pair = await json(await oidcLogin('returning-user'));
+    await pastTheWindow();
+    const again: Pair = await json(await oidcLogin('returning-user', account.accessToken));
+    expect(again.identityId).toBe(account.identityId);
+    const added = await signUp(server, 'returning@example.com', 'correct horse', again.accessToken);
+    expect(added).toMatchObject({ identityId: account.identityId, mergedFrom: null });
+    expect(await providers(again.accessToken)).toEqual([provider.name, 'password']);
+  });
+
+  it('adds an OpenID login after a fresh password login of the identity', async () => {
+    const account = await signUp(server, 'returning-by-password@example.com', 'correct horse');
+    await pastTheWindow();
+    const again: Pair = await json(await passwordLogin(server, 'returning-by-password@example.com', 'correct horse'));
+    expect(again.identityId).toBe(account.identityId);
+    const added = await oidcLogin('returning-by-password', again.accessToken);
+    expect(added.status).toBe(200);
+    expect(await json(added)).toMatchObject({ identityId: account.identityId, mergedFrom: null });
+    expect(await providers(again.accessToken)).toEqual(['password', provider.name]);
+  });
+
+  it('links guests as before, however old their session', async () => {
+    const guest = await createGuest(server);
+    await pastTheWindow();
+    const account = await signUp(server, 'old-guest@example.com', 'correct horse', guest.accessToken);
+    expect(account).toMatchObject({ identityId: guest.identityId, mergedFrom: null });
+    const otherGuest = await createGuest(server);
+    await pastTheWindow();
+    expect(await json(await oidcLogin('old-guest-subject', otherGuest.accessToken))).toMatchObject({ identityId: otherGuest.identityId });
+  });
+
+  it("lets the app's backend add its login to an authenticated identity (the admin token vouches for it)", async () => {
+    const account: Pair = await json(await oidcLogin('backend-linked'));
+    await pastTheWindow();
+    const response = await server.admin('/admin/identities/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ developerUserId: 'backend-user-1', identityId: account.identityId }),
+    });
+    expect(await json(response)).toMatchObject({ identityId: account.identityId });
+  });
+});

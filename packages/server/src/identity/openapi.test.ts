@@ -18,7 +18,7 @@ const routes = [
     method: 'post',
     path: '/v1/accounts',
     statuses: ['201', ...v1, ...body, '409'],
-    codes: ['email_taken', 'validation_failed', 'access_token_expired'],
+    codes: ['email_taken', 'validation_failed', 'access_token_expired', 'reauthentication_required'],
   },
   {
     method: 'post',
@@ -28,6 +28,7 @@ const routes = [
       'invalid_credentials',
       'login_throttled',
       'login_taken',
+      'reauthentication_required',
       'id_token_expired',
       'id_token_unsigned',
       'id_token_nonce_invalid',

@@ -112,6 +112,12 @@ export class SessionStore {
       .execute();
   }
 
+  /** When a login opened the session; null for a guest's session, or a session that does not exist. */
+  async loggedInAt(id: string): Promise<number | null> {
+    const row = await this.db.selectFrom('identity_sessions').select('logged_in_at').where('id', '=', id).executeTakeFirst();
+    return !row || row.logged_in_at === null ? null : Number(row.logged_in_at);
+  }
+
   /** One indexed lookup per authenticated request; it reads the identity too, so routes need not. */
   async state(identityId: string, sessionId: string): Promise<SessionState> {
     const [row] = await this.stateQuery.execute(identityId, sessionId);
