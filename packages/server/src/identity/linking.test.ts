@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -337,5 +338,15 @@ describe.each(engines)('adding a login to an authenticated identity ($name)', (e
       body: JSON.stringify({ developerUserId: 'backend-user-1', identityId: account.identityId }),
     });
     expect(await json(response)).toMatchObject({ identityId: account.identityId });
+  });
+});
+
+describe('SHOEBOX_REAUTH_WINDOW_SECONDS', () => {
+  it('defaults to 5 minutes', () => {
+    expect(parseConfig({}).identity.reauthWindowSeconds).toBe(300);
+  });
+
+  it.each(['0', '86401', 'forever'])('refuses %s at start', (value) => {
+    expect(() => parseConfig({ SHOEBOX_REAUTH_WINDOW_SECONDS: value })).toThrow(/SHOEBOX_REAUTH_WINDOW_SECONDS=.* is wrong/);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -180,6 +181,24 @@ describe.each(engines)('the retry window of refresh tokens ($name)', (engine) =>
     expect((await asIdentity(server, next.accessToken, '/v1/identities/logout', { method: 'POST' })).status).toBe(204);
     await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
     await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
+  });
+});
+
+describe('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', () => {
+  it('turns retries off with 0: a used refresh token revokes its session at once', async () => {
+    const server = await startTestServer({ env: { SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: '0' } });
+    try {
+      const guest = await createGuest(server);
+      const next = await json(await refresh(server, guest.refreshToken));
+      await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
+      await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(['61', '-1', 'soon'])('refuses %s at start', (value) => {
+    expect(() => parseConfig({ SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: value })).toThrow(/SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS=.* is wrong/);
   });
 });
 
