@@ -87,7 +87,7 @@ export class TokenService {
     const outcome = await this.database.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
       const sessions = new SessionStore(trx);
       const stored = await sessions.findRefreshToken(hash);
-      if (!stored) return { refused: new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.') };
+      if (!stored) return { refused: unknownRefreshToken() };
       if (stored.usedAt !== null) return this.usedAgain(sessions, refreshToken, stored, now);
       if (stored.sessionRevokedAt !== null) {
         return {
@@ -104,7 +104,7 @@ export class TokenService {
       // the winner's commit, so reading again sees the winner's use and successor.
       if (!(await sessions.consumeRefreshToken(hash, now))) {
         const used = await sessions.findRefreshToken(hash);
-        if (!used) return { refused: new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.') };
+        if (!used) return { refused: unknownRefreshToken() };
         return this.usedAgain(sessions, refreshToken, used, now);
       }
       const next = successorRefreshToken(this.settings.successorKey, refreshToken);
@@ -162,6 +162,8 @@ export class TokenService {
     await this.sessions.revokeSession(sessionId, this.clock(), 'logout');
   }
 }
+
+const unknownRefreshToken = () => new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.');
 
 export const disabledProblem = (mergedInto: string | null) =>
   mergedInto
