@@ -94,6 +94,10 @@ export interface IdentityConfig {
   readonly tokenAudience: string;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** How long after a refresh a retry with the same refresh token gets the same answer instead of revoking the session; 0 turns retries off. */
+  readonly refreshRetryWindowSeconds: number;
+  /** How recent the login of a session must be for it to add a login to an authenticated identity. */
+  readonly reauthWindowSeconds: number;
   readonly oidcProviders: readonly OidcProviderConfig[];
   /** Failed password logins allowed per email from one client address, within the window. */
   readonly loginFailuresPerEmail: number;
@@ -313,6 +317,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
       accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
       refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
+      refreshRetryWindowSeconds: read('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', integer(0, 60), 5),
+      reauthWindowSeconds: read('SHOEBOX_REAUTH_WINDOW_SECONDS', integer(1, 86_400), 300),
       oidcProviders: Object.freeze(read('SHOEBOX_OIDC_PROVIDERS', fromModule(parseOidcProviders), [])),
       loginFailuresPerEmail: read('SHOEBOX_LOGIN_FAILURES_PER_EMAIL', integer(1, 1000), 5),
       loginFailuresPerEmailCeiling: read('SHOEBOX_LOGIN_FAILURES_EMAIL_CEILING', integer(1, 1_000_000), 100),
@@ -388,6 +394,8 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_TOKEN_AUDIENCE', config.identity.tokenAudience],
     ['SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', config.identity.accessTokenTtlSeconds],
     ['SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', config.identity.refreshTokenTtlSeconds],
+    ['SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', config.identity.refreshRetryWindowSeconds],
+    ['SHOEBOX_REAUTH_WINDOW_SECONDS', config.identity.reauthWindowSeconds],
     ['SHOEBOX_OIDC_PROVIDERS', config.identity.oidcProviders.length > 0 ? JSON.stringify(config.identity.oidcProviders) : '(none)'],
     ['SHOEBOX_LOGIN_FAILURES_PER_EMAIL', config.identity.loginFailuresPerEmail],
     ['SHOEBOX_LOGIN_FAILURES_EMAIL_CEILING', config.identity.loginFailuresPerEmailCeiling],

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { IdentityView } from '../identity/service.js';
+import { KEY_SET_MAX_AGE_MS } from '../identity/signing-keys.js';
 import { identityJson } from '../identity/views.js';
 import { print, withShoebox } from './with-shoebox.js';
 
@@ -63,13 +64,19 @@ export function identityCommand(): Command {
   identity
     .command('rotate-key')
     .description('Sign access tokens with a new key; the old key keeps verifying until its tokens expire')
+    .option('--revoke-old', 'after a leak: the old key stops verifying at once, in every process within seconds')
     .option('--json', 'print JSON')
-    .action((flags: { json?: boolean }) =>
+    .action((flags: { revokeOld?: boolean; json?: boolean }) =>
       withShoebox(async (shoebox) => {
-        const rotation = await shoebox.identities.rotateSigningKey();
+        const rotation = await shoebox.identities.rotateSigningKey({ revokeOld: flags.revokeOld === true });
         const until = rotation.retiredVerifyUntil.toISOString();
         if (flags.json) return print({ kid: rotation.kid, retired: rotation.retired, retiredVerifyUntil: until });
-        print(`New signing key ${rotation.kid}.\nRetired ${rotation.retired.join(', ') || '(none)'}: still verifying until ${until}.`);
+        const retired = rotation.retired.join(', ') || '(none)';
+        print(
+          flags.revokeOld
+            ? `New signing key ${rotation.kid}.\nRevoked ${retired}: every process refuses its tokens within ${KEY_SET_MAX_AGE_MS / 1000} s; clients refresh to get new ones.`
+            : `New signing key ${rotation.kid}.\nRetired ${retired}: still verifying until ${until}.`,
+        );
       }),
     );
 

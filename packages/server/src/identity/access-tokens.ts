@@ -23,13 +23,16 @@ export interface AccessClaims {
 }
 
 interface Verified extends AccessClaims {
+  /** The key that signed it: checked again at every use, so a revoked or expired key stops its tokens too. */
+  readonly kid: string;
   readonly notBefore: number;
   readonly expiresAt: number;
 }
 
 /**
  * Short-lived JWT access tokens. A verified token is remembered until it expires, so repeated
- * requests pay for the signature once; the identity's state is not cached here (see bearer.ts).
+ * requests pay for the signature once; its signing key's window is checked at every use, and the
+ * identity's state is not cached here (see bearer.ts).
  */
 export class AccessTokens {
   private readonly verified = new Map<string, Verified>();
@@ -66,6 +69,7 @@ export class AccessTokens {
     if (known) {
       if (now >= known.expiresAt + CLOCK_TOLERANCE_SECONDS) throw accessTokenProblem('expired');
       if (now < known.notBefore - CLOCK_TOLERANCE_SECONDS) throw accessTokenProblem('not_yet_valid');
+      if (!(await this.keys.verificationKey(known.kid))) throw accessTokenProblem('key_unknown');
       return known;
     }
     if (token.startsWith(`${REFRESH_TOKEN_PREFIX}_`)) {
@@ -77,7 +81,8 @@ export class AccessTokens {
     }
     try {
       const { alg, kid } = checkHeader(token, ACCEPTED_ALGORITHMS);
-      const key = kid === undefined ? undefined : await this.keys.verificationKey(kid);
+      if (kid === undefined) throw new JwtRejected('key_unknown');
+      const key = await this.keys.verificationKey(kid);
       if (!key) throw new JwtRejected('key_unknown');
       const { payload } = await jwtVerify(token, key, {
         algorithms: [alg],
@@ -91,7 +96,7 @@ export class AccessTokens {
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new JwtRejected('malformed');
       }
-      const verified = { identityId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp, notBefore: payload.nbf ?? 0 };
+      const verified = { identityId: payload.sub, sessionId: payload.sid, kid, expiresAt: payload.exp, notBefore: payload.nbf ?? 0 };
       this.remember(token, verified);
       return verified;
     } catch (error) {

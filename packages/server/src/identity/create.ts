@@ -7,10 +7,14 @@ import { GuestThrottle } from './guest-throttle.js';
 import { LoginThrottle } from './login-throttle.js';
 import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
+import { IdentitySecretStore } from './secret-store.js';
 import { IdentityService } from './service.js';
 import { SigningKeyStore } from './signing-key-store.js';
 import { SigningKeys } from './signing-keys.js';
 import { TokenService } from './tokens.js';
+
+/** The secret deriving refresh tokens' successors (refresh-tokens.ts). */
+const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
 
 /**
  * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
@@ -32,7 +36,11 @@ export async function createIdentityService(
   });
   return new IdentityService({
     database,
-    tokens: new TokenService(database, accessTokens, identity.refreshTokenTtlSeconds),
+    tokens: new TokenService(database, accessTokens, {
+      refreshTtlSeconds: identity.refreshTokenTtlSeconds,
+      refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
+      successorKey: await new IdentitySecretStore(database.db).ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
+    }),
     signingKeys,
     passwords: new PasswordHasher(identity.passwordScryptLogN),
     loginThrottle: new LoginThrottle(limiters, identity),
@@ -40,5 +48,6 @@ export async function createIdentityService(
     oidc: new OidcVerifier(identity.oidcProviders),
     dataOwners,
     accessTokenTtlSeconds: identity.accessTokenTtlSeconds,
+    reauthWindowSeconds: identity.reauthWindowSeconds,
   });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -232,5 +233,126 @@ describe.each(engines)('linking and merging ($name)', (engine) => {
       });
       await expectProblem(response, 401, 'admin_token_required');
     });
+  });
+});
+
+/**
+ * A stolen access token must not let its thief attach a login of their own (a permanent way in)
+ * to an authenticated identity. Sessions here count as recent for 5 seconds after their login; the
+ * identities are made first, then the suite waits once until their sessions are old.
+ */
+describe.each(engines)('adding a login to an authenticated identity ($name)', (engine) => {
+  let provider: TestOidcProvider;
+  let server: TestServer;
+  const oidcLogin = async (subject: string, token?: string) =>
+    postJson(
+      server,
+      '/v1/identities/login',
+      { provider: provider.name, idToken: await provider.idToken(subject) },
+      token ? bearer(token) : {},
+    );
+  const providers = async (token: string) => (await json(await me(server, token))).logins.map((l: { provider: string }) => l.provider);
+  /** Pairs of sessions logged in (or, for guests, created) before the window. */
+  let old: {
+    withOidc: Pair;
+    withPassword: Pair;
+    refreshing: Pair;
+    returning: Pair;
+    returningByPassword: Pair;
+    backendLinked: Pair;
+    guests: [Pair, Pair];
+  };
+
+  beforeAll(async () => {
+    provider = await startOidcProvider();
+    server = await startTestServer({
+      engine,
+      env: { ...ROOMY_PLAN, SHOEBOX_REAUTH_WINDOW_SECONDS: '5', SHOEBOX_OIDC_PROVIDERS: JSON.stringify([provider.config]) },
+    });
+    old = {
+      withOidc: await json(await oidcLogin('stolen-oidc-victim')),
+      withPassword: await signUp(server, 'stolen-password-victim@example.com', 'correct horse'),
+      refreshing: await json(await oidcLogin('refreshing-victim')),
+      returning: await json(await oidcLogin('returning-user')),
+      returningByPassword: await signUp(server, 'returning-by-password@example.com', 'correct horse'),
+      backendLinked: await json(await oidcLogin('backend-linked')),
+      guests: [await createGuest(server), await createGuest(server)],
+    };
+    await new Promise((resolve) => setTimeout(resolve, 5200));
+  });
+  afterAll(async () => {
+    await server.stop();
+    await provider.stop();
+  });
+
+  it('refuses the token of a session logged in long ago (403), for a password and for an OpenID login, and changes nothing', async () => {
+    const before = await identitySnapshot(server);
+    const addPassword = await postJson(
+      server,
+      '/v1/accounts',
+      { email: 'thief@example.com', password: 'thief password' },
+      bearer(old.withOidc.accessToken),
+    );
+    const body = await expectProblem(addPassword, 403, 'reauthentication_required');
+    expect(body.detail).toMatch(/log in again/i);
+    await expectProblem(await oidcLogin('thief-subject', old.withPassword.accessToken), 403, 'reauthentication_required');
+    expect(await identitySnapshot(server)).toEqual(before);
+    await expectProblem(await passwordLogin(server, 'thief@example.com', 'thief password'), 401, 'invalid_credentials');
+  });
+
+  it('does not count a refresh as a login', async () => {
+    const refreshed = await json(await refresh(server, old.refreshing.refreshToken));
+    const before = await identitySnapshot(server);
+    const response = await postJson(
+      server,
+      '/v1/accounts',
+      { email: 'refresh-thief@example.com', password: 'thief password' },
+      bearer(refreshed.accessToken),
+    );
+    await expectProblem(response, 403, 'reauthentication_required');
+    expect(await identitySnapshot(server)).toEqual(before);
+  });
+
+  it('adds a password login after a fresh OpenID login of the identity', async () => {
+    const again: Pair = await json(await oidcLogin('returning-user', old.returning.accessToken));
+    expect(again.identityId).toBe(old.returning.identityId);
+    const added = await signUp(server, 'returning@example.com', 'correct horse', again.accessToken);
+    expect(added).toMatchObject({ identityId: old.returning.identityId, mergedFrom: null });
+    expect(await providers(again.accessToken)).toEqual([provider.name, 'password']);
+  });
+
+  it('adds an OpenID login after a fresh password login of the identity', async () => {
+    const again: Pair = await json(await passwordLogin(server, 'returning-by-password@example.com', 'correct horse'));
+    expect(again.identityId).toBe(old.returningByPassword.identityId);
+    const added = await oidcLogin('returning-by-password', again.accessToken);
+    expect(added.status).toBe(200);
+    expect(await json(added)).toMatchObject({ identityId: old.returningByPassword.identityId, mergedFrom: null });
+    expect(await providers(again.accessToken)).toEqual(['password', provider.name]);
+  });
+
+  it('links guests as before, however old their session', async () => {
+    const [first, second] = old.guests;
+    const account = await signUp(server, 'old-guest@example.com', 'correct horse', first.accessToken);
+    expect(account).toMatchObject({ identityId: first.identityId, mergedFrom: null });
+    expect(await json(await oidcLogin('old-guest-subject', second.accessToken))).toMatchObject({ identityId: second.identityId });
+  });
+
+  it("lets the app's backend add its login to an authenticated identity (the admin token vouches for it)", async () => {
+    const response = await server.admin('/admin/identities/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ developerUserId: 'backend-user-1', identityId: old.backendLinked.identityId }),
+    });
+    expect(await json(response)).toMatchObject({ identityId: old.backendLinked.identityId });
+  });
+});
+
+describe('SHOEBOX_REAUTH_WINDOW_SECONDS', () => {
+  it('defaults to 5 minutes', () => {
+    expect(parseConfig({}).identity.reauthWindowSeconds).toBe(300);
+  });
+
+  it.each(['0', '86401', 'forever'])('refuses %s at start', (value) => {
+    expect(() => parseConfig({ SHOEBOX_REAUTH_WINDOW_SECONDS: value })).toThrow(/SHOEBOX_REAUTH_WINDOW_SECONDS=.* is wrong/);
   });
 });

@@ -15,6 +15,14 @@ import { disabledProblem } from './tokens.js';
  */
 export type LinkMode = 'sign-up' | 'login' | 'existing';
 
+/**
+ * Who presents a login besides the login itself: an identity's session (the bearer token sent with
+ * it), or the app's backend through the admin API, which vouches for the identity it names.
+ */
+export type LinkCaller =
+  | { readonly identityId: string; readonly sessionId: string }
+  | { readonly identityId: string; readonly vouched: true };
+
 export interface LinkOutcome {
   readonly identityId: string;
   /** The guest identity that was merged into `identityId`, if any. */
@@ -25,17 +33,23 @@ export interface LinkOutcome {
  * Cognito's linking rules, run inside one transaction: a login presented together with a guest's
  * token links to that guest, which becomes authenticated and keeps its id and data; a login that
  * already belongs to another identity absorbs the guest (its data moves, it is disabled); a login
- * never belongs to two identities, and an authenticated identity is never merged away.
+ * never belongs to two identities, and an authenticated identity is never merged away. Adding a
+ * login to an authenticated identity takes a recent login of its own (see requireRecentLogin).
  */
 export class LoginLinker {
-  constructor(private readonly owners: readonly IdentityDataOwner[]) {}
+  constructor(
+    private readonly owners: readonly IdentityDataOwner[],
+    /** How recent the login of the caller's session must be to add a login to an authenticated identity. */
+    private readonly reauthWindowSeconds: number,
+  ) {}
 
-  async link(trx: Kysely<Tables>, login: NewLogin, callerId: string | null, mode: LinkMode, now: number): Promise<LinkOutcome> {
+  async link(trx: Kysely<Tables>, login: NewLogin, presenter: LinkCaller | null, mode: LinkMode, now: number): Promise<LinkOutcome> {
     const identities = new IdentityStore(trx);
-    const caller = callerId === null ? undefined : await mustBeActive(identities, callerId);
+    const caller = presenter === null ? undefined : await mustBeActive(identities, presenter.identityId);
     const existing = await identities.findLogin(login.issuer, login.subject);
     if (existing) return this.useExisting(trx, existing.identityId, caller, mode, now);
     if (mode === 'existing') throw new Problem('invalid_credentials', 'The email or password is wrong.');
+    if (presenter !== null && caller?.kind === 'authenticated') await this.requireRecentLogin(trx, presenter, now);
 
     const target = caller?.id ?? newId('id');
     if (!caller) await identities.insert({ id: target, kind: 'authenticated', createdAt: now });
@@ -51,6 +65,22 @@ export class LoginLinker {
     throw new Problem(
       'provider_already_linked',
       `This identity already has a ${login.provider} login; an identity has one login per provider. Use that one.`,
+    );
+  }
+
+  /**
+   * A login added to an authenticated identity is a lasting way into it, and outlives logout: a
+   * bearer token alone (perhaps stolen, and valid for minutes) must not add one. Its session must
+   * have been opened by a login within the window; a refresh does not count. Guests need no such
+   * proof (they have no login to protect), and the app's backend vouches for what it names.
+   */
+  private async requireRecentLogin(trx: Kysely<Tables>, presenter: LinkCaller, now: number): Promise<void> {
+    if (!('sessionId' in presenter)) return;
+    const loggedInAt = await new SessionStore(trx).loggedInAt(presenter.sessionId);
+    if (loggedInAt !== null && now - loggedInAt <= this.reauthWindowSeconds * 1000) return;
+    throw new Problem(
+      'reauthentication_required',
+      `Adding a login to this identity needs a recent login: log in again with one of its logins, then retry within ${this.reauthWindowSeconds} seconds with the new access token.`,
     );
   }
 

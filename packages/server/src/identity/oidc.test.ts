@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config.js';
@@ -8,6 +9,8 @@ import { startOidcProvider, type TestOidcProvider } from '../testing/oidc-provid
 
 const now = () => Math.floor(Date.now() / 1000);
 const login = (server: TestServer, provider: string, idToken: string) => postJson(server, '/v1/identities/login', { provider, idToken });
+/** What the app sends the provider as `nonce`: the SHA-256 (hex) of the raw nonce it keeps and later sends Shoebox. */
+const hashed = (nonce: string) => createHash('sha256').update(nonce).digest('hex');
 
 type Forge = (provider: TestOidcProvider) => Promise<string>;
 
@@ -117,6 +120,57 @@ describe.each(engines)('OpenID Connect logins ($name)', (engine) => {
     );
     await expectProblem(response, 401, code);
     expect(await identitySnapshot(server)).toEqual(before);
+  });
+
+  it('accepts an idToken whose nonce is the hash of the raw nonce sent with it', async () => {
+    const idToken = await provider.idToken('nonce-user', { claims: { nonce: hashed('raw-nonce-1') } });
+    const response = await postJson(server, '/v1/identities/login', { provider: provider.name, idToken, nonce: 'raw-nonce-1' });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    { name: 'another raw nonce', claim: hashed('raw-nonce-2'), sent: 'raw-nonce-3' },
+    { name: 'the nonce claim itself (read from a stolen token)', claim: hashed('raw-nonce-4'), sent: hashed('raw-nonce-4') },
+    { name: 'no nonce, for a token bound to one', claim: hashed('raw-nonce-5'), sent: undefined },
+    { name: 'a nonce, for a token bound to none', claim: undefined, sent: 'raw-nonce-6' },
+  ])('refuses an idToken replayed with $name: 401 id_token_nonce_invalid, and changes nothing', async ({ claim, sent }) => {
+    const idToken = await provider.idToken('nonce-victim', { claims: { nonce: claim } });
+    const before = await identitySnapshot(server);
+    const body = { provider: provider.name, idToken, ...(sent !== undefined && { nonce: sent }) };
+    await expectProblem(await postJson(server, '/v1/identities/login', body), 401, 'id_token_nonce_invalid');
+    expect(await identitySnapshot(server)).toEqual(before);
+  });
+
+  it.each([
+    { name: 'an empty nonce', body: { nonce: '' } },
+    { name: 'an overlong nonce', body: { nonce: 'n'.repeat(257) } },
+  ])('refuses $name with 400', async ({ body }) => {
+    const idToken = await provider.idToken('nonce-bounds');
+    await expectProblem(
+      await postJson(server, '/v1/identities/login', { provider: provider.name, idToken, ...body }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('refuses a nonce with a password login', async () => {
+    const body = { provider: 'password', email: 'nonce@example.com', password: 'correct horse', nonce: 'n' };
+    await expectProblem(await postJson(server, '/v1/identities/login', body), 400, 'validation_failed');
+  });
+
+  it('checks azp when the idToken has several audiences', async () => {
+    const audiences = [provider.audience, 'someone-elses-client'];
+    const authorized = await provider.idToken('azp-user', { claims: { aud: audiences, azp: provider.audience } });
+    expect((await login(server, provider.name, authorized)).status).toBe(200);
+    const before = await identitySnapshot(server);
+    for (const azp of [undefined, 'someone-elses-client']) {
+      const token = await provider.idToken('azp-victim', { claims: { aud: audiences, azp } });
+      await expectProblem(await login(server, provider.name, token), 401, 'id_token_audience_invalid');
+    }
+    expect(await identitySnapshot(server)).toEqual(before);
+    // One audience: azp may name another client of the app (Google names the Android client there).
+    const single = await provider.idToken('azp-single', { claims: { azp: 'android-client' } });
+    expect((await login(server, provider.name, single)).status).toBe(200);
   });
 
   it('refuses an idToken together with an email', async () => {

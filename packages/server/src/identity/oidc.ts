@@ -1,6 +1,7 @@
-import { createRemoteJWKSet, jwtVerify, type RemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify, type RemoteJWKSet } from 'jose';
 import type { OidcProviderConfig } from '../config.js';
 import { Problem, type ProblemCode } from '../errors.js';
+import { constantTimeEqual, sha256 } from '../shared/secrets.js';
 import { checkHeader, classifyJoseError, type JwtFailure } from './jwt-checks.js';
 
 /** Asymmetric algorithms only: with a symmetric one, the provider's public key would become an HMAC secret. */
@@ -53,8 +54,11 @@ export class OidcVerifier {
     return this.providers.has(name);
   }
 
-  /** The (issuer, subject) an ID token proves, or a 401 naming what is wrong with it. */
-  async verify(name: string, idToken: string): Promise<ExternalLogin> {
+  /**
+   * The (issuer, subject) an ID token proves, or a 401 naming what is wrong with it. `nonce` is the
+   * raw nonce the app kept when it asked the provider for the token (see checkNonce).
+   */
+  async verify(name: string, idToken: string, nonce: string | undefined): Promise<ExternalLogin> {
     const provider = this.providers.get(name);
     if (!provider) throw new Problem('provider_unknown', `No login provider is named "${name}".`);
     const { config, jwks } = provider;
@@ -70,6 +74,8 @@ export class OidcVerifier {
       if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
         throw new Problem('id_token_malformed', 'The ID token has no usable "sub" claim.');
       }
+      checkAuthorizedParty(payload, config);
+      checkNonce(payload.nonce, nonce);
       return { provider: config.name, issuer: config.issuer, subject: payload.sub };
     } catch (error) {
       if (error instanceof Problem) throw error;
@@ -84,6 +90,40 @@ export class OidcVerifier {
       const [code, detail] = ID_TOKEN_PROBLEMS[failure];
       throw new Problem(code, detail);
     }
+  }
+}
+
+/**
+ * OpenID Connect Core 3.1.3.7: a token issued to several audiences must name, in `azp`, the client
+ * it was issued to, and that client must be this app. (With one audience, `azp` may name another
+ * client of the same app, as Google's Android tokens do, and `aud` alone decides.)
+ */
+function checkAuthorizedParty(payload: JWTPayload, config: OidcProviderConfig): void {
+  if (!Array.isArray(payload.aud) || payload.aud.length <= 1) return;
+  if (typeof payload.azp !== 'string' || !config.audiences.includes(payload.azp)) {
+    throw new Problem(
+      'id_token_audience_invalid',
+      "The idToken names several audiences, and its authorized party (azp) is not one of this app's client ids.",
+    );
+  }
+}
+
+/**
+ * Binds an ID token to the app's own sign-in, so a token stolen elsewhere cannot be replayed while
+ * it is valid. The app makes a random raw nonce, gives the provider its SHA-256 in lowercase hex
+ * (what Sign in with Apple prescribes) and sends Shoebox the raw one: the token carries only the
+ * hash, so its thief cannot produce a matching nonce. A token bound to a nonce is refused without it.
+ */
+function checkNonce(claim: unknown, raw: string | undefined): void {
+  if (claim === undefined && raw === undefined) return;
+  if (raw === undefined) {
+    throw new Problem('id_token_nonce_invalid', 'The idToken carries a nonce: send the raw nonce it was requested with as "nonce".');
+  }
+  if (typeof claim !== 'string' || !constantTimeEqual(claim, sha256(raw))) {
+    throw new Problem(
+      'id_token_nonce_invalid',
+      "The idToken's nonce is not the SHA-256 (lowercase hex) of the nonce sent: sign in with the provider again.",
+    );
   }
 }
 

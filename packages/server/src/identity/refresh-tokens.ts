@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Problem } from '../errors.js';
 import { newSecret, sha256 } from '../shared/secrets.js';
 
@@ -9,6 +10,16 @@ const LOOKS_LIKE_JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 export function newRefreshToken(): { token: string; hash: string } {
   const token = newSecret(REFRESH_TOKEN_PREFIX);
   return { token, hash: sha256(token) };
+}
+
+/**
+ * The refresh token that follows `token` in its session: derived rather than random, so a client
+ * retrying a refresh whose answer it lost can be given the same one again without it ever being
+ * stored. Only the server's `key` (256 bits) makes it unpredictable from `token`.
+ */
+export function successorRefreshToken(key: Buffer, token: string): { token: string; hash: string } {
+  const successor = `${REFRESH_TOKEN_PREFIX}_${createHmac('sha256', key).update(token).digest('base64url')}`;
+  return { token: successor, hash: sha256(successor) };
 }
 
 /** The stored hash of a presented refresh token, or a 401 when it cannot be one. */

@@ -3,13 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
+import type { LinkCaller } from './linking.js';
 import { IdentitySchema, LoginResultSchema, LoginSchema, RefreshSchema, SignUpSchema, TokenPairSchema } from './schemas.js';
 import type { IdentityService } from './service.js';
 import { identityJson } from './views.js';
 
 const tags = ['identities'];
 const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
-/** Sign-up and login take an optional bearer token: a guest's, to link the login to it. */
+/** Sign-up and login take an optional bearer token: to link the login to its identity. */
 const linkingProblems = [...IDENTITY_PROBLEM_CODES.filter((code) => code !== 'access_token_missing'), ...bodyProblems] as const;
 const linkingSecurity = [{ apiKey: [] }, ...identitySecurity];
 
@@ -68,17 +69,19 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
           tags,
           summary: 'Sign up with email and password',
           description:
-            "With a guest's bearer token, the account is linked to that guest, which keeps its id and data. Without one, a new identity is created.",
+            "With a guest's bearer token, the account is linked to that guest, which keeps its id and data. With an authenticated identity's, " +
+            'it is added to that identity if the token comes from a recent login (`403 reauthentication_required` otherwise). ' +
+            'Without one, a new identity is created.',
           security: linkingSecurity,
           body: SignUpSchema,
           response: {
             201: LoginResultSchema,
-            ...gatewayRouteProblems(...linkingProblems, 'email_taken', 'provider_already_linked'),
+            ...gatewayRouteProblems(...linkingProblems, 'email_taken', 'provider_already_linked', 'reauthentication_required'),
           },
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await identities.signUp(request.body.email, request.body.password, request.identityId)),
+        reply.status(201).send(await identities.signUp(request.body.email, request.body.password, bearerCaller(request))),
     );
 
     app.post(
@@ -90,7 +93,8 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
           summary: 'Log in with a password or an OpenID provider ID token',
           description:
             "With a guest's bearer token, a login that has no identity yet is linked to the guest; a login that already has one " +
-            'absorbs the guest (its data moves, it is disabled, and `mergedFrom` names it).',
+            "absorbs the guest (its data moves, it is disabled, and `mergedFrom` names it). With an authenticated identity's, a login " +
+            'that has no identity yet is added to it if the token comes from a recent login (`403 reauthentication_required` otherwise).',
           security: linkingSecurity,
           body: LoginSchema,
           response: {
@@ -102,6 +106,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
               'login_throttled',
               'login_taken',
               'provider_already_linked',
+              'reauthentication_required',
               'id_token_malformed',
               'id_token_unsigned',
               'id_token_algorithm_refused',
@@ -111,18 +116,19 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
               'id_token_audience_invalid',
               'id_token_expired',
               'id_token_not_yet_valid',
+              'id_token_nonce_invalid',
               'oidc_provider_unavailable',
             ),
           },
         },
       },
       async (request) => {
-        const { provider, email, password, idToken } = request.body;
+        const { provider, email, password, idToken, nonce } = request.body;
         if (provider === 'password') {
-          if (email === undefined || password === undefined || idToken !== undefined) {
-            throw invalidBody('body.provider "password" takes email and password, and no idToken');
+          if (email === undefined || password === undefined || idToken !== undefined || nonce !== undefined) {
+            throw invalidBody('body.provider "password" takes email and password, and no idToken or nonce');
           }
-          return identities.loginWithPassword(email, password, request.identityId, request.ip);
+          return identities.loginWithPassword(email, password, bearerCaller(request), request.ip);
         }
         if (!identities.hasProvider(provider)) {
           throw new Problem(
@@ -133,7 +139,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         if (idToken === undefined || email !== undefined || password !== undefined) {
           throw invalidBody(`body.provider "${provider}" takes an idToken, and no email or password`);
         }
-        return identities.loginWithIdToken(provider, idToken, request.identityId);
+        return identities.loginWithIdToken(provider, idToken, nonce, bearerCaller(request));
       },
     );
 
@@ -197,6 +203,12 @@ const callerOf = (request: FastifyRequest): string => {
   if (request.identityId === null) throw new Error('identity guard missing on this route');
   return request.identityId;
 };
+
+/** The identity and session of the bearer token sent with a sign-up or login, if one was. */
+const bearerCaller = (request: FastifyRequest): LinkCaller | null =>
+  request.identityId !== null && request.identitySessionId !== null
+    ? { identityId: request.identityId, sessionId: request.identitySessionId }
+    : null;
 
 const invalidBody = (detail: string) =>
   new Problem('validation_failed', detail, { extensions: { errors: [{ field: 'body', message: detail }] } });

@@ -46,10 +46,18 @@ export const LoginSchema = Type.Object(
     email: Type.Optional(Email),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     idToken: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_JWT_LENGTH, description: "The provider's ID token (JWT)" })),
+    nonce: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description:
+          'The raw nonce the app made for this sign-in; the provider was given its SHA-256 in lowercase hex, which the idToken must carry as its nonce. Required when the idToken has a nonce.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
-    description: 'With provider "password": email and password. With an OpenID provider: idToken.',
+    description: 'With provider "password": email and password. With an OpenID provider: idToken, and nonce when the sign-in used one.',
   },
 );
 

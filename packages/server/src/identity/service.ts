@@ -4,7 +4,7 @@ import { newId } from '../shared/secrets.js';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import type { GuestThrottle } from './guest-throttle.js';
-import { type LinkMode, LoginLinker } from './linking.js';
+import { type LinkCaller, type LinkMode, LoginLinker } from './linking.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { OidcVerifier } from './oidc.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
@@ -40,6 +40,8 @@ export interface IdentityServiceParts {
   /** Capabilities owning data per identity; called on merge and deletion in the same transaction. */
   readonly dataOwners: readonly IdentityDataOwner[];
   readonly accessTokenTtlSeconds: number;
+  /** How recent a session's login must be for it to add a login to an authenticated identity. */
+  readonly reauthWindowSeconds: number;
   readonly clock?: () => number;
 }
 
@@ -53,7 +55,7 @@ export class IdentityService {
   constructor(private readonly parts: IdentityServiceParts) {
     this.tokens = parts.tokens;
     this.store = new IdentityStore(parts.database.db);
-    this.linker = new LoginLinker(parts.dataOwners);
+    this.linker = new LoginLinker(parts.dataOwners, parts.reauthWindowSeconds);
     this.clock = parts.clock ?? Date.now;
   }
 
@@ -64,7 +66,7 @@ export class IdentityService {
     const session = await this.parts.database.db.transaction().execute(async (trx) => {
       const id = newId('id');
       await new IdentityStore(trx).insert({ id, kind: 'guest', createdAt: now });
-      return this.tokens.openSession(trx, id, now);
+      return this.tokens.openSession(trx, id, now, 'guest');
     });
     return this.tokens.pair(session);
   }
@@ -82,17 +84,20 @@ export class IdentityService {
     return this.tokens.revoke(sessionId);
   }
 
-  /** A new password account; with a guest's identity it links to that guest. The email must be new. */
-  async signUp(email: string, password: string, callerId: string | null): Promise<LoginResult> {
+  /**
+   * A new password account. With a bearer token it is added to that identity: a guest's at once, an
+   * authenticated one's only from a session with a recent login. The email must be new.
+   */
+  async signUp(email: string, password: string, caller: LinkCaller | null): Promise<LoginResult> {
     const passwordHash = await this.parts.passwords.hash(password);
-    return this.link({ issuer: PASSWORD_ISSUER, subject: normalizeEmail(email), provider: 'password', passwordHash }, callerId, 'sign-up');
+    return this.link({ issuer: PASSWORD_ISSUER, subject: normalizeEmail(email), provider: 'password', passwordHash }, caller, 'sign-up');
   }
 
   /**
    * Unknown email and wrong password answer the same and cost the same (one scrypt each). The attempt
    * is counted before the password is checked (login-throttle.ts); past a limit it is refused unchecked.
    */
-  async loginWithPassword(email: string, password: string, callerId: string | null, clientAddress: string): Promise<LoginResult> {
+  async loginWithPassword(email: string, password: string, caller: LinkCaller | null, clientAddress: string): Promise<LoginResult> {
     const subject = normalizeEmail(email);
     const attempt = await this.parts.loginThrottle.take(subject, clientAddress);
     const login = await this.store.findLogin(PASSWORD_ISSUER, subject);
@@ -100,7 +105,7 @@ export class IdentityService {
       throw new Problem('invalid_credentials', 'The email or password is wrong.');
     }
     await attempt.succeeded();
-    return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, callerId, 'existing');
+    return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, caller, 'existing');
   }
 
   hasProvider(name: string): boolean {
@@ -111,17 +116,20 @@ export class IdentityService {
     return ['password', ...this.parts.oidc.names];
   }
 
-  async loginWithIdToken(provider: string, idToken: string, callerId: string | null): Promise<LoginResult> {
-    const external = await this.parts.oidc.verify(provider, idToken);
-    return this.link({ ...external, passwordHash: null }, callerId, 'login');
+  async loginWithIdToken(provider: string, idToken: string, nonce: string | undefined, caller: LinkCaller | null): Promise<LoginResult> {
+    const external = await this.parts.oidc.verify(provider, idToken, nonce);
+    return this.link({ ...external, passwordHash: null }, caller, 'login');
   }
 
-  /** For the app's own backend (admin API): the identity of one of its user ids, optionally linking a guest. */
+  /**
+   * For the app's own backend (admin API): the identity of one of its user ids, optionally linked
+   * to the identity it names, which the backend vouches for (it authenticated its user itself).
+   */
   async loginAsDeveloper(developerUserId: string, identityId: string | null): Promise<LoginResult> {
     if (identityId !== null && !(await this.store.find(identityId))) throw notFound(identityId);
     return this.link(
       { issuer: DEVELOPER_ISSUER, subject: developerUserId, provider: 'developer', passwordHash: null },
-      identityId,
+      identityId === null ? null : { identityId, vouched: true },
       'login',
     );
   }
@@ -173,16 +181,20 @@ export class IdentityService {
     return this.parts.signingKeys.publicKeys();
   }
 
-  /** Old keys keep verifying for as long as a token they signed can live. */
-  rotateSigningKey(): Promise<Rotation> {
-    return this.parts.signingKeys.rotate((this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  /**
+   * Old keys keep verifying for as long as a token they signed can live; with `revokeOld` (the
+   * answer to a leaked key) they stop at once, and so do the access tokens they signed: clients
+   * get new ones with their refresh tokens.
+   */
+  rotateSigningKey(options: { readonly revokeOld: boolean }): Promise<Rotation> {
+    return this.parts.signingKeys.rotate(options.revokeOld ? 0 : (this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
   }
 
-  private async link(login: NewLogin, callerId: string | null, mode: LinkMode): Promise<LoginResult> {
+  private async link(login: NewLogin, caller: LinkCaller | null, mode: LinkMode): Promise<LoginResult> {
     const now = this.clock();
     const { outcome, session } = await this.parts.database.db.transaction().execute(async (trx) => {
-      const outcome = await this.linker.link(trx, login, callerId, mode, now);
-      return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now) };
+      const outcome = await this.linker.link(trx, login, caller, mode, now);
+      return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now, 'login') };
     });
     return { ...(await this.tokens.pair(session)), mergedFrom: outcome.mergedFrom };
   }

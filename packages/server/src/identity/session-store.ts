@@ -43,10 +43,11 @@ export class SessionStore {
     );
   }
 
-  async createSession(id: string, identityId: string, now: number): Promise<void> {
+  /** `loggedInAt`: when a login opened it, null for a guest's first session. */
+  async createSession(id: string, identityId: string, now: number, loggedInAt: number | null): Promise<void> {
     await this.db
       .insertInto('identity_sessions')
-      .values({ id, identity_id: identityId, created_at: now, revoked_at: null, revoked_reason: null })
+      .values({ id, identity_id: identityId, created_at: now, logged_in_at: loggedInAt, revoked_at: null, revoked_reason: null })
       .execute();
   }
 
@@ -109,6 +110,12 @@ export class SessionStore {
       .where('identity_id', '=', identityId)
       .where('revoked_at', 'is', null)
       .execute();
+  }
+
+  /** When a login opened the session; null for a guest's session, or a session that does not exist. */
+  async loggedInAt(id: string): Promise<number | null> {
+    const row = await this.db.selectFrom('identity_sessions').select('logged_in_at').where('id', '=', id).executeTakeFirst();
+    return !row || row.logged_in_at === null ? null : Number(row.logged_in_at);
   }
 
   /** One indexed lookup per authenticated request; it reads the identity too, so routes need not. */

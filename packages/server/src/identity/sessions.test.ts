@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -56,28 +57,41 @@ describe.each(engines)('guest identities and sessions ($name)', (engine) => {
     expect((await refresh(server, next.refreshToken)).status).toBe(200);
   });
 
-  it('revokes the whole family when a used refresh token comes back', async () => {
+  it('revokes the whole family when a used refresh token comes back after its successor was used', async () => {
     const guest = await createGuest(server);
     const next = await json(await refresh(server, guest.refreshToken));
+    const after = await json(await refresh(server, next.refreshToken));
     await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
-    await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
-    await expectProblem(await me(server, next.accessToken), 401, 'session_revoked');
+    await expectProblem(await refresh(server, after.refreshToken), 401, 'refresh_token_revoked');
+    await expectProblem(await me(server, after.accessToken), 401, 'session_revoked');
     await expectProblem(await me(server, guest.accessToken), 401, 'session_revoked');
     // The identity itself is fine: a new login (here: a new guest) is the way back.
     expect((await server.admin(`/admin/identities/${guest.identityId}`)).status).toBe(200);
   });
 
-  it('lets exactly one of fifty concurrent uses of one refresh token succeed', async () => {
+  it('answers a retried refresh (the answer was lost) with the same new refresh token, and the session lives on', async () => {
+    const guest = await createGuest(server);
+    const first = await json(await refresh(server, guest.refreshToken));
+    const retried = await refresh(server, guest.refreshToken);
+    expect(retried.status).toBe(200);
+    const second = await json(retried);
+    expect(second).toMatchObject({ identityId: guest.identityId, refreshToken: first.refreshToken, tokenType: 'Bearer' });
+    expect((await me(server, second.accessToken)).status).toBe(200);
+    expect((await me(server, first.accessToken)).status).toBe(200);
+    expect((await refresh(server, first.refreshToken)).status).toBe(200);
+  });
+
+  it('answers fifty concurrent uses of one refresh token with one and the same new refresh token', async () => {
     const guest = await createGuest(server);
     const responses = await Promise.all(Array.from({ length: 50 }, () => refresh(server, guest.refreshToken)));
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(49);
-    const codes = await Promise.all(responses.filter((response) => response.status === 401).map(async (r) => (await json(r)).code));
-    expect(new Set(codes)).toEqual(new Set(['refresh_token_reused']));
-    // Replays revoke the family, including the token the winner received.
-    const winner = await json(responses.find((response) => response.status === 200)!);
-    await expectProblem(await refresh(server, winner.refreshToken), 401, 'refresh_token_revoked');
+    expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
+    const pairs = await Promise.all(responses.map(json));
+    expect(new Set(pairs.map((pair) => pair.refreshToken)).size).toBe(1);
+    for (const pair of pairs.slice(0, 3)) expect((await me(server, pair.accessToken)).status).toBe(200);
+    // Once the successor is used, the old token is a replay like any other: the family is revoked.
+    const next = await json(await refresh(server, pairs[0].refreshToken));
+    await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
+    await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
   });
 
   it.each([
@@ -142,6 +156,49 @@ describe.each(engines)('guest identities and sessions ($name)', (engine) => {
     expect(openapi).not.toContain(privatePart);
     const logs = JSON.stringify(server.logs);
     for (const secret of [privatePart, guest.accessToken, guest.refreshToken]) expect(logs).not.toContain(secret);
+  });
+});
+
+describe.each(engines)('the retry window of refresh tokens ($name)', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ engine, env: { ...ROOMY_PLAN, SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: '1' } });
+  });
+  afterAll(() => server.stop());
+
+  it('revokes the session when a used refresh token comes back after the window, its successor unused', async () => {
+    const guest = await createGuest(server);
+    const next = await json(await refresh(server, guest.refreshToken));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
+    await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
+    await expectProblem(await me(server, next.accessToken), 401, 'session_revoked');
+  });
+
+  it('gives nothing to a retry within the window once the session was logged out', async () => {
+    const guest = await createGuest(server);
+    const next = await json(await refresh(server, guest.refreshToken));
+    expect((await asIdentity(server, next.accessToken, '/v1/identities/logout', { method: 'POST' })).status).toBe(204);
+    await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
+    await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
+  });
+});
+
+describe('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', () => {
+  it('turns retries off with 0: a used refresh token revokes its session at once', async () => {
+    const server = await startTestServer({ env: { SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: '0' } });
+    try {
+      const guest = await createGuest(server);
+      const next = await json(await refresh(server, guest.refreshToken));
+      await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
+      await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(['61', '-1', 'soon'])('refuses %s at start', (value) => {
+    expect(() => parseConfig({ SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: value })).toThrow(/SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS=.* is wrong/);
   });
 });
 

@@ -22,13 +22,30 @@ export interface Rotation {
 }
 
 /**
+ * How long a process trusts its copy of the verifying keys before reading them again: a key that
+ * `rotate-key --revoke-old` removed, or whose window was shortened, stops verifying in every
+ * process within this time. One small query per process per period, on the request path.
+ */
+export const KEY_SET_MAX_AGE_MS = 5_000;
+
+interface Verifier {
+  readonly key: CryptoKey;
+  readonly verifyUntil: number | null;
+}
+
+/**
  * The server's signing keys. The database is the source of truth; this process keeps imported
  * keys in memory. Which key signs is asked of the database at every issuance (cheap, and a
- * rotation elsewhere takes effect at once); a kid this process has not seen is looked up on demand.
+ * rotation elsewhere takes effect at once). The verifying keys are read again every
+ * KEY_SET_MAX_AGE_MS, a kid this process has not seen is looked up on demand, and every use
+ * checks the key's window, so a retired key stops verifying at its deadline.
  */
 export class SigningKeys {
   private signer: { readonly kid: string; readonly key: CryptoKey } | undefined;
-  private readonly verifiers = new Map<string, CryptoKey>();
+  private verifiers = new Map<string, Verifier>();
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  /** The read in progress, shared by the requests that arrive meanwhile. */
+  private loading: Promise<void> | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -54,16 +71,12 @@ export class SigningKeys {
     return signer;
   }
 
-  /** The public key for `kid` while it may still verify tokens, else undefined. */
+  /** The public key for `kid` while it may still verify tokens, else undefined. Called for every token presented. */
   async verificationKey(kid: string): Promise<CryptoKey | undefined> {
-    const cached = this.verifiers.get(kid);
-    if (cached) return cached;
-    const stored = await this.store.find(kid);
-    if (!stored || !verifiesAt(stored, this.clock())) return undefined;
-    const key = (await importJWK(JSON.parse(stored.publicJwk), stored.algorithm)) as CryptoKey;
-    // Only real kids reach this map, so it is bounded by the number of keys ever created.
-    this.verifiers.set(kid, key);
-    return key;
+    if (this.clock() - this.loadedAt >= KEY_SET_MAX_AGE_MS) await this.reload();
+    // A kid not in the set may be a key made since the last read (a rotation elsewhere): one indexed lookup.
+    const verifier = this.verifiers.get(kid) ?? (await this.lookUp(kid));
+    return verifier && verifiesAt(verifier, this.clock()) ? verifier.key : undefined;
   }
 
   /** The JWKS document: public parts only, of every key that may still verify a token. */
@@ -75,16 +88,51 @@ export class SigningKeys {
     });
   }
 
-  /** A new key signs from now on; the old ones verify for `graceMs` more (the longest a token they signed can live). */
+  /**
+   * A new key signs from now on; the old ones verify for `graceMs` more (the longest a token they
+   * signed can live), or not at all with 0: they are deleted, and every process stops accepting
+   * them within KEY_SET_MAX_AGE_MS.
+   */
   async rotate(graceMs: number): Promise<Rotation> {
     const now = this.clock();
     const key = await generateKey(now);
     const retired = await this.store.rotate(key, now + graceMs);
+    this.loadedAt = Number.NEGATIVE_INFINITY;
     return { kid: key.kid, retired, retiredVerifyUntil: new Date(now + graceMs) };
+  }
+
+  private reload(): Promise<void> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const now = this.clock();
+    const next = new Map<string, Verifier>();
+    for (const stored of await this.store.verifying(now)) {
+      // A kid is the thumbprint of its public key: a key imported before is still the same key.
+      const key = this.verifiers.get(stored.kid)?.key ?? (await importPublicKey(stored));
+      next.set(stored.kid, { key, verifyUntil: stored.verifyUntil });
+    }
+    this.verifiers = next;
+    this.loadedAt = now;
+  }
+
+  private async lookUp(kid: string): Promise<Verifier | undefined> {
+    const stored = await this.store.find(kid);
+    if (!stored || !verifiesAt(stored, this.clock())) return undefined;
+    const verifier = { key: await importPublicKey(stored), verifyUntil: stored.verifyUntil };
+    // Only real kids reach the map, so it is bounded by the keys that may still verify.
+    this.verifiers.set(kid, verifier);
+    return verifier;
   }
 }
 
-const verifiesAt = (key: StoredSigningKey, now: number) => key.verifyUntil === null || key.verifyUntil > now;
+const verifiesAt = (key: { readonly verifyUntil: number | null }, now: number) => key.verifyUntil === null || key.verifyUntil > now;
+
+const importPublicKey = async (stored: StoredSigningKey) => (await importJWK(JSON.parse(stored.publicJwk), stored.algorithm)) as CryptoKey;
 
 async function generateKey(now: number): Promise<StoredSigningKey> {
   const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: 'Ed25519', extractable: true });

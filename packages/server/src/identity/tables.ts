@@ -28,6 +28,8 @@ export interface IdentityTables {
     id: string;
     identity_id: string;
     created_at: number;
+    /** When a login opened it; null for a guest's session. Adding a login to an authenticated identity needs a recent one. */
+    logged_in_at: number | null;
     revoked_at: number | null;
     revoked_reason: string | null;
   };
@@ -38,6 +40,13 @@ export interface IdentityTables {
     created_at: number;
     expires_at: number;
     used_at: number | null;
+  };
+  /** Server secrets shared by every process; private like signing keys, never logged. */
+  identity_secrets: {
+    name: string;
+    /** 256 random bits, base64url. */
+    secret: string;
+    created_at: number;
   };
   signing_keys: {
     kid: string;

@@ -3,8 +3,8 @@ import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
-import { newRefreshToken, refreshTokenHash } from './refresh-tokens.js';
-import { SessionStore } from './session-store.js';
+import { newRefreshToken, refreshTokenHash, successorRefreshToken } from './refresh-tokens.js';
+import { SessionStore, type StoredRefreshToken } from './session-store.js';
 import type { Identity } from './store.js';
 
 export interface TokenPair {
@@ -31,10 +31,23 @@ export interface OpenedSession {
 
 type RefreshOutcome = { readonly opened: OpenedSession } | { readonly refused: Problem };
 
+/** How a session starts: a guest's first tokens, or a login (which adding another login may require to be recent). */
+export type SessionStart = 'guest' | 'login';
+
+export interface TokenSettings {
+  readonly refreshTtlSeconds: number;
+  /** How long after a refresh the same refresh token may be presented again and get the same successor (0: never). */
+  readonly refreshRetryWindowSeconds: number;
+  /** The server secret deriving each refresh token's successor (see successorRefreshToken). */
+  readonly successorKey: Buffer;
+}
+
 /**
  * Sessions and the tokens that carry them. A session is one refresh-token family: each refresh
  * uses up its token and hands out the next; presenting a used one revokes the whole family,
- * because either the client or a thief is replaying it.
+ * because either the client or a thief is replaying it. One exception keeps flaky networks from
+ * logging users out: within a few seconds of a refresh, and while the successor it handed out is
+ * unused, the same token gets the same successor again (as Auth0's and Okta's grace periods do).
  */
 export class TokenService {
   private readonly sessions: SessionStore;
@@ -42,19 +55,19 @@ export class TokenService {
   constructor(
     private readonly database: Database,
     private readonly accessTokens: AccessTokens,
-    private readonly refreshTtlSeconds: number,
+    private readonly settings: TokenSettings,
     private readonly clock: () => number = Date.now,
   ) {
     this.sessions = new SessionStore(database.db);
   }
 
   /** Starts a session on `db` (a transaction, usually); no signing happens here, so the transaction stays short. */
-  async openSession(db: Kysely<Tables>, identityId: string, now: number): Promise<OpenedSession> {
+  async openSession(db: Kysely<Tables>, identityId: string, now: number, start: SessionStart): Promise<OpenedSession> {
     const sessions = new SessionStore(db);
     const sessionId = newId('ses');
-    await sessions.createSession(sessionId, identityId, now);
+    await sessions.createSession(sessionId, identityId, now, start === 'login' ? now : null);
     const refresh = newRefreshToken();
-    await sessions.insertRefreshToken(refresh.hash, sessionId, now, now + this.refreshTtlSeconds * 1000);
+    await sessions.insertRefreshToken(refresh.hash, sessionId, now, this.refreshExpiry(now));
     return { identityId, sessionId, refreshToken: refresh.token };
   }
 
@@ -74,18 +87,8 @@ export class TokenService {
     const outcome = await this.database.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
       const sessions = new SessionStore(trx);
       const stored = await sessions.findRefreshToken(hash);
-      if (!stored) return { refused: new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.') };
-      // A used token is being replayed, by the client or by a thief: end the family either way.
-      const replayed = async (): Promise<RefreshOutcome> => {
-        await sessions.revokeSession(stored.sessionId, now, 'reuse');
-        return {
-          refused: new Problem(
-            'refresh_token_reused',
-            'This refresh token was already used, so its session has been revoked in case it was stolen. Log in again.',
-          ),
-        };
-      };
-      if (stored.usedAt !== null) return replayed();
+      if (!stored) return { refused: unknownRefreshToken() };
+      if (stored.usedAt !== null) return this.usedAgain(sessions, refreshToken, stored, now);
       if (stored.sessionRevokedAt !== null) {
         return {
           refused: new Problem(
@@ -97,14 +100,47 @@ export class TokenService {
       if (stored.expiresAt <= now)
         return { refused: new Problem('refresh_token_expired', 'This refresh token has expired. Log in again.') };
       if (stored.identityDisabled) return { refused: disabledProblem(null) };
-      // The conditional UPDATE decides between concurrent first uses: all but one are replays.
-      if (!(await sessions.consumeRefreshToken(hash, now))) return replayed();
-      const next = newRefreshToken();
-      await sessions.insertRefreshToken(next.hash, stored.sessionId, now, now + this.refreshTtlSeconds * 1000);
+      // The conditional UPDATE decides between concurrent first uses. A loser's UPDATE waited for
+      // the winner's commit, so reading again sees the winner's use and successor.
+      if (!(await sessions.consumeRefreshToken(hash, now))) {
+        const used = await sessions.findRefreshToken(hash);
+        if (!used) return { refused: unknownRefreshToken() };
+        return this.usedAgain(sessions, refreshToken, used, now);
+      }
+      const next = successorRefreshToken(this.settings.successorKey, refreshToken);
+      await sessions.insertRefreshToken(next.hash, stored.sessionId, now, this.refreshExpiry(now));
       return { opened: { identityId: stored.identityId, sessionId: stored.sessionId, refreshToken: next.token } };
     });
     if ('refused' in outcome) throw outcome.refused;
     return this.pair(outcome.opened);
+  }
+
+  /**
+   * A used refresh token came back. A retry, within the window of its use while the session is live
+   * and its successor unused, gets that successor again with a new access token of the session:
+   * nothing new is created, so a thief racing the client gets no family of its own, and once either
+   * of them uses the successor, the old token is a replay again. A replay ends the session.
+   */
+  private async usedAgain(sessions: SessionStore, token: string, stored: StoredRefreshToken, now: number): Promise<RefreshOutcome> {
+    const retried =
+      stored.usedAt !== null &&
+      now - stored.usedAt < this.settings.refreshRetryWindowSeconds * 1000 &&
+      stored.sessionRevokedAt === null &&
+      !stored.identityDisabled;
+    if (retried) {
+      const successor = successorRefreshToken(this.settings.successorKey, token);
+      const next = await sessions.findRefreshToken(successor.hash);
+      if (next && next.sessionId === stored.sessionId && next.usedAt === null) {
+        return { opened: { identityId: stored.identityId, sessionId: stored.sessionId, refreshToken: successor.token } };
+      }
+    }
+    await sessions.revokeSession(stored.sessionId, now, 'reuse');
+    return {
+      refused: new Problem(
+        'refresh_token_reused',
+        'This refresh token was already used, so its session has been revoked in case it was stolen. Log in again.',
+      ),
+    };
   }
 
   /** Verifies an access token and checks, now, that its identity and session are still live. */
@@ -117,11 +153,17 @@ export class TokenService {
     return { ...claims, identity };
   }
 
+  private refreshExpiry(now: number): number {
+    return now + this.settings.refreshTtlSeconds * 1000;
+  }
+
   /** Ends a session: its refresh tokens stop working and so do its access tokens. Idempotent. */
   async revoke(sessionId: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, this.clock(), 'logout');
   }
 }
+
+const unknownRefreshToken = () => new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.');
 
 export const disabledProblem = (mergedInto: string | null) =>
   mergedInto

@@ -10,6 +10,7 @@ import { searchPostgres } from './008-search-postgres.js';
 import { photoOriginalEtag } from './009-photo-original-etag.js';
 import { noteKeysPerOwner } from './010-note-keys-per-owner.js';
 import { photoApiKeys } from './011-photo-api-keys.js';
+import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
 export const migrations: readonly ShoeboxMigration[] = [
@@ -24,4 +25,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   photoOriginalEtag,
   noteKeysPerOwner,
   photoApiKeys,
+  sessionLoginsAndSecrets,
 ];
