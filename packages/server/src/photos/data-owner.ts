@@ -28,7 +28,13 @@ export class PhotoDataOwner implements IdentityDataOwner {
     }
   }
 
+  /**
+   * Takes the identity's quota lock before touching its photos, in the order the photo processor
+   * takes them when it records variants (quota locks, then the photo): the other order could
+   * deadlock with it on PostgreSQL.
+   */
   async deleteData(trx: Kysely<Tables>, identityId: string): Promise<void> {
+    await this.store.lockOwner(trx, identityId, Date.now());
     for (const photo of await this.store.deleteAllOwned(trx, identityId)) await this.changes.record(trx, photoChange(photo, null));
     await this.store.forgetOwner(trx, identityId);
   }

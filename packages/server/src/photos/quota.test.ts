@@ -156,12 +156,12 @@ describe.each(engines)('photo storage per API key ($name)', (engine) => {
     expect(refused).toMatchObject({ usedBytes: 800, quotaBytes: PER_KEY, scope: 'apiKey' });
     expect((await json(await asIdentity(server, third, '/v1/photos'))).photos).toEqual([]);
 
-    const created = await server.admin('/admin/keys', {
+    const newKey = await server.admin('/admin/keys', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'another app', rateLimit: { rate: 1000, burst: 1000 } }),
     });
-    const otherApp = apiClient(server.url, (await json(created)).key);
+    const otherApp = apiClient(server.url, (await json(newKey)).key);
     expect((await createPhoto(otherApp, (await createGuest(otherApp)).accessToken, photo)).status).toBe(201);
 
     // Deleting frees the key's room.
