@@ -7,16 +7,10 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config.js';
 import { type RunningServer, startServer } from '../runtime/server.js';
-import { embedded, type TestEngine } from './engines.js';
+import { embedded, ROOMY_GUESTS, type TestEngine } from './engines.js';
 
 export const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/shoebox.js');
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
-
-/**
- * Test servers lift the guest limit per client address: every test client is 127.0.0.1, and with
- * Redis every server of a run counts on the same key. Suites of that limit set their own.
- */
-export const ROOMY_GUESTS = { SHOEBOX_GUESTS_PER_ADDRESS: '1000000' };
 
 /**
  * A Redis key prefix of a suite's own: limits keyed by client address or email (all 127.0.0.1 and

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { scaleOut } from './engines.js';
-import { BIN, childEnv, ROOMY_GUESTS } from './harness.js';
+import { BIN, childEnv } from './harness.js';
 
 /**
  * Real `shoebox serve` and `shoebox worker` processes for tests that need several processes or a
@@ -19,7 +19,6 @@ export const scaleOutProcessEnv = async (dataDir: string, adminToken: string): P
   SHOEBOX_LOG_LEVEL: 'info',
   SHOEBOX_STREAM_POLL_MS: '200',
   SHOEBOX_STREAM_LEASE_MS: '1000',
-  ...ROOMY_GUESTS,
   ...(await scaleOut.prepare(dataDir)),
 });
 
