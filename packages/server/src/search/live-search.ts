@@ -13,8 +13,12 @@ export interface LiveNotes {
   live(keys: readonly NoteKey[]): Promise<Map<string, NoteState>>;
 }
 
-/** Index reads a page may take to make up for the hits it drops; then it answers short, its cursor going on. */
-const MAX_READS = 3;
+/**
+ * Hits a page may drop while it fills itself; past them it answers short, its cursor going on.
+ * Drops happen only while the index lags, so this bounds the index reads of one page (each read
+ * keeps a hit or drops one) in the rare case of a long backlog of private or deleted notes.
+ */
+const MAX_DROPPED_PER_PAGE = 64;
 
 /**
  * Searches the index and keeps only the hits the notes table still allows, since the index lags
@@ -33,11 +37,14 @@ export async function searchLive(
   page: { readonly limit: number; readonly after?: SearchPosition },
 ): Promise<SearchPage> {
   const hits: SearchHit[] = [];
+  let dropped = 0;
   let after = page.after;
-  for (let read = 1; ; read++) {
+  for (;;) {
     const found = await index.search(query, scope, { limit: page.limit - hits.length, after });
-    hits.push(...(await stillAllowed(notes, scope, found.hits)));
-    if (!found.next || hits.length >= page.limit || read >= MAX_READS) return { hits, next: found.next };
+    const allowed = await stillAllowed(notes, scope, found.hits);
+    hits.push(...allowed);
+    dropped += found.hits.length - allowed.length;
+    if (!found.next || hits.length >= page.limit || dropped >= MAX_DROPPED_PER_PAGE) return { hits, next: found.next };
     after = found.next;
   }
 }
