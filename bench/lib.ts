@@ -68,6 +68,16 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
 }
 
 /**
+ * Creates an API key whose plan never limits the load, through the CLI with the servers'
+ * environment. The deployment must exist: only `serve` and `worker` create one, so start the
+ * server first.
+ */
+export async function createBenchKey(env: Record<string, string>): Promise<string> {
+  const created = await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], env);
+  return JSON.parse(created).key as string;
+}
+
+/**
  * Starts `shoebox serve` (or `args`, e.g. `serve --no-worker`) in its own process on a free port
  * with a fresh data folder, logging at info level to a discarded stream (logging is part of what
  * is measured).

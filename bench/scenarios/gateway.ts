@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BenchScenario, cli, fixed, load, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
+import { type BenchScenario, createBenchKey, fixed, load, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
 
 const ROUNDS = 2;
 
@@ -15,15 +15,13 @@ export const gateway: BenchScenario = {
     'rounds alternate and the best round of each counts.',
   async run() {
     const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
-    const created = JSON.parse(
-      await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
-    );
     const shoebox = await startShoebox({}, dataDir);
+    const key = await createBenchKey({ SHOEBOX_DATA_DIR: dataDir });
     const port = 20000 + Math.floor(Math.random() * 20000);
     const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-http-server.js'), String(port)], { stdio: 'ignore' });
     try {
       await waitFor(`http://127.0.0.1:${port}/v1/ping`);
-      const headers = { 'x-api-key': created.key as string };
+      const headers = { 'x-api-key': key };
       let bestBare = 0;
       let bestShoebox = { requestsPerSecond: 0, p50Ms: 0, p99Ms: 0, non2xx: 0, errors: 0 };
       for (let round = 0; round < ROUNDS; round++) {

@@ -1,17 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchScenario, type BenchServer, cli, fixed, type LoadResult, load, ratio, startShoebox } from '../lib.js';
+import { type BenchScenario, type BenchServer, createBenchKey, fixed, type LoadResult, load, ratio, startShoebox } from '../lib.js';
 
 const ROUNDS = 2;
 
 /** Starts Shoebox with an API key whose plan never limits the benchmark, nor does the guest limit per address. */
 async function shoeboxWithKey(): Promise<{ server: BenchServer; key: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
-  const created = JSON.parse(
-    await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
-  );
-  return { server: await startShoebox({ SHOEBOX_GUESTS_PER_ADDRESS: '1000000' }, dataDir), key: created.key as string };
+  const server = await startShoebox({ SHOEBOX_GUESTS_PER_ADDRESS: '1000000' }, dataDir);
+  return { server, key: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };
 }
 
 const check = (what: string, result: LoadResult) => {

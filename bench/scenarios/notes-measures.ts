@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import { type BenchRow, cli, fixed, type LoadResult, load, ratio } from '../lib.js';
+import { type BenchRow, fixed, type LoadResult, load, ratio } from '../lib.js';
 import type { Corpus, QueryKind } from './notes-corpus.js';
 
 /**
@@ -23,12 +23,6 @@ export const loadAverageRow = (): BenchRow => ({
   metric: `load average (1 min) when the run started, ${cpus().length} cores`,
   value: fixed(loadavg()[0] ?? 0, 1),
 });
-
-/** Creates an API key whose plan never limits the load (through the CLI, with the servers' environment). */
-export async function createBenchKey(env: Record<string, string>): Promise<string> {
-  const created = await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], env);
-  return JSON.parse(created).key as string;
-}
 
 export function createGuests(url: string, apiKey: string, count: number): Promise<Guest[]> {
   return Promise.all(

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, type BenchScenario, fixed, startShoebox, startWorker, stopProcess } from '../lib.js';
+import { type BenchRow, type BenchScenario, createBenchKey, fixed, startShoebox, startWorker, stopProcess } from '../lib.js';
 import { provisionScaleOut } from '../scale-out.js';
 import { Corpus, writeCorpus } from './notes-corpus.js';
 import * as measure from './notes-measures.js';
@@ -52,7 +52,7 @@ export const notesPostgres: BenchScenario = {
     };
     const corpus = new Corpus();
     try {
-      const key = await measure.createBenchKey(env);
+      const key = await createBenchKey(env);
       const first = await startApi();
       const guests = await measure.createGuests(first, key, GUESTS);
       const owners = guests.map((g) => g.identityId);

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, type BenchScenario, fixed, startShoebox, stopProcess } from '../lib.js';
+import { type BenchRow, type BenchScenario, createBenchKey, fixed, startShoebox, stopProcess } from '../lib.js';
 import { Corpus, writeCorpus } from './notes-corpus.js';
 import {
-  createBenchKey,
   createGuests,
   creationLoad,
   lagRows,
@@ -45,8 +44,8 @@ export const notes: BenchScenario = {
     const serverEnv = { SHOEBOX_PUBLIC_URL: 'http://shoebox-bench.invalid' };
     const corpus = new Corpus();
     try {
-      const key = await createBenchKey(env);
       let server = await startShoebox(serverEnv, dataDir);
+      const key = await createBenchKey(env);
       const guests = await createGuests(server.url, key, GUESTS);
       const ping = await pingLoad(server.url, key);
       const created = await creationLoad([server.url], key, guests[0]!, corpus);

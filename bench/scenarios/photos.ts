@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { makeVariants } from '../../packages/server/src/photos/images.js';
 import { noisyJpeg, phoneJpeg } from '../../packages/server/src/testing/images.js';
-import { type BenchScenario, cli, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
+import { type BenchScenario, createBenchKey, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
 
 const MIB = 1024 * 1024;
 
@@ -102,11 +102,8 @@ async function concurrently(n: number, work: (index: number) => Promise<void>): 
 /** A server with a bench API key roomy enough that the usage plan never interferes. */
 async function benchServer(env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
-  const created = JSON.parse(
-    await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
-  );
   const server = await startShoebox({ SHOEBOX_LOG_LEVEL: 'warn', ...env }, dataDir);
-  return { server, apiKey: created.key as string };
+  return { server, apiKey: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };
 }
 
 const DEVICES = 8;
