@@ -43,7 +43,9 @@ describe.skipIf(!hasPostgres)('a database that cannot serve now (postgres)', () 
   beforeAll(async () => {
     server = await startTestServer({
       engine: scaleOut,
-      env: { ...ROOMY_PLAN, SHOEBOX_DATABASE_POOL_SIZE: '1', SHOEBOX_DATABASE_POOL_TIMEOUT_MS: '300' },
+      // Long enough for the pool to open a new connection after the server ended one (with 300 ms
+      // the first request after recovery still timed out in about half the runs on a busy machine).
+      env: { ...ROOMY_PLAN, SHOEBOX_DATABASE_POOL_SIZE: '1', SHOEBOX_DATABASE_POOL_TIMEOUT_MS: '1000' },
     });
     token = (await createGuest(server)).accessToken;
     locker = new pg.Client({ connectionString: server.server.shoebox.config.databaseUrl });
