@@ -67,6 +67,8 @@ export interface Config {
 export interface NoteLimits {
   readonly headlineMaxLength: number;
   readonly textMaxLength: number;
+  /** Largest body of POST /v1/notes/batch: above SHOEBOX_BODY_LIMIT_BYTES, as it carries up to 100 notes. */
+  readonly batchBodyLimitBytes: number;
 }
 
 /** How the change-stream processor reads, retries and prunes. */
@@ -331,6 +333,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     notes: {
       headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
       textMaxLength: read('SHOEBOX_NOTE_TEXT_MAX', integer(1, 1_000_000), 20_000),
+      batchBodyLimitBytes: read('SHOEBOX_NOTE_BATCH_BODY_LIMIT_BYTES', integer(1024, 256 * 1024 * 1024), 4 * 1024 * 1024),
     },
     stream: {
       batchSize: read('SHOEBOX_STREAM_BATCH_SIZE', integer(1, 10_000), 256),
@@ -406,6 +409,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_PASSWORD_SCRYPT_LOG_N', config.identity.passwordScryptLogN],
     ['SHOEBOX_NOTE_HEADLINE_MAX', config.notes.headlineMaxLength],
     ['SHOEBOX_NOTE_TEXT_MAX', config.notes.textMaxLength],
+    ['SHOEBOX_NOTE_BATCH_BODY_LIMIT_BYTES', config.notes.batchBodyLimitBytes],
     ['SHOEBOX_STREAM_BATCH_SIZE', config.stream.batchSize],
     ['SHOEBOX_STREAM_MAX_ATTEMPTS', config.stream.maxAttempts],
     ['SHOEBOX_STREAM_RETRY_BASE_MS', config.stream.retryBaseMs],

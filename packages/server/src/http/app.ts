@@ -10,11 +10,13 @@ import { jwksRoute } from '../identity/jwks-route.js';
 import { identityRoutes } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
 import { keyAdminRoutes } from '../keys/admin-routes.js';
+import { batchUsage } from '../keys/batch-usage.js';
 import { apiGateway } from '../keys/gateway.js';
 import { pingRoute } from '../keys/ping-route.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
+import { noteBatchRoutes } from '../notes/batch-routes.js';
 import { noteRoutes } from '../notes/routes.js';
 import type { NotesService } from '../notes/service.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
@@ -113,6 +115,7 @@ export async function buildApp(services: AppServices): Promise<App> {
       await v1.register(async (identified) => {
         identified.addHook('onRequest', identityGuard(services.identities));
         await identified.register(noteRoutes(services.notes, config.notes));
+        await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));
         await identified.register(photoRoutes(photos.service));
       });

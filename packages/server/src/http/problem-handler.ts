@@ -34,16 +34,19 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     .status(problem.status)
     .headers({ ...problem.options.headers, 'x-request-id': request.id })
     .type('application/problem+json')
-    .send({
-      type: problemType(problem.code),
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail,
-      code: problem.code,
-      instance: request.id,
-      ...problem.options.extensions,
-    });
+    .send(problemDocument(problem, request.id));
 }
+
+/** A problem as RFC 9457 renders it: an answer's body, or one item's result inside a batch answer. */
+export const problemDocument = (problem: Problem, requestId: string) => ({
+  type: problemType(problem.code),
+  title: problem.title,
+  status: problem.status,
+  detail: problem.detail,
+  code: problem.code,
+  instance: requestId,
+  ...problem.options.extensions,
+});
 
 function toProblem(error: FastifyError): Problem {
   if (error instanceof Problem) return error;

@@ -14,6 +14,9 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'An error (RFC 9457 problem details)' },
 );
 
+/** A problem document inside another schema (one item's result of a batch). */
+export const ProblemRef = Type.Unsafe<Record<string, unknown>>({ $ref: 'Problem#' });
+
 /** Documents the problems a route can answer, grouped by status, for the OpenAPI document. */
 export function problemResponses(...codes: ProblemCode[]): Record<number, TSchema> {
   const byStatus = new Map<number, ProblemCode[]>();

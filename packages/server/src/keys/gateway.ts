@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
-import type { RateLimitHeaders } from '../limiter/limiter.js';
+import type { LimitDecision, Plan, RateLimitHeaders } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import type { ApiKeyService } from './service.js';
 
@@ -22,35 +22,34 @@ export function apiGateway(keys: ApiKeyService, limiter: PlanLimiter) {
     const apiKey = await keys.authenticate(presented);
     request.apiKeyId = apiKey.id;
     const decision = await limiter.check(apiKey.id, apiKey.plan);
-    const headers = rateLimitHeaders(decision.headers);
-    if (decision.allowed) {
-      reply.headers(headers);
-      return;
-    }
-    const retryAfter = String(decision.retryAfterSeconds);
-    const problemHeaders = { ...headers, 'retry-after': retryAfter };
-    if (decision.reason === 'rate') {
-      throw new Problem(
-        'rate_limited',
-        `This API key's plan allows ${apiKey.plan.rate} requests per second (bursts of ${apiKey.plan.burst}). Retry after ${retryAfter} s.`,
-        {
-          headers: problemHeaders,
-          extensions: { retryAfterSeconds: decision.retryAfterSeconds },
-        },
-      );
-    }
-    throw new Problem(
-      'quota_exceeded',
-      `This API key has used its quota of ${apiKey.plan.quota?.limit} requests per ${apiKey.plan.quota?.period}. It resets at ${decision.resetsAt.toISOString()}.`,
-      {
-        headers: problemHeaders,
-        extensions: { resetsAt: decision.resetsAt.toISOString() },
-      },
-    );
+    if (!decision.allowed) throw refusal(apiKey.plan, decision);
+    reply.headers(rateLimitHeaders(decision.headers));
   };
 }
 
-const rateLimitHeaders = (headers: RateLimitHeaders): Record<string, string> => ({
+/**
+ * The 429 for a request the usage plan refused, with where the key stands in its headers.
+ * `detail` replaces the explanation where the request counts as more than one (a batch).
+ */
+export function refusal(plan: Plan, decision: Extract<LimitDecision, { allowed: false }>, detail?: string): Problem {
+  const retryAfter = String(decision.retryAfterSeconds);
+  const headers = { ...rateLimitHeaders(decision.headers), 'retry-after': retryAfter };
+  if (decision.reason === 'rate') {
+    return new Problem(
+      'rate_limited',
+      detail ?? `This API key's plan allows ${plan.rate} requests per second (bursts of ${plan.burst}). Retry after ${retryAfter} s.`,
+      { headers, extensions: { retryAfterSeconds: decision.retryAfterSeconds } },
+    );
+  }
+  return new Problem(
+    'quota_exceeded',
+    detail ??
+      `This API key has used its quota of ${plan.quota?.limit} requests per ${plan.quota?.period}. It resets at ${decision.resetsAt.toISOString()}.`,
+    { headers, extensions: { resetsAt: decision.resetsAt.toISOString() } },
+  );
+}
+
+export const rateLimitHeaders = (headers: RateLimitHeaders): Record<string, string> => ({
   'ratelimit-limit': String(headers.limit),
   'ratelimit-remaining': String(headers.remaining),
   'ratelimit-reset': String(headers.resetSeconds),

@@ -14,19 +14,19 @@ export class MemoryTokenBuckets implements TokenBuckets {
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
 
-  async take(keyId: string, rate: number, burst: number): Promise<BucketState> {
+  async take(keyId: string, rate: number, burst: number, cost = 1): Promise<BucketState> {
     const now = this.clock();
     const bucket = this.buckets.get(keyId) ?? { tokens: burst, updatedAt: now };
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * rate);
     bucket.updatedAt = now;
     this.buckets.set(keyId, bucket);
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
+    const allowed = bucket.tokens >= cost;
+    if (allowed) bucket.tokens -= cost;
     return {
       allowed,
       remaining: Math.floor(bucket.tokens),
       resetSeconds: Math.ceil((burst - bucket.tokens) / rate),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / rate)),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((cost - bucket.tokens) / rate)),
     };
   }
 

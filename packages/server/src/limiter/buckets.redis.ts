@@ -12,13 +12,14 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= cost then
+  tokens = tokens - cost
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
@@ -34,18 +35,19 @@ export class RedisTokenBuckets implements TokenBuckets {
     redis.defineCommand('shoeboxTakeToken', { numberOfKeys: 1, lua: TAKE });
   }
 
-  async take(keyId: string, rate: number, burst: number): Promise<BucketState> {
+  async take(keyId: string, rate: number, burst: number, cost = 1): Promise<BucketState> {
     const [allowed, left] = (await (this.redis as unknown as TakeCommand).shoeboxTakeToken(
       `${this.prefix}${REDIS_NAMESPACES.buckets}:${keyId}`,
       rate,
       burst,
+      cost,
     )) as [number, string];
     const tokens = Number(left);
     return {
       allowed: allowed === 1,
       remaining: Math.floor(tokens),
       resetSeconds: Math.ceil((burst - tokens) / rate),
-      retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / rate)),
+      retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil((cost - tokens) / rate)),
     };
   }
 
@@ -53,5 +55,5 @@ export class RedisTokenBuckets implements TokenBuckets {
 }
 
 interface TakeCommand {
-  shoeboxTakeToken(key: string, rate: number, burst: number): Promise<unknown>;
+  shoeboxTakeToken(key: string, rate: number, burst: number, cost: number): Promise<unknown>;
 }

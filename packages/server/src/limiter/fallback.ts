@@ -18,10 +18,10 @@ async function attempt<T>(primary: () => Promise<T>, fallback: () => Promise<T>,
 }
 
 export const bucketsWithFallback = (primary: TokenBuckets, fallback: TokenBuckets, onFailure: OnFailure): TokenBuckets => ({
-  take: (keyId: string, rate: number, burst: number): Promise<BucketState> =>
+  take: (keyId: string, rate: number, burst: number, cost?: number): Promise<BucketState> =>
     attempt(
-      () => primary.take(keyId, rate, burst),
-      () => fallback.take(keyId, rate, burst),
+      () => primary.take(keyId, rate, burst, cost),
+      () => fallback.take(keyId, rate, burst, cost),
       onFailure,
     ),
   close: async () => {
@@ -30,10 +30,10 @@ export const bucketsWithFallback = (primary: TokenBuckets, fallback: TokenBucket
 });
 
 export const quotasWithFallback = (primary: QuotaCounters, fallback: QuotaCounters, onFailure: OnFailure): QuotaCounters => ({
-  increment: (counterKey, expiresAt) =>
+  increment: (counterKey, expiresAt, by) =>
     attempt(
-      () => primary.increment(counterKey, expiresAt),
-      () => fallback.increment(counterKey, expiresAt),
+      () => primary.increment(counterKey, expiresAt, by),
+      () => fallback.increment(counterKey, expiresAt, by),
       onFailure,
     ),
   read: (counterKey) =>

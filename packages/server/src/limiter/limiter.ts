@@ -13,13 +13,13 @@ export interface Plan {
 }
 
 export interface BucketState {
-  /** Whether a token was taken. */
+  /** Whether the tokens were taken (all of them, or none). */
   readonly allowed: boolean;
   /** Whole tokens left after this request. */
   readonly remaining: number;
   /** Seconds until the bucket is full again. */
   readonly resetSeconds: number;
-  /** When refused: seconds until one token is available. */
+  /** When refused: seconds until the tokens asked for are available. */
   readonly retryAfterSeconds: number;
 }
 
@@ -30,9 +30,12 @@ export interface QuotaUsage {
   readonly resetsAt: Date;
 }
 
-/** Takes one token from a key's bucket. Must be atomic per key across every process sharing the store. */
+/**
+ * Takes `cost` tokens (one per request; a batch of n costs n) from a key's bucket, all or none.
+ * Must be atomic per key across every process sharing the store.
+ */
 export interface TokenBuckets {
-  take(keyId: string, rate: number, burst: number): Promise<BucketState>;
+  take(keyId: string, rate: number, burst: number, cost?: number): Promise<BucketState>;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ export interface TokenBuckets {
  * usage survives a restart; `read` does not count.
  */
 export interface QuotaCounters {
-  increment(counterKey: string, expiresAt: Date): Promise<number>;
+  increment(counterKey: string, expiresAt: Date, by?: number): Promise<number>;
   read(counterKey: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -9,8 +9,13 @@ export class PlanLimiter {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async check(keyId: string, plan: Plan): Promise<LimitDecision> {
-    const bucket = await this.buckets.take(keyId, plan.rate, plan.burst);
+  /**
+   * Counts `cost` requests (a batch of n notes is n) against the plan, all or none. A refused
+   * request is still counted against the quota, but a refused batch only as its first request, so
+   * a client that sends a smaller batch next still has the rest of its quota.
+   */
+  async check(keyId: string, plan: Plan, cost = 1): Promise<LimitDecision> {
+    const bucket = await this.buckets.take(keyId, plan.rate, plan.burst, cost);
     const bucketHeaders = { limit: plan.burst, remaining: bucket.remaining, resetSeconds: bucket.resetSeconds };
     if (!bucket.allowed) {
       return {
@@ -25,7 +30,9 @@ export class PlanLimiter {
 
     const now = this.now();
     const { start, end } = periodBounds(plan.quota.period, now);
-    const used = await this.quotas.increment(counterKey(keyId, plan.quota.period, start), end);
+    const key = counterKey(keyId, plan.quota.period, start);
+    const over = cost > 1 && (await this.quotas.read(key)) + cost > plan.quota.limit;
+    const used = over ? plan.quota.limit + 1 : await this.quotas.increment(key, end, cost);
     const secondsToEnd = Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000));
     const quotaRemaining = Math.max(0, plan.quota.limit - used);
     if (used > plan.quota.limit) {

@@ -7,9 +7,9 @@ import type { QuotaCounters } from './limiter.js';
  */
 export function rateLimiterCounters(limiter: RateLimiterAbstract, close: () => Promise<void>): QuotaCounters {
   return {
-    async increment(counterKey, expiresAt) {
+    async increment(counterKey, expiresAt, by = 1) {
       const customDuration = Math.max(1, Math.ceil((expiresAt.getTime() - Date.now()) / 1000));
-      const result = await limiter.consume(counterKey, 1, { customDuration });
+      const result = await limiter.consume(counterKey, by, { customDuration });
       return result.consumedPoints;
     },
     async read(counterKey) {

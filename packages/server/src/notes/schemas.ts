@@ -1,6 +1,6 @@
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { NoteLimits } from '../config.js';
-import { Timestamp } from '../http/schemas.js';
+import { ProblemRef, Timestamp } from '../http/schemas.js';
 
 export const MAX_PHOTOS_PER_NOTE = 10;
 export const MAX_LIST_LIMIT = 100;
@@ -117,3 +117,39 @@ export const ReadHeaders = Type.Object({
 
 export type NoteSchemas = ReturnType<typeof noteSchemas>;
 export type CreateNoteBody = Static<NoteSchemas['CreateNote']>;
+
+/** Most notes one POST /v1/notes/batch takes. */
+export const MAX_BATCH_NOTES = 100;
+
+/**
+ * The batch body as documented (each item a CreateNote) and as checked before any work: only the
+ * envelope, so that a bad item fails alone, with its own problem, rather than the whole batch.
+ */
+export function batchSchemas({ CreateNote }: NoteSchemas) {
+  const envelope = (item: TSchema) =>
+    Type.Object(
+      { notes: Type.Array(item, { minItems: 1, maxItems: MAX_BATCH_NOTES, description: `1–${MAX_BATCH_NOTES} notes` }) },
+      { additionalProperties: false },
+    );
+  const result = (outcome: string, status: number, description: string) =>
+    Type.Object(
+      { outcome: Type.Literal(outcome), status: Type.Literal(status), etag: Type.String(), note: NoteSchema },
+      { additionalProperties: false, description },
+    );
+  const BatchResult = Type.Union([
+    result('created', 201, 'Created, as POST /v1/notes answers 201'),
+    result('replayed', 200, 'You already had a note under this noteId with the same content: it is answered as it is'),
+    Type.Object(
+      { outcome: Type.Literal('failed'), status: Type.Integer({ minimum: 400, maximum: 499 }), problem: ProblemRef },
+      { additionalProperties: false, description: 'Not written, for the reason the problem gives; the other notes are not affected' },
+    ),
+  ]);
+  return {
+    BatchBody: envelope(CreateNote),
+    BatchEnvelope: envelope(Type.Object({}, { additionalProperties: true })),
+    BatchAnswer: Type.Object(
+      { results: Type.Array(BatchResult, { description: 'One per note sent, in the same order' }) },
+      { additionalProperties: false },
+    ),
+  };
+}

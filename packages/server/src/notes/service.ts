@@ -4,6 +4,7 @@ import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
+import { type BatchItem, type BatchOutcome, failed, holds, isProblem, type NewNote } from './batch.js';
 import { etagOf, ifMatchAllows, type Note, type NoteJson, noteImage, noteJson, wordless } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
@@ -80,6 +81,20 @@ export class NotesService {
         if (!(error instanceof ConcurrentRetry) || attempt > 0) throw error;
       }
     }
+  }
+
+  /**
+   * Creates notes in one transaction, in order, each with its INSERT change as `create` writes it.
+   * Items fail alone: every refusal (a bad item, a taken id, a foreign photo) is decided before the
+   * item writes anything, so the others commit. An item naming an id the caller uses for a note
+   * holding the same content is a retry and is replayed, so a whole batch can be sent again safely.
+   */
+  async createMany(ownerId: string, items: readonly BatchItem[]): Promise<BatchOutcome[]> {
+    return this.outbox.write(async (trx) => {
+      const outcomes: BatchOutcome[] = [];
+      for (const item of items) outcomes.push(isProblem(item) ? failed(item) : await this.createOrReplay(trx, ownerId, item));
+      return outcomes;
+    });
   }
 
   /** Creates the note under a client-chosen id, or replaces the caller's note with that id. */
@@ -186,6 +201,19 @@ export class NotesService {
       newImage: noteImage(next),
     });
     return next;
+  }
+
+  private async createOrReplay(trx: Kysely<Tables>, ownerId: string, item: NewNote): Promise<BatchOutcome> {
+    try {
+      return { outcome: 'created', note: await this.insert(trx, ownerId, item.noteId ?? randomUUID(), item) };
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      if (error.code === 'note_id_taken' && item.noteId !== undefined) {
+        const current = await this.store.findOwned(trx, ownerId, item.noteId);
+        if (current && holds(current, item)) return { outcome: 'replayed', note: current };
+      }
+      return failed(error);
+    }
   }
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {

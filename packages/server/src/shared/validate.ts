@@ -19,11 +19,29 @@ export const coercingAjv = newAjv('array');
 export function assertValid<T extends TSchema>(schema: T, value: unknown, label: string): Static<T> {
   const check = coercingAjv.compile(schema);
   if (check(value)) return value as Static<T>;
-  const first = check.errors?.[0];
-  throw new Problem('validation_failed', first ? `${label}${describePath(first)} ${first.message}` : `${label} is not valid`);
+  throw invalid(check.errors, label);
 }
 
+/**
+ * A compiled exact check of JSON values (parsed bodies, lines of a file) against a TypeBox schema:
+ * the value, or a validation problem naming the field under `label`. Compile once, check many.
+ */
+export function jsonChecker<T extends TSchema>(schema: T): (value: unknown, label: string) => Static<T> | Problem {
+  const check = strictAjv.compile(schema);
+  return (value, label) => (check(value) ? (value as Static<T>) : invalid(check.errors, label));
+}
+
+const invalid = (errors: ErrorObject[] | null | undefined, label: string): Problem => {
+  const first = errors?.[0];
+  return new Problem('validation_failed', first ? `${label}${describePath(first)} ${first.message}` : `${label} is not valid`);
+};
+
+/** `.field.inner`, naming an unknown or missing property too. */
 const describePath = (error: ErrorObject) => {
   const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  return path ? `.${path}` : '';
+  const property = error.params.additionalProperty ?? error.params.missingProperty;
+  return [path, typeof property === 'string' ? property : '']
+    .filter(Boolean)
+    .map((part) => `.${part}`)
+    .join('');
 };
