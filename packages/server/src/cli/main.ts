@@ -4,6 +4,7 @@ import { Problem } from '../errors.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { identityCommand } from './identity-command.js';
+import { importCommand } from './import-command.js';
 import { keysCommand } from './keys-command.js';
 import { reindexCommand } from './reindex-command.js';
 import { serveCommand } from './serve-command.js';
@@ -26,6 +27,7 @@ program.addCommand(identityCommand());
 program.addCommand(destroyCommand());
 program.addCommand(streamCommand());
 program.addCommand(reindexCommand());
+program.addCommand(importCommand());
 program.addCommand(workerCommand());
 
 try {
