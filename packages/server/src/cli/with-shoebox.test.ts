@@ -24,7 +24,7 @@ describe.each(engines)('CLI commands other than serve and worker, where there is
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  it.each(['keys list', 'identity list', 'stream status', 'reindex'])(
+  it.each(['keys list', 'identity list', 'stream status', 'reindex', 'import - --identity idn_x'])(
     '`shoebox %s` refuses, naming where it looked, and creates nothing',
     async (command) => {
       const result = await runCli(command.split(' '), { cwd, env });
