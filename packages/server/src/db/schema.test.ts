@@ -14,7 +14,18 @@ type Columns = Record<string, string[]>;
  */
 const ONLY_SQLITE = {
   // FTS5's index over search_documents (migration 005) and its shadow tables.
-  tables: ['search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_docsize', 'search_fts_idx'],
+  // Impact-ordered postings beside it (migration 013).
+  tables: [
+    'search_fts',
+    'search_fts_config',
+    'search_fts_data',
+    'search_fts_docsize',
+    'search_fts_idx',
+    'search_terms',
+    'search_scopes',
+    'search_postings',
+    'search_document_terms',
+  ],
   columns: [] as string[],
 };
 const ONLY_POSTGRES = {
