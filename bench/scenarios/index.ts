@@ -4,6 +4,16 @@ import { identities } from './identities.js';
 import { notes } from './notes.js';
 import { notesPostgres } from './notes-postgres.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
+import { search } from './search.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
-export const scenarios: readonly BenchScenario[] = [gateway, identities, notes, notesPostgres, photoUpload, photoMemory, thumbnails];
+export const scenarios: readonly BenchScenario[] = [
+  gateway,
+  identities,
+  notes,
+  search,
+  notesPostgres,
+  photoUpload,
+  photoMemory,
+  thumbnails,
+];
