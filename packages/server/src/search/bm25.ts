@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+
 /**
  * FTS5's bm25 (fts5_aux.c), reproduced so that the impact postings (postings.sqlite.ts) rank a
  * one-word query exactly as FTS5 ranks it, to the same doubles: headline matches weigh ten
@@ -17,9 +19,15 @@ export interface TermStatistics {
   readonly idf: number;
 }
 
-export function termStatistics(rows: number, tokens: number, documentsWithTerm: number): TermStatistics {
-  const idf = Math.log((rows - documentsWithTerm + 0.5) / (documentsWithTerm + 0.5));
-  // FTS5 floors the idf of a word in most documents at a tiny positive value.
+/**
+ * bm25's inverse document frequency, as SQL to run in SQLite: its ln() is the C library's log(),
+ * as FTS5's, where Math.log may differ in the last bit. FTS5 floors the idf of a word in most
+ * documents at a tiny positive value.
+ */
+export const idfSql = (rows: number, documents: string) =>
+  sql<number>`max(ln((${rows} - ${sql.ref(documents)} + 0.5) / (${sql.ref(documents)} + 0.5)), 0) `;
+
+export function termStatistics(rows: number, tokens: number, idf: number): TermStatistics {
   return { rows, averageLength: tokens / rows, idf: idf <= 0 ? 1e-6 : idf };
 }
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { bm25, decodeAverages, lengthScoringAtMost, type TermStatistics, termStatistics } from './bm25.js';
+import { bm25, decodeAverages, idfSql, lengthScoringAtMost, type TermStatistics, termStatistics } from './bm25.js';
 import type { SearchPosition } from './index.js';
 import type { DocumentText, Fts5Tokenizer } from './tokens.sqlite.js';
 
@@ -109,16 +109,16 @@ export class ImpactPostings {
   ): Promise<RankedDocument[] | undefined> {
     const tokens = await this.tokenizer.query(db, text);
     if (tokens.length !== 1) return undefined;
-    const [term, scopeId, averages] = await Promise.all([
-      sql<{ term_id: number; docs: number }>`select term_id, docs from search_terms where term = ${tokens[0]}`.execute(db),
-      this.scopeId(db, scopeToken),
-      sql<{ block: Uint8Array }>`select block from search_fts_data where id = 1`.execute(db),
-    ]);
-    const found = term.rows[0];
+    const averages = await sql<{ block: Uint8Array }>`select block from search_fts_data where id = 1`.execute(db);
     const record = averages.rows[0];
-    if (!found || scopeId === undefined || !record || Number(found.docs) <= 0) return [];
+    if (!record) return [];
     const { rows, tokens: total } = decodeAverages(record.block);
-    const stats = termStatistics(rows, total, Number(found.docs));
+    const term = await sql<{ term_id: number; docs: number; idf: number }>`
+      select term_id, docs, ${idfSql(rows, 'docs')} as idf from search_terms where term = ${tokens[0]}`.execute(db);
+    const found = term.rows[0];
+    const scopeId = await this.scopeId(db, scopeToken);
+    if (!found || scopeId === undefined || Number(found.docs) <= 0) return [];
+    const stats = termStatistics(rows, total, Number(found.idf));
     const termId = Number(found.term_id);
     const groups = await frequencyGroups(db, termId, scopeId);
     const starts = groups.flatMap(({ freq, head }) => {
