@@ -30,7 +30,8 @@ const ONLY_SQLITE = {
 };
 const ONLY_POSTGRES = {
   // Quota counters: rate-limiter-flexible's table in PostgreSQL; SQLite keeps them in a file of their own (quotas.sqlite).
-  tables: ['quota_counters'],
+  // The word scores one-word searches read (migration 013), where SQLite has impact postings.
+  tables: ['quota_counters', 'search_word_scores'],
   // The tsvector the GIN index covers (migration 007).
   columns: ['search_documents.tsv'],
 };

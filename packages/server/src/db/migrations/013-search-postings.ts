@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { scoreWords } from '../../search/index.postgres.js';
 import { ImpactPostings } from '../../search/postings.sqlite.js';
 import { Fts5Tokenizer } from '../../search/tokens.sqlite.js';
 import type { ShoeboxMigration } from '../migrate.js';
@@ -6,14 +7,15 @@ import type { ShoeboxMigration } from '../migrate.js';
 const BATCH = 1_000;
 
 /**
- * SQLite only: impact-ordered postings beside FTS5 (search/postings.sqlite.ts), so one-word
- * searches rank without visiting every match; filled here from the documents already indexed.
- * search_postings is WITHOUT ROWID: its key is the order a query reads in, and holds every column.
+ * Postings a one-word search reads best first instead of ranking every match, filled here from
+ * the documents already indexed. SQLite: impact-ordered postings beside FTS5
+ * (search/postings.sqlite.ts); search_postings is WITHOUT ROWID, its key the order a query reads
+ * in. PostgreSQL: each word's ts_rank per document and scope (search/index.postgres.ts).
  */
 export const searchPostings: ShoeboxMigration = {
   name: '013-search-postings',
   async up(db, engine) {
-    if (engine !== 'sqlite') return;
+    if (engine === 'postgres') return wordScores(db);
     await sql`create table search_terms (
       term_id integer primary key, term text not null unique, docs integer not null default 0)`.execute(db);
     await sql`create table search_scopes (scope_id integer primary key, token text not null unique)`.execute(db);
@@ -35,3 +37,22 @@ export const searchPostings: ShoeboxMigration = {
     }
   },
 };
+
+async function wordScores(db: Kysely<any>): Promise<void> {
+  await sql`create table search_word_scores (
+    lexeme text not null, scope text not null, score real not null,
+    doc_id bigint not null references search_documents (doc_id) on delete cascade)`.execute(db);
+  await sql`create index search_word_scores_rank on search_word_scores (lexeme, scope, score desc, doc_id)`.execute(db);
+  await sql`create index search_word_scores_doc on search_word_scores (doc_id)`.execute(db);
+  for (let after = -1; ; ) {
+    const { rows } = await sql<{ doc_id: string }>`
+      select doc_id from search_documents where doc_id > ${after} order by doc_id limit ${BATCH}`.execute(db);
+    const last = rows.at(-1);
+    if (!last) break;
+    await scoreWords(
+      db,
+      rows.map((row) => Number(row.doc_id)),
+    );
+    after = Number(last.doc_id);
+  }
+}
