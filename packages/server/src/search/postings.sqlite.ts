@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { bm25, decodeAverages, idfSql, lengthScoringAtMost, type TermStatistics, termStatistics } from './bm25.js';
 import type { SearchPosition } from './index.js';
-import type { DocumentText, Fts5Tokenizer } from './tokens.sqlite.js';
+import type { DocumentTerms, DocumentText, Fts5Tokenizer } from './tokens.sqlite.js';
 
 /** A ranked document of a one-word query. */
 export interface RankedDocument {
@@ -42,17 +42,14 @@ export class ImpactPostings {
   /** Replaces the postings of these documents with their current words (none for a tombstone). */
   async write(db: Kysely<any>, documents: readonly DocumentText[]): Promise<void> {
     if (documents.length === 0) return;
-    const delta = new Map<number, number>();
     await this.remove(
       db,
       documents.map((d) => d.docId),
-      delta,
-      false,
     );
     const live = documents.filter((d) => d.scope !== '');
     const words = await this.tokenizer.documents(db, live);
-    const termIds = await ids(db, 'search_terms', 'term', [...new Set([...words.values()].flatMap((w) => [...w.terms.keys()]))]);
-    const scopeIds = await ids(db, 'search_scopes', 'token', [...new Set(live.flatMap((d) => d.scope.split(' ')))]);
+    const termIds = await countTerms(db, words);
+    const scopeIds = await scopeIdsOf(db, [...new Set(live.flatMap((d) => d.scope.split(' ')))]);
     const postings: (readonly number[])[] = [];
     const stored: [number, string][] = [];
     for (const d of live) {
@@ -60,7 +57,6 @@ export class ImpactPostings {
       const scopes = d.scope.split(' ').map((token) => scopeIds.get(token) ?? 0);
       const termRows = [...terms].map(([term, frequency]) => [termIds.get(term) ?? 0, frequency] as const);
       for (const [termId, frequency] of termRows) {
-        delta.set(termId, (delta.get(termId) ?? 0) + 1);
         for (const scopeId of scopes) postings.push([termId, scopeId, frequency, length, d.docId]);
       }
       stored.push([d.docId, JSON.stringify({ length, scopes, terms: termRows } satisfies StoredTerms)]);
@@ -73,16 +69,16 @@ export class ImpactPostings {
       await sql`insert into search_document_terms (doc_id, terms)
         select value ->> 0, value ->> 1 from json_each(${JSON.stringify(stored)})`.execute(db);
     }
-    await countDocuments(db, delta);
   }
 
   /** Takes out the postings of these documents (removed from the index, or about to be rewritten). */
-  async remove(db: Kysely<any>, docIds: readonly number[], delta = new Map<number, number>(), settle = true): Promise<void> {
+  async remove(db: Kysely<any>, docIds: readonly number[]): Promise<void> {
     if (docIds.length === 0) return;
     const { rows } = await sql<{ doc_id: number; terms: string }>`
       select doc_id, terms from search_document_terms where doc_id in (select value from json_each(${JSON.stringify(docIds)}))`.execute(db);
     if (rows.length === 0) return;
     const postings: (readonly number[])[] = [];
+    const delta = new Map<number, number>();
     for (const row of rows) {
       const { length, scopes, terms } = JSON.parse(row.terms) as StoredTerms;
       for (const [termId, frequency] of terms) {
@@ -93,7 +89,7 @@ export class ImpactPostings {
     await sql`delete from search_postings where (term_id, scope_id, freq, length, doc_id) in (
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 from json_each(${JSON.stringify(postings)}))`.execute(db);
     await sql`delete from search_document_terms where doc_id in (select value from json_each(${JSON.stringify(docIds)}))`.execute(db);
-    if (settle) await countDocuments(db, delta);
+    await countDocuments(db, delta);
   }
 
   /**
@@ -196,21 +192,36 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return result;
 }
 
-/** The ids of these names in a table of (id, name), adding the missing ones. */
-async function ids(db: Kysely<any>, table: 'search_terms' | 'search_scopes', column: 'term' | 'token', names: readonly string[]) {
+/**
+ * Counts each word once more per document holding it (adding words not seen before) and returns
+ * their ids: one statement, as an upsert returns the rows it inserted and those it updated.
+ */
+async function countTerms(db: Kysely<any>, words: ReadonlyMap<number, DocumentTerms>): Promise<Map<string, number>> {
+  const documents = new Map<string, number>();
+  for (const { terms } of words.values()) for (const term of terms.keys()) documents.set(term, (documents.get(term) ?? 0) + 1);
   const result = new Map<string, number>();
-  if (names.length === 0) return result;
-  const list = JSON.stringify(names);
-  const idColumn = table === 'search_terms' ? 'term_id' : 'scope_id';
-  await sql`insert into ${sql.table(table)} (${sql.ref(column)}) select value from json_each(${list}) where true
-    on conflict do nothing`.execute(db);
-  const { rows } = await sql<{ id: number; name: string }>`select ${sql.ref(idColumn)} as id, ${sql.ref(column)} as name
-    from ${sql.table(table)} where ${sql.ref(column)} in (select value from json_each(${list}))`.execute(db);
-  for (const row of rows) result.set(row.name, Number(row.id));
+  if (documents.size === 0) return result;
+  const { rows } = await sql<{ term_id: number; term: string }>`insert into search_terms (term, docs)
+    select value ->> 0, value ->> 1 from json_each(${JSON.stringify([...documents])}) where true
+    on conflict (term) do update set docs = docs + excluded.docs
+    returning term_id, term`.execute(db);
+  for (const row of rows) result.set(row.term, Number(row.term_id));
   return result;
 }
 
-/** Adds each word's change in documents holding it, in one statement. */
+/** The ids of these scope words, adding the missing ones. */
+async function scopeIdsOf(db: Kysely<any>, tokens: readonly string[]): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  if (tokens.length === 0) return result;
+  const list = JSON.stringify(tokens);
+  await sql`insert into search_scopes (token) select value from json_each(${list}) where true on conflict do nothing`.execute(db);
+  const { rows } = await sql<{ scope_id: number; token: string }>`select scope_id, token from search_scopes
+    where token in (select value from json_each(${list}))`.execute(db);
+  for (const row of rows) result.set(row.token, Number(row.scope_id));
+  return result;
+}
+
+/** Takes each word's documents out of its count, in one statement. */
 async function countDocuments(db: Kysely<any>, delta: ReadonlyMap<number, number>): Promise<void> {
   const changed = [...delta].filter(([, n]) => n !== 0);
   if (changed.length === 0) return;

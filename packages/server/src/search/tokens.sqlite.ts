@@ -22,8 +22,9 @@ const QUERY_CACHE_SIZE = 2_000;
 /**
  * FTS5's own tokenizer, run on a scratch FTS5 table in the connection's temp schema (memory, never
  * the database file), so no second implementation of porter stemming or unicode61 folding can drift
- * from the index's. The scratch tables are made on first use in each transaction that needs them
- * ("if not exists"), since a rolled-back transaction takes them away.
+ * from the index's. The scratch table is contentless, so emptying it drops its index at once. The
+ * scratch tables are made on first use in each transaction that needs them ("if not exists"),
+ * since a rolled-back transaction takes them away.
  */
 export class Fts5Tokenizer {
   private readonly queries = new Map<string, readonly string[]>();
@@ -38,7 +39,7 @@ export class Fts5Tokenizer {
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(${JSON.stringify(rows)})`.execute(db);
     const { rows: counts } = await sql<{ doc: number; term: string; col: string; n: number }>`
       select doc, term, col, count(*) as n from temp.search_scratch_words group by doc, term, col`.execute(db);
-    await sql`delete from temp.search_scratch`.execute(db);
+    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
     for (const d of documents) result.set(d.docId, { length: 0, terms: new Map() });
     for (const { doc, term, col, n } of counts) {
       const entry = result.get(Number(doc));
@@ -59,7 +60,7 @@ export class Fts5Tokenizer {
     await sql`insert into temp.search_scratch(rowid, headline, text, scope) values (1, ${text}, '', '')`.execute(db);
     const { rows } = await sql<{ term: string }>`
       select term from temp.search_scratch_words where col = 'headline' order by offset`.execute(db);
-    await sql`delete from temp.search_scratch`.execute(db);
+    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
     const tokens = rows.map((row) => row.term);
     if (this.queries.size >= QUERY_CACHE_SIZE) this.queries.delete(this.queries.keys().next().value as string);
     this.queries.set(text, tokens);
@@ -68,6 +69,6 @@ export class Fts5Tokenizer {
 }
 
 async function scratch(db: Kysely<any>): Promise<void> {
-  await sql`create virtual table if not exists temp.search_scratch using fts5(headline, text, scope, ${TOKENIZE})`.execute(db);
+  await sql`create virtual table if not exists temp.search_scratch using fts5(headline, text, scope, content='', ${TOKENIZE})`.execute(db);
   await sql`create virtual table if not exists temp.search_scratch_words using fts5vocab(temp, search_scratch, instance)`.execute(db);
 }
