@@ -5,6 +5,7 @@ import { notes } from './notes.js';
 import { notesImport } from './notes-import.js';
 import { notesPostgres } from './notes-postgres.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
+import { search } from './search.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
 export const scenarios: readonly BenchScenario[] = [
@@ -12,6 +13,7 @@ export const scenarios: readonly BenchScenario[] = [
   identities,
   notes,
   notesImport,
+  search,
   notesPostgres,
   photoUpload,
   photoMemory,

@@ -10,7 +10,18 @@ export class Corpus {
   readonly vocabulary: string[];
   private seed: number;
 
-  constructor(size = 20_000, seed = 42) {
+  /**
+   * `shape` gives the words of a note's headline and text, each as [min, max]: by default a long
+   * note; the search scenario uses short ones (8–40 words in all), as mobile notes are.
+   */
+  constructor(
+    size = 20_000,
+    seed = 42,
+    private readonly shape: { readonly headline: readonly [number, number]; readonly text: readonly [number, number] } = {
+      headline: [3, 8],
+      text: [20, 120],
+    },
+  ) {
     this.seed = seed;
     const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'pe', 'da', 'gri', 'shu', 'an', 'or', 'el', 'tam', 'bir', 'fen'];
     const words = new Set<string>();
@@ -41,7 +52,7 @@ export class Corpus {
   }
 
   note() {
-    return { headline: this.words(3, 8), text: this.words(20, 120) };
+    return { headline: this.words(...this.shape.headline), text: this.words(...this.shape.text) };
   }
 
   /** A mix of what people type: a very common word, a rarer word, two words, a phrase, a prefix, an exclusion, an OR. */

@@ -58,7 +58,7 @@ export function loadRows(
 }
 
 /** p50 / p99 of timings taken here. */
-const spread = (values: readonly number[]) => `${fixed(percentile(values, 50), 1)} ms / ${fixed(percentile(values, 99), 1)} ms`;
+export const spread = (values: readonly number[]) => `${fixed(percentile(values, 50), 1)} ms / ${fixed(percentile(values, 99), 1)} ms`;
 
 function checked(what: string, result: LoadResult): LoadResult {
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors`);

@@ -14,12 +14,24 @@ type Columns = Record<string, string[]>;
  */
 const ONLY_SQLITE = {
   // FTS5's index over search_documents (migration 005) and its shadow tables.
-  tables: ['search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_docsize', 'search_fts_idx'],
+  // Impact-ordered postings beside it (migration 013).
+  tables: [
+    'search_fts',
+    'search_fts_config',
+    'search_fts_data',
+    'search_fts_docsize',
+    'search_fts_idx',
+    'search_terms',
+    'search_scopes',
+    'search_postings',
+    'search_document_terms',
+  ],
   columns: [] as string[],
 };
 const ONLY_POSTGRES = {
   // Quota counters: rate-limiter-flexible's table in PostgreSQL; SQLite keeps them in a file of their own (quotas.sqlite).
-  tables: ['quota_counters'],
+  // The word scores one-word searches read (migration 013), where SQLite has impact postings.
+  tables: ['quota_counters', 'search_word_scores'],
   // The tsvector the GIN index covers (migration 007).
   columns: ['search_documents.tsv'],
 };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
-import { type FoldedText, foldText, unfoldMarks } from './fold.js';
+import { type FoldedText, foldedWords, foldText, unfoldMarks } from './fold.js';
 import {
   type IndexEntry,
   MARK_END,
@@ -21,6 +21,8 @@ import { scopeTsquery, tsqueryText } from './tsquery.postgres.js';
 const CHUNK = 500;
 /** Headline weight 1, text weight 0.1 (as FTS5's bm25(10, 1)); scope words (D) and C count nothing. */
 const WEIGHTS = '{0, 0, 0.1, 1}';
+/** Query words whose lexeme is kept. */
+const LEXEME_CACHE_SIZE = 5_000;
 const WHOLE = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
 const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, ShortWord=0, MaxFragments=1`;
 
@@ -35,38 +37,64 @@ const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWo
  * condition on the row.
  */
 export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
+  private readonly lexemes = new Map<string, string | undefined>();
+
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
-    const write = async (db: Database['db']) => {
-      for (let i = 0; i < rows.length; i += CHUNK) await upsert(db, rows.slice(i, i + CHUNK), guard);
-    };
-    if (rows.length <= CHUNK) await write(this.database.db);
-    else await this.database.db.transaction().execute(write);
+    if (rows.length === 0) return;
+    await this.database.db.transaction().execute(async (db) => {
+      for (let i = 0; i < rows.length; i += CHUNK) await scoreWords(db, await upsert(db, rows.slice(i, i + CHUNK), guard));
+    });
   }
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
     const terms = tsqueryText(query);
     if (terms === null) return { hits: [], next: null };
-    const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
-    const after = page.after
-      ? sql`where h.score < ${page.after.score}::float8 or (h.score = ${page.after.score}::float8 and h.doc_id > ${page.after.docId})`
-      : sql``;
-    const { rows } = await sql<Row>`
-      select h.* from (
-        select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at,
-          ts_rank(${WEIGHTS}, d.tsv, to_tsquery('shoebox_english', ${terms}))::float8 as score
-        from search_documents d
-        where d.tsv @@ (to_tsquery('shoebox_english', ${terms}) && to_tsquery('simple', ${scopeTsquery(scopeToken(scope))}))
-          and ${inScope}
-          and d.removed_at is null
-      ) h
-      ${after}
-      order by h.score desc, h.doc_id
-      limit ${page.limit + 1}`.execute(this.database.db);
+    const rows = (await this.rankOneWord(query, scope, page)) ?? (await rankEveryMatch(this.database.db, terms, scope, page));
     const pageRows = rows.slice(0, page.limit);
     const hits = await this.highlight(pageRows, terms);
     const last = pageRows.at(-1);
     return { hits, next: rows.length > page.limit && last ? { score: last.score, docId: Number(last.doc_id) } : null };
+  }
+
+  /**
+   * A one-word query read from search_word_scores (migration 013) in score order: an index range
+   * scan of the page, however many documents hold the word. Undefined for any other query.
+   */
+  private async rankOneWord(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }) {
+    const [group] = query.groups;
+    const term = group?.length === 1 && query.groups.length === 1 && query.excluded.length === 0 ? group[0] : undefined;
+    const words = term && !term.prefix ? foldedWords(term.text) : [];
+    if (words.length !== 1) return undefined;
+    const lexeme = await this.lexemeOf(words[0] as string);
+    if (lexeme === undefined) return undefined;
+    const after = page.after
+      ? sql`and p.score <= ${page.after.score}::float8 and (p.score < ${page.after.score}::float8 or p.doc_id > ${page.after.docId})`
+      : sql``;
+    const { rows } = await sql<Row>`
+      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at, r.score
+      from (
+        select p.doc_id, p.score::float8 as score from search_word_scores p
+        where p.lexeme = ${lexeme} and p.scope = ${scopeToken(scope)} ${after}
+        order by p.score desc, p.doc_id
+        limit ${page.limit + 1}
+      ) r
+      join search_documents d on d.doc_id = r.doc_id
+      where ${inScope(scope)} and d.removed_at is null
+      order by r.score desc, r.doc_id`.execute(this.database.db);
+    return rows;
+  }
+
+  /** The lexeme PostgreSQL makes of a folded word, when it makes exactly one; kept for repeated queries. */
+  private async lexemeOf(word: string): Promise<string | undefined> {
+    if (this.lexemes.has(word)) return this.lexemes.get(word);
+    const { rows } = await sql<{ lexemes: string[] }>`
+      select tsvector_to_array(to_tsvector('shoebox_english', ${word})) as lexemes`.execute(this.database.db);
+    const lexemes = rows[0]?.lexemes ?? [];
+    const lexeme = lexemes.length === 1 ? lexemes[0] : undefined;
+    if (this.lexemes.size >= LEXEME_CACHE_SIZE) this.lexemes.delete(this.lexemes.keys().next().value as string);
+    this.lexemes.set(word, lexeme);
+    return lexeme;
   }
 
   /** Marks matches: ts_headline over the folded headline and text of the page's hits, carried back to the originals. */
@@ -101,6 +129,50 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
   }
 }
 
+/** tsquery text of one lexeme in the headline and text weights: quoted, its quotes and backslashes doubled. */
+const lexemeQuery = sql.raw(`'''' || replace(replace(w.lexeme, '\\', '\\\\'), '''', '''''') || ''':AB'`);
+
+/** Every match ranked by ts_rank: any query; the page and one more. */
+async function rankEveryMatch(db: Database['db'], terms: string, scope: SearchScope, page: { limit: number; after?: SearchPosition }) {
+  const after = page.after
+    ? sql`where h.score < ${page.after.score}::float8 or (h.score = ${page.after.score}::float8 and h.doc_id > ${page.after.docId})`
+    : sql``;
+  const { rows } = await sql<Row>`
+    select h.* from (
+      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at,
+        ts_rank(${WEIGHTS}, d.tsv, to_tsquery('shoebox_english', ${terms}))::float8 as score
+      from search_documents d
+      where d.tsv @@ (to_tsquery('shoebox_english', ${terms}) && to_tsquery('simple', ${scopeTsquery(scopeToken(scope))}))
+        and ${inScope(scope)}
+        and d.removed_at is null
+    ) h
+    ${after}
+    order by h.score desc, h.doc_id
+    limit ${page.limit + 1}`.execute(db);
+  return rows;
+}
+
+const inScope = (scope: SearchScope) => (scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`);
+
+/**
+ * Each headline and text word of the written documents with its ts_rank for a one-word query,
+ * per scope word: the rows a one-word search reads (search_word_scores). A word's score for one
+ * document depends on that document alone (ts_rank without length normalization), so a stored
+ * score stays exact. Computed by ts_rank itself, with the very query a search builds: 'lexeme':AB.
+ */
+export async function scoreWords(db: Database['db'], docIds: readonly number[]): Promise<void> {
+  if (docIds.length === 0) return;
+  await sql`delete from search_word_scores where doc_id = any(${docIds}::bigint[])`.execute(db);
+  await sql`
+    insert into search_word_scores (lexeme, scope, score, doc_id)
+    select w.lexeme, s.scope, ts_rank(${WEIGHTS}, d.tsv, (${lexemeQuery})::tsquery), d.doc_id
+    from search_documents d
+    cross join lateral unnest(d.tsv) w
+    cross join lateral unnest(string_to_array(d.scope, ' ')) s(scope)
+    where d.doc_id = any(${docIds}::bigint[]) and d.removed_at is null
+      and w.weights && array['A', 'B']`.execute(db);
+}
+
 interface Row {
   doc_id: number;
   note_id: string;
@@ -115,14 +187,15 @@ interface Row {
 
 /**
  * Writes entries in one statement, each only over an older version (or the same, `not-older`). A
- * removal leaves a tombstone: no text, no words, the version it was removed at.
+ * removal leaves a tombstone: no text, no words, the version it was removed at. Returns the doc
+ * ids it wrote.
  */
-async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard: VersionGuard): Promise<void> {
+async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard: VersionGuard): Promise<number[]> {
   const now = Date.now();
   const rows = entries.map((entry) => documentRow(entry, now));
   const column = <T>(pick: (row: DocumentRow) => T) => rows.map(pick);
   const operator = guard === 'newer' ? sql`<` : sql`<=`;
-  await sql`
+  const { rows: written } = await sql<{ doc_id: string }>`
     insert into search_documents (note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at, tsv)
     select e.note_id, e.owner_id, e.visibility, e.version, e.headline, e.text, e.scope, e.updated_at, e.removed_at,
       case when e.removed_at is null
@@ -140,5 +213,7 @@ async function upsert(db: Database['db'], entries: readonly IndexEntry[], guard:
       owner_id = excluded.owner_id, visibility = excluded.visibility, version = excluded.version,
       headline = excluded.headline, text = excluded.text, scope = excluded.scope,
       updated_at = excluded.updated_at, removed_at = excluded.removed_at, tsv = excluded.tsv
-    where search_documents.version ${operator} excluded.version`.execute(db);
+    where search_documents.version ${operator} excluded.version
+    returning doc_id`.execute(db);
+  return written.map((row) => Number(row.doc_id));
 }

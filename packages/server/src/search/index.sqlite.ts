@@ -5,6 +5,7 @@ import {
   type IndexEntry,
   MARK_END,
   MARK_START,
+  type NoteKey,
   type SearchHit,
   type SearchIndex,
   type SearchPage,
@@ -12,54 +13,120 @@ import {
   type SearchScope,
   type VersionGuard,
 } from './index.js';
-import { matchExpression } from './match.sqlite.js';
+import { matchExpression, termsExpression } from './match.sqlite.js';
+import { ImpactPostings, type RankedDocument } from './postings.sqlite.js';
 import type { SearchQuery } from './query.js';
 import { scopeToken } from './scope-tokens.js';
+import { Fts5Tokenizer } from './tokens.sqlite.js';
 
 const SNIPPET_TOKENS = 24;
 
 /**
  * SQLite FTS5 (porter stemming, unicode61 with diacritics removed) over search_documents, kept in
- * step by triggers (db/migrations/005-search.ts). Ranking is bm25 with headline weighted over text.
- * Scope is enforced twice: a scope token inside the MATCH (so FTS5 only walks the caller's
- * documents) and the owner/visibility condition on the joined row.
+ * step by triggers (db/migrations/005-search.ts), with impact-ordered postings beside it for
+ * one-word queries (postings.sqlite.ts). Ranking is bm25 with headline weighted over text. A page is
+ * ranked first and highlighted after, so highlights cost the page's hits, not every match. Scope is
+ * enforced twice: by the scope token (inside the MATCH, or the postings' scope) and by the
+ * owner/visibility condition on the joined row.
  */
 export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
+  private readonly postings = new ImpactPostings(new Fts5Tokenizer());
+
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
+    if (rows.length === 0) return;
     const now = Date.now();
-    const write = async (db: Kysely<Tables>) => {
-      for (const entry of rows) await upsert(db, documentRow(entry, now), guard);
-    };
-    // One entry is one statement, atomic by itself; several share a transaction (and one FTS5 segment).
-    if (rows.length === 1) await write(this.database.db);
-    else if (rows.length > 1) await this.database.db.transaction().execute(write);
+    await this.database.db.transaction().execute(async (db) => {
+      const written = [];
+      for (const entry of rows) {
+        const row = documentRow(entry, now);
+        const docId = await upsert(db, row, guard);
+        if (docId !== undefined) written.push({ docId, headline: row.headline, text: row.text, scope: row.scope });
+      }
+      await this.postings.write(db, written);
+    });
+  }
+
+  override async purge(keys: readonly NoteKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.database.db.transaction().execute(async (db) => {
+      const { rows } = await sql<{ doc_id: number }>`select doc_id from search_documents
+        where (owner_id, note_id) in (select value ->> 0, value ->> 1 from json_each(${JSON.stringify(keys.map((k) => [k.ownerId, k.noteId]))}))`.execute(
+        db,
+      );
+      const docIds = rows.map((row) => Number(row.doc_id));
+      await this.postings.remove(db, docIds);
+      await sql`delete from search_documents where doc_id in (select value from json_each(${JSON.stringify(docIds)}))`.execute(db);
+    });
   }
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
-    const token = scopeToken(scope);
-    const inScope = scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`;
-    // bm25 ranks are negative, lower is better; a score is the rank negated.
-    const after = page.after
-      ? sql`and (f.rank > ${-page.after.score} or (f.rank = ${-page.after.score} and d.doc_id > ${page.after.docId}))`
-      : sql``;
-    const { rows } = await sql<Row>`
-      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at, f.rank as rank,
-        highlight(search_fts, 0, ${MARK_START}, ${MARK_END}) as headline_marked,
-        snippet(search_fts, 1, ${MARK_START}, ${MARK_END}, '…', ${SNIPPET_TOKENS}) as text_marked
-      from search_fts f
-      join search_documents d on d.doc_id = f.rowid
-      where search_fts match ${matchExpression(query, token)}
-        and ${inScope}
-        and d.removed_at is null
-        ${after}
-      order by f.rank, d.doc_id
-      limit ${page.limit + 1}`.execute(this.database.db);
-    const pageRows = rows.slice(0, page.limit);
+    const db = this.database.db;
+    const oneWord =
+      query.excluded.length === 0 && query.groups.length === 1 && query.groups[0]?.length === 1 ? query.groups[0][0] : undefined;
+    const ranked =
+      (oneWord && !oneWord.prefix
+        ? await this.postings.rank(db, oneWord.text, scopeToken(scope), { ...page, limit: page.limit + 1 })
+        : undefined) ?? (await rankWithFts5(db, query, scope, page));
+    const pageRows = ranked.slice(0, page.limit);
     const last = pageRows.at(-1);
-    return { hits: pageRows.map(toHit), next: rows.length > page.limit && last ? { score: -last.rank, docId: Number(last.doc_id) } : null };
+    return {
+      hits: await highlighted(db, query, scope, pageRows),
+      next: ranked.length > page.limit && last ? { score: last.score, docId: last.docId } : null,
+    };
   }
 }
+
+/** Every match ranked by FTS5's bm25, for queries the postings do not answer; the page and one more. */
+async function rankWithFts5(
+  db: Kysely<Tables>,
+  query: SearchQuery,
+  scope: SearchScope,
+  page: { limit: number; after?: SearchPosition },
+): Promise<RankedDocument[]> {
+  // bm25 ranks are negative, lower is better; a score is the rank negated.
+  const after = page.after
+    ? sql`and (f.rank > ${-page.after.score} or (f.rank = ${-page.after.score} and d.doc_id > ${page.after.docId}))`
+    : sql``;
+  const { rows } = await sql<{ doc_id: number; rank: number }>`
+    select d.doc_id, f.rank as rank
+    from search_fts f
+    join search_documents d on d.doc_id = f.rowid
+    where search_fts match ${matchExpression(query, scopeToken(scope))}
+      and ${inScope(scope)}
+      and d.removed_at is null
+      ${after}
+    order by f.rank, d.doc_id
+    limit ${page.limit + 1}`.execute(db);
+  return rows.map((row) => ({ docId: Number(row.doc_id), score: -row.rank }));
+}
+
+/** The page's documents with their matches marked, in ranking order; a document no longer in scope drops out. */
+async function highlighted(
+  db: Kysely<Tables>,
+  query: SearchQuery,
+  scope: SearchScope,
+  ranked: readonly RankedDocument[],
+): Promise<SearchHit[]> {
+  if (ranked.length === 0) return [];
+  const { rows } = await sql<Row>`
+    select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at,
+      highlight(search_fts, 0, ${MARK_START}, ${MARK_END}) as headline_marked,
+      snippet(search_fts, 1, ${MARK_START}, ${MARK_END}, '…', ${SNIPPET_TOKENS}) as text_marked
+    from search_fts f
+    join search_documents d on d.doc_id = f.rowid
+    where search_fts match ${termsExpression(query)}
+      and f.rowid in (${sql.join(ranked.map((r) => r.docId))})
+      and ${inScope(scope)}
+      and d.removed_at is null`.execute(db);
+  const byId = new Map(rows.map((row) => [Number(row.doc_id), row]));
+  return ranked.flatMap(({ docId, score }) => {
+    const row = byId.get(docId);
+    return row ? [toHit(row, score)] : [];
+  });
+}
+
+const inScope = (scope: SearchScope) => (scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`);
 
 interface Row {
   doc_id: number;
@@ -70,12 +137,11 @@ interface Row {
   text: string;
   visibility: 'private' | 'public';
   updated_at: number;
-  rank: number;
   headline_marked: string;
   text_marked: string;
 }
 
-const toHit = (row: Row): SearchHit => ({
+const toHit = (row: Row, score: number): SearchHit => ({
   noteId: row.note_id,
   ownerId: row.owner_id,
   version: Number(row.version),
@@ -83,13 +149,13 @@ const toHit = (row: Row): SearchHit => ({
   text: row.text,
   visibility: row.visibility,
   marked: { headline: row.headline_marked, text: row.text_marked },
-  score: -row.rank,
+  score,
   updatedAt: new Date(Number(row.updated_at)),
 });
 
-/** Writes a row only over an older version of the note (or the same, `not-older`). */
-async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard): Promise<void> {
-  await db
+/** Writes a row only over an older version of the note (or the same, `not-older`); its doc id when it did. */
+async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard): Promise<number | undefined> {
+  const written = await db
     .insertInto('search_documents')
     .values(row)
     .onConflict((oc) =>
@@ -98,5 +164,7 @@ async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard)
         .doUpdateSet(row)
         .where('search_documents.version', guard === 'newer' ? '<' : '<=', (eb) => eb.ref('excluded.version')),
     )
-    .execute();
+    .returning('doc_id')
+    .executeTakeFirst();
+  return written === undefined ? undefined : Number(written.doc_id);
 }

@@ -14,3 +14,7 @@ export function matchExpression(query: SearchQuery, scopeToken: string): string 
 }
 
 const quote = (term: Term): string => `"${term.text.replaceAll('"', '""')}"${term.prefix ? '*' : ''}`;
+
+/** The query's words alone, for highlighting documents already found in scope. */
+export const termsExpression = (query: SearchQuery): string =>
+  `{headline text} : (${query.groups.map((group) => `(${group.map(quote).join(' OR ')})`).join(' AND ')})`;

@@ -1,0 +1,74 @@
+import { type Kysely, sql } from 'kysely';
+import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
+
+/** The tokenizer of search_fts (migration 005): postings must hold exactly the words FTS5 holds. */
+const TOKENIZE = sql.raw(`tokenize = 'porter unicode61 remove_diacritics 2'`);
+
+export interface DocumentText {
+  readonly docId: number;
+  readonly headline: string;
+  readonly text: string;
+  readonly scope: string;
+}
+
+/** A document as bm25 sees it: each headline or text word with its weighted count, and its length in tokens. */
+export interface DocumentTerms {
+  readonly length: number;
+  readonly terms: Map<string, number>;
+}
+
+const QUERY_CACHE_SIZE = 2_000;
+
+/**
+ * FTS5's own tokenizer, run on a scratch FTS5 table in the connection's temp schema (memory, never
+ * the database file), so no second implementation of porter stemming or unicode61 folding can drift
+ * from the index's. The scratch table is contentless, so emptying it drops its index at once. The
+ * scratch tables are made on first use in each transaction that needs them ("if not exists"),
+ * since a rolled-back transaction takes them away.
+ */
+export class Fts5Tokenizer {
+  private readonly queries = new Map<string, readonly string[]>();
+
+  /** Each document's words and length, as FTS5 indexed them. */
+  async documents(db: Kysely<any>, documents: readonly DocumentText[]): Promise<Map<number, DocumentTerms>> {
+    const result = new Map<number, { length: number; terms: Map<string, number> }>();
+    if (documents.length === 0) return result;
+    await scratch(db);
+    const rows = documents.map((d) => [d.docId, d.headline, d.text, d.scope]);
+    await sql`insert into temp.search_scratch(rowid, headline, text, scope)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(${JSON.stringify(rows)})`.execute(db);
+    const { rows: counts } = await sql<{ doc: number; term: string; col: string; n: number }>`
+      select doc, term, col, count(*) as n from temp.search_scratch_words group by doc, term, col`.execute(db);
+    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
+    for (const d of documents) result.set(d.docId, { length: 0, terms: new Map() });
+    for (const { doc, term, col, n } of counts) {
+      const entry = result.get(Number(doc));
+      if (!entry) continue;
+      entry.length += Number(n);
+      if (col === 'scope') continue;
+      const weight = col === 'headline' ? HEADLINE_WEIGHT : TEXT_WEIGHT;
+      entry.terms.set(term, (entry.terms.get(term) ?? 0) + weight * Number(n));
+    }
+    return result;
+  }
+
+  /** The tokens FTS5 makes of a query term, in order (a phrase gives several). Kept for repeated queries. */
+  async query(db: Kysely<any>, text: string): Promise<readonly string[]> {
+    const kept = this.queries.get(text);
+    if (kept) return kept;
+    await scratch(db);
+    await sql`insert into temp.search_scratch(rowid, headline, text, scope) values (1, ${text}, '', '')`.execute(db);
+    const { rows } = await sql<{ term: string }>`
+      select term from temp.search_scratch_words where col = 'headline' order by offset`.execute(db);
+    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
+    const tokens = rows.map((row) => row.term);
+    if (this.queries.size >= QUERY_CACHE_SIZE) this.queries.delete(this.queries.keys().next().value as string);
+    this.queries.set(text, tokens);
+    return tokens;
+  }
+}
+
+async function scratch(db: Kysely<any>): Promise<void> {
+  await sql`create virtual table if not exists temp.search_scratch using fts5(headline, text, scope, content='', ${TOKENIZE})`.execute(db);
+  await sql`create virtual table if not exists temp.search_scratch_words using fts5vocab(temp, search_scratch, instance)`.execute(db);
+}
