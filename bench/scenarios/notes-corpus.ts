@@ -1,4 +1,5 @@
 import { parseConfig } from '../../packages/server/src/config.js';
+import type { NewNote } from '../../packages/server/src/notes/batch.js';
 import { openShoebox } from '../../packages/server/src/runtime/shoebox.js';
 import { createLogger } from '../../packages/server/src/shared/observability.js';
 
@@ -72,11 +73,14 @@ export class Corpus {
 export type QueryKind = 'top-50 word' | 'rarer word' | 'two words' | 'phrase' | 'prefix' | 'exclusion' | 'OR';
 
 /**
- * Writes `count` notes spread over `owners` straight through the notes service (the HTTP path is
- * not what the corpus measures) and indexes them, with the servers' environment `env` (for the
+ * Writes `count` notes spread over `owners` straight through the notes service, in batches (the
+ * HTTP path is not what the corpus measures) and indexes them, with the servers' environment `env` (for the
  * embedded engine, while the server is stopped). `concurrency` writes run at once: an engine with
  * a connection pool takes them side by side, SQLite one after the other.
  */
+/** Notes per batch the corpus writes: one transaction each. */
+const BATCH = 500;
+
 export async function writeCorpus(
   env: Record<string, string>,
   owners: readonly string[],
@@ -89,9 +93,17 @@ export async function writeCorpus(
     let next = 0;
     let written = 0;
     const writer = async () => {
-      for (let i = next++; i < count; i = next++) {
-        await shoebox.notes.create(owners[i % owners.length]!, { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' });
-        if (++written % 10_000 === 0) process.stdout.write(`  corpus: ${written} notes written\n`);
+      for (let from = next; from < count; from = next) {
+        next = Math.min(count, from + BATCH);
+        const byOwner = new Map<string, NewNote[]>();
+        for (let i = from; i < next; i++) {
+          const owner = owners[i % owners.length]!;
+          byOwner.set(owner, [...(byOwner.get(owner) ?? []), { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' }]);
+        }
+        for (const [owner, notes] of byOwner) await shoebox.notes.createMany(owner, notes);
+        const before = written;
+        written += next - from;
+        if (Math.floor(written / 10_000) > Math.floor(before / 10_000)) process.stdout.write(`  corpus: ${written} notes written\n`);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, writer));
