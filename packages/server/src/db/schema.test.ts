@@ -13,8 +13,9 @@ type Columns = Record<string, string[]>;
  * migration was written for one engine only.
  */
 const ONLY_SQLITE = {
-  // FTS5's index over search_documents (migration 005) and its shadow tables.
-  tables: ['search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_docsize', 'search_fts_idx'],
+  // FTS5's index over search_documents (migration 005) and its shadow tables; the counters that
+  // triggers move for per-process caches (migration 016: PostgreSQL NOTIFYs instead).
+  tables: ['search_fts', 'search_fts_config', 'search_fts_data', 'search_fts_docsize', 'search_fts_idx', 'cache_generations'],
   columns: [] as string[],
 };
 const ONLY_POSTGRES = {
