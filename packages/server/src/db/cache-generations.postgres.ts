@@ -17,8 +17,8 @@ const HEARTBEAT_MS = 5_000;
  * this process's own commits at once. They are kept on a LISTEN connection of its own, outside the
  * pool. While that connection is not listening, no generation is known, so caches read the
  * database on every request; once it listens again every counter moves, since notifications sent
- * meanwhile were lost. A notification reaches a process within a network round trip of the
- * commit, before the writer's own answer has reached its client.
+ * meanwhile were lost. A writer acknowledges a change only once its own listener heard it
+ * (`committed`), by which time every other listener was sent it too.
  */
 export class PostgresCacheGenerations implements CacheGenerations {
   private readonly counters: Record<CacheGroup, number> = { api_keys: 0, identities: 0, signing_keys: 0 };
@@ -41,8 +41,14 @@ export class PostgresCacheGenerations implements CacheGenerations {
     return this.counters[group];
   }
 
-  committed(group: CacheGroup): void {
+  /**
+   * PostgreSQL signals every listening backend at commit, and each sends the notification on at
+   * once. A query on this process's own LISTEN connection is answered only after the notification
+   * it was sent: by then the others are out too, so the writer's answer cannot overtake them.
+   */
+  async committed(group: CacheGroup): Promise<void> {
     this.counters[group]++;
+    await this.listener?.query('select 1').catch(() => {});
   }
 
   async close(): Promise<void> {

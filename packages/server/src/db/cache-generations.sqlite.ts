@@ -30,8 +30,8 @@ export class SqliteCacheGenerations implements CacheGenerations {
     return this.counters[group];
   }
 
-  /** The triggers already moved the counter; only this turn's copy of it is now out of date. */
-  committed(): void {
+  /** The triggers already moved the counter, where every process reads it; only this turn's copy is out of date. */
+  async committed(): Promise<void> {
     this.counters = undefined;
   }
 

@@ -13,9 +13,10 @@ export interface CacheGenerations {
   current(group: CacheGroup): number | undefined;
   /**
    * This process has just committed a change to the group: its own next request must not be
-   * served from a copy while the engine's notice is still on its way.
+   * served from a copy while the engine's notice is still on its way. Resolves once the notice
+   * has gone out to the other processes too, so the change may be acknowledged to its client.
    */
-  committed(group: CacheGroup): void;
+  committed(group: CacheGroup): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -167,14 +167,14 @@ export class IdentityService {
   async disable(id: string): Promise<IdentityView> {
     await this.get(id);
     await this.store.disable(id, this.clock());
-    this.parts.generations.committed('identities');
+    await this.parts.generations.committed('identities');
     return this.get(id);
   }
 
   async enable(id: string): Promise<IdentityView> {
     await this.get(id);
     await this.store.enable(id);
-    this.parts.generations.committed('identities');
+    await this.parts.generations.committed('identities');
     return this.get(id);
   }
 
@@ -184,7 +184,7 @@ export class IdentityService {
       for (const owner of this.parts.dataOwners) await owner.deleteData(trx, id);
       await new IdentityStore(trx).delete(id);
     });
-    this.parts.generations.committed('identities');
+    await this.parts.generations.committed('identities');
   }
 
   publicKeys(): Promise<PublicJwk[]> {
@@ -207,7 +207,7 @@ export class IdentityService {
       return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now, 'login') };
     });
     // Linking adds a login, and may make a guest authenticated or merge it (disabled, sessions revoked).
-    this.parts.generations.committed('identities');
+    await this.parts.generations.committed('identities');
     return { ...(await this.tokens.pair(session)), mergedFrom: outcome.mergedFrom };
   }
 }

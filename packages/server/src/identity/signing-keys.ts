@@ -55,7 +55,7 @@ export class SigningKeys {
   async ensure(): Promise<void> {
     if ((await this.store.currentKid()) !== undefined) return;
     await this.store.insert(await generateKey(this.clock()));
-    this.generations.committed('signing_keys');
+    await this.generations.committed('signing_keys');
   }
 
   async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
@@ -99,7 +99,7 @@ export class SigningKeys {
     const now = this.clock();
     const key = await generateKey(now);
     const retired = await this.store.rotate(key, now + graceMs);
-    this.generations.committed('signing_keys');
+    await this.generations.committed('signing_keys');
     return { kid: key.kid, retired, retiredVerifyUntil: new Date(now + graceMs) };
   }
 

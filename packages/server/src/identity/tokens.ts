@@ -120,7 +120,7 @@ export class TokenService {
       return { opened: { identityId: stored.identityId, sessionId: stored.sessionId, refreshToken: next.token } };
     });
     if ('refused' in outcome) {
-      if (outcome.refused.code === 'refresh_token_reused') this.generations.committed('identities');
+      if (outcome.refused.code === 'refresh_token_reused') await this.generations.committed('identities');
       throw outcome.refused;
     }
     return this.pair(outcome.opened);
@@ -174,7 +174,7 @@ export class TokenService {
   /** Ends a session: its refresh tokens stop working and so do its access tokens. Idempotent. */
   async revoke(sessionId: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, this.clock(), 'logout');
-    this.generations.committed('identities');
+    await this.generations.committed('identities');
   }
 }
 

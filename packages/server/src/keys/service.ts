@@ -72,14 +72,14 @@ export class ApiKeyService {
 
   async setPlan(id: string, plan: Plan): Promise<ApiKey> {
     const found = await this.store.setPlan(id, plan);
-    this.generations.committed('api_keys');
+    await this.generations.committed('api_keys');
     if (!found) throw notFound(id);
     return this.mustFind(id);
   }
 
   async revoke(id: string): Promise<ApiKey> {
     const found = await this.store.revoke(id, new Date());
-    this.generations.committed('api_keys');
+    await this.generations.committed('api_keys');
     if (!found) throw notFound(id);
     return this.mustFind(id);
   }
