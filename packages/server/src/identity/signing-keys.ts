@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { CacheGenerations } from '../db/cache-generations.js';
 import type { SigningKeyStore, StoredSigningKey } from './signing-key-store.js';
@@ -27,6 +28,12 @@ interface Verifier {
   readonly verifyUntil: number | null;
 }
 
+/** The key that signs access tokens now (a node:crypto key: see access-tokens.ts for why). */
+export interface Signer {
+  readonly kid: string;
+  readonly key: KeyObject;
+}
+
 /** Keys read from the database, and the generation of signing_keys taken before reading them. */
 interface Loaded<T> {
   readonly generation: number | undefined;
@@ -40,7 +47,7 @@ interface Loaded<T> {
  * process. Every use also checks the key's window, so a retired key stops verifying at its deadline.
  */
 export class SigningKeys {
-  private signer: Loaded<{ readonly kid: string; readonly key: CryptoKey }> | undefined;
+  private signer: Loaded<Signer> | undefined;
   private verifiers: Loaded<Map<string, Verifier>> = { generation: undefined, value: new Map() };
   /** The read in progress, shared by the requests that see the same generation meanwhile. */
   private loading: Loaded<Promise<Map<string, Verifier>>> | undefined;
@@ -58,7 +65,7 @@ export class SigningKeys {
     await this.generations.committed('signing_keys');
   }
 
-  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+  async signingKey(): Promise<Signer> {
     const generation = this.generations.current('signing_keys');
     if (generation !== undefined && this.signer?.generation === generation) return this.signer.value;
     let kid = await this.store.currentKid();
@@ -70,7 +77,7 @@ export class SigningKeys {
     if (signer === undefined || signer.kid !== kid) {
       const stored = kid === undefined ? undefined : await this.store.find(kid);
       if (!stored) throw new Error('No signing key could be loaded');
-      signer = { kid: stored.kid, key: (await importJWK(JSON.parse(stored.privateJwk), stored.algorithm)) as CryptoKey };
+      signer = { kid: stored.kid, key: createPrivateKey({ key: JSON.parse(stored.privateJwk), format: 'jwk' }) };
     }
     this.signer = { generation, value: signer };
     return signer;
