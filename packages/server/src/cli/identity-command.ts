@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import type { IdentityView } from '../identity/service.js';
-import { KEY_SET_MAX_AGE_MS } from '../identity/signing-keys.js';
 import { identityJson } from '../identity/views.js';
 import { print, withShoebox } from './with-shoebox.js';
 
@@ -64,7 +63,7 @@ export function identityCommand(): Command {
   identity
     .command('rotate-key')
     .description('Sign access tokens with a new key; the old key keeps verifying until its tokens expire')
-    .option('--revoke-old', 'after a leak: the old key stops verifying at once, in every process within seconds')
+    .option('--revoke-old', 'after a leak: the old key stops verifying at once, in every process')
     .option('--json', 'print JSON')
     .action((flags: { revokeOld?: boolean; json?: boolean }) =>
       withShoebox(async (shoebox) => {
@@ -74,7 +73,7 @@ export function identityCommand(): Command {
         const retired = rotation.retired.join(', ') || '(none)';
         print(
           flags.revokeOld
-            ? `New signing key ${rotation.kid}.\nRevoked ${retired}: every process refuses its tokens within ${KEY_SET_MAX_AGE_MS / 1000} s; clients refresh to get new ones.`
+            ? `New signing key ${rotation.kid}.\nRevoked ${retired}: every process refuses its tokens from its next request; clients refresh to get new ones.`
             : `New signing key ${rotation.kid}.\nRetired ${retired}: still verifying until ${until}.`,
         );
       }),

@@ -13,8 +13,9 @@ type Columns = Record<string, string[]>;
  * migration was written for one engine only.
  */
 const ONLY_SQLITE = {
-  // FTS5's index over search_documents (migration 005) and its shadow tables.
-  // Impact-ordered postings beside it (migration 013).
+  // FTS5's index over search_documents (migration 005) and its shadow tables; impact-ordered
+  // postings beside it (migration 013); the counters that triggers move for per-process caches
+  // (migration 016: PostgreSQL NOTIFYs instead).
   tables: [
     'search_fts',
     'search_fts_config',
@@ -25,6 +26,7 @@ const ONLY_SQLITE = {
     'search_scopes',
     'search_postings',
     'search_document_terms',
+    'cache_generations',
   ],
   columns: [] as string[],
 };

@@ -19,8 +19,10 @@ const HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: every request runs it, and it has nothing to wait for.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(HEADERS);
     reply.header('x-request-id', request.id);
+    done();
   });
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { CacheGenerations } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { AccessTokens } from './access-tokens.js';
@@ -18,16 +19,18 @@ const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
 
 /**
  * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
- * public URL; the login and guest throttles count on `limiters` (per process, or Redis).
+ * public URL; the login and guest throttles count on `limiters` (per process, or Redis); keys,
+ * identities and sessions are cached while `generations` says they have not changed.
  */
 export async function createIdentityService(
   config: Config,
   database: Database,
   limiters: WindowLimiters,
   dataOwners: readonly IdentityDataOwner[],
+  generations: CacheGenerations,
 ): Promise<IdentityService> {
   const { identity } = config;
-  const signingKeys = new SigningKeys(new SigningKeyStore(database.db));
+  const signingKeys = new SigningKeys(new SigningKeyStore(database.db), generations);
   await signingKeys.ensure();
   const accessTokens = new AccessTokens(signingKeys, {
     issuer: config.publicUrl,
@@ -36,17 +39,23 @@ export async function createIdentityService(
   });
   return new IdentityService({
     database,
-    tokens: new TokenService(database, accessTokens, {
-      refreshTtlSeconds: identity.refreshTokenTtlSeconds,
-      refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
-      successorKey: await new IdentitySecretStore(database.db).ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
-    }),
+    tokens: new TokenService(
+      database,
+      accessTokens,
+      {
+        refreshTtlSeconds: identity.refreshTokenTtlSeconds,
+        refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
+        successorKey: await new IdentitySecretStore(database.db).ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
+      },
+      generations,
+    ),
     signingKeys,
     passwords: new PasswordHasher(identity.passwordScryptLogN),
     loginThrottle: new LoginThrottle(limiters, identity),
     guestThrottle: new GuestThrottle(limiters, identity),
     oidc: new OidcVerifier(identity.oidcProviders),
     dataOwners,
+    generations,
     accessTokenTtlSeconds: identity.accessTokenTtlSeconds,
     reauthWindowSeconds: identity.reauthWindowSeconds,
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
+import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database, Tables } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openSqlite } from '../db/sqlite.js';
@@ -45,13 +46,16 @@ describe('identity data owners', () => {
   const setting = async (name: string) =>
     (await scratch(database.db).selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())?.value;
 
+  const file = join(dir, 'shoebox.sqlite');
+  const generations = new SqliteCacheGenerations(file);
   beforeAll(async () => {
     const config = parseConfig({ SHOEBOX_DATA_DIR: dir });
-    database = openSqlite(join(dir, 'shoebox.sqlite'));
+    database = openSqlite(file);
     await migrate(database);
-    identities = await createIdentityService(config, database, memoryWindowLimiters, [owner]);
+    identities = await createIdentityService(config, database, memoryWindowLimiters, [owner], generations);
   });
   afterAll(async () => {
+    await generations.close();
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,3 +1,4 @@
+import { type CacheGenerations, GenerationCache } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
@@ -13,6 +14,7 @@ import { type Identity, IdentityStore, type Login, type NewLogin } from './store
 import type { Authenticated, TokenPair, TokenService } from './tokens.js';
 
 export const PASSWORD_ISSUER = 'shoebox:password';
+const LOGINS_CACHE_MAX_ENTRIES = 10_000;
 export const DEVELOPER_ISSUER = 'shoebox:developer';
 
 export interface IdentityView extends Identity {
@@ -39,6 +41,8 @@ export interface IdentityServiceParts {
   readonly oidc: OidcVerifier;
   /** Capabilities owning data per identity; called on merge and deletion in the same transaction. */
   readonly dataOwners: readonly IdentityDataOwner[];
+  /** Tells the caches of identities' logins when they changed; told of this service's own changes. */
+  readonly generations: CacheGenerations;
   readonly accessTokenTtlSeconds: number;
   /** How recent a session's login must be for it to add a login to an authenticated identity. */
   readonly reauthWindowSeconds: number;
@@ -51,10 +55,13 @@ export class IdentityService {
   private readonly store: IdentityStore;
   private readonly linker: LoginLinker;
   private readonly clock: () => number;
+  /** Logins by identity, for GET /v1/identities/me. */
+  private readonly logins: GenerationCache<readonly Login[]>;
 
   constructor(private readonly parts: IdentityServiceParts) {
     this.tokens = parts.tokens;
     this.store = new IdentityStore(parts.database.db);
+    this.logins = new GenerationCache(parts.generations, 'identities', LOGINS_CACHE_MAX_ENTRIES);
     this.linker = new LoginLinker(parts.dataOwners, parts.reauthWindowSeconds);
     this.clock = parts.clock ?? Date.now;
   }
@@ -134,9 +141,9 @@ export class IdentityService {
     );
   }
 
-  /** An authenticated identity with its logins: one query, the identity was read by `authenticate`. */
+  /** An authenticated identity with its logins (the identity was read by `authenticate`). */
   async view(identity: Identity): Promise<IdentityView> {
-    return { ...identity, logins: await this.store.logins(identity.id) };
+    return { ...identity, logins: await this.logins.get(identity.id, () => this.store.logins(identity.id)) };
   }
 
   async get(id: string): Promise<IdentityView> {
@@ -160,12 +167,14 @@ export class IdentityService {
   async disable(id: string): Promise<IdentityView> {
     await this.get(id);
     await this.store.disable(id, this.clock());
+    await this.parts.generations.committed('identities');
     return this.get(id);
   }
 
   async enable(id: string): Promise<IdentityView> {
     await this.get(id);
     await this.store.enable(id);
+    await this.parts.generations.committed('identities');
     return this.get(id);
   }
 
@@ -175,6 +184,7 @@ export class IdentityService {
       for (const owner of this.parts.dataOwners) await owner.deleteData(trx, id);
       await new IdentityStore(trx).delete(id);
     });
+    await this.parts.generations.committed('identities');
   }
 
   publicKeys(): Promise<PublicJwk[]> {
@@ -196,6 +206,8 @@ export class IdentityService {
       const outcome = await this.linker.link(trx, login, caller, mode, now);
       return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now, 'login') };
     });
+    // Linking adds a login, and may make a guest authenticated or merge it (disabled, sessions revoked).
+    await this.parts.generations.committed('identities');
     return { ...(await this.tokens.pair(session)), mergedFrom: outcome.mergedFrom };
   }
 }

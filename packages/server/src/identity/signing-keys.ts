@@ -1,4 +1,6 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type { CacheGenerations } from '../db/cache-generations.js';
 import type { SigningKeyStore, StoredSigningKey } from './signing-key-store.js';
 
 /** Ed25519: small keys, fast and deterministic signatures, no parameter choices to get wrong. */
@@ -21,61 +23,69 @@ export interface Rotation {
   readonly retiredVerifyUntil: Date;
 }
 
-/**
- * How long a process trusts its copy of the verifying keys before reading them again: a key that
- * `rotate-key --revoke-old` removed, or whose window was shortened, stops verifying in every
- * process within this time. One small query per process per period, on the request path.
- */
-export const KEY_SET_MAX_AGE_MS = 5_000;
-
 interface Verifier {
   readonly key: CryptoKey;
   readonly verifyUntil: number | null;
 }
 
+/** The key that signs access tokens now (a node:crypto key: see access-tokens.ts for why). */
+export interface Signer {
+  readonly kid: string;
+  readonly key: KeyObject;
+}
+
+/** Keys read from the database, and the generation of signing_keys taken before reading them. */
+interface Loaded<T> {
+  readonly generation: number | undefined;
+  readonly value: T;
+}
+
 /**
  * The server's signing keys. The database is the source of truth; this process keeps imported
- * keys in memory. Which key signs is asked of the database at every issuance (cheap, and a
- * rotation elsewhere takes effect at once). The verifying keys are read again every
- * KEY_SET_MAX_AGE_MS, a kid this process has not seen is looked up on demand, and every use
- * checks the key's window, so a retired key stops verifying at its deadline.
+ * keys in memory for as long as no signing key changed anywhere (db/cache-generations.ts): a
+ * rotation, or a `rotate-key --revoke-old` after a leak, is seen by the very next request of every
+ * process. Every use also checks the key's window, so a retired key stops verifying at its deadline.
  */
 export class SigningKeys {
-  private signer: { readonly kid: string; readonly key: CryptoKey } | undefined;
-  private verifiers = new Map<string, Verifier>();
-  private loadedAt = Number.NEGATIVE_INFINITY;
-  /** The read in progress, shared by the requests that arrive meanwhile. */
-  private loading: Promise<void> | undefined;
+  private signer: Loaded<Signer> | undefined;
+  private verifiers: Loaded<Map<string, Verifier>> = { generation: undefined, value: new Map() };
+  /** The read in progress, shared by the requests that see the same generation meanwhile. */
+  private loading: Loaded<Promise<Map<string, Verifier>>> | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
+    private readonly generations: CacheGenerations,
     private readonly clock: () => number = Date.now,
   ) {}
 
   /** Creates the first key when there is none. Safe to race: two first keys both verify, the newest signs. */
   async ensure(): Promise<void> {
-    if ((await this.store.currentKid()) === undefined) await this.store.insert(await generateKey(this.clock()));
+    if ((await this.store.currentKid()) !== undefined) return;
+    await this.store.insert(await generateKey(this.clock()));
+    await this.generations.committed('signing_keys');
   }
 
-  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+  async signingKey(): Promise<Signer> {
+    const generation = this.generations.current('signing_keys');
+    if (generation !== undefined && this.signer?.generation === generation) return this.signer.value;
     let kid = await this.store.currentKid();
     if (kid === undefined) {
       await this.ensure();
       kid = await this.store.currentKid();
     }
-    if (this.signer !== undefined && this.signer.kid === kid) return this.signer;
-    const stored = kid === undefined ? undefined : await this.store.find(kid);
-    if (!stored) throw new Error('No signing key could be loaded');
-    const signer = { kid: stored.kid, key: (await importJWK(JSON.parse(stored.privateJwk), stored.algorithm)) as CryptoKey };
-    this.signer = signer;
+    let signer = this.signer?.value;
+    if (signer === undefined || signer.kid !== kid) {
+      const stored = kid === undefined ? undefined : await this.store.find(kid);
+      if (!stored) throw new Error('No signing key could be loaded');
+      signer = { kid: stored.kid, key: createPrivateKey({ key: JSON.parse(stored.privateJwk), format: 'jwk' }) };
+    }
+    this.signer = { generation, value: signer };
     return signer;
   }
 
   /** The public key for `kid` while it may still verify tokens, else undefined. Called for every token presented. */
   async verificationKey(kid: string): Promise<CryptoKey | undefined> {
-    if (this.clock() - this.loadedAt >= KEY_SET_MAX_AGE_MS) await this.reload();
-    // A kid not in the set may be a key made since the last read (a rotation elsewhere): one indexed lookup.
-    const verifier = this.verifiers.get(kid) ?? (await this.lookUp(kid));
+    const verifier = (await this.currentVerifiers()).get(kid);
     return verifier && verifiesAt(verifier, this.clock()) ? verifier.key : undefined;
   }
 
@@ -90,43 +100,42 @@ export class SigningKeys {
 
   /**
    * A new key signs from now on; the old ones verify for `graceMs` more (the longest a token they
-   * signed can live), or not at all with 0: they are deleted, and every process stops accepting
-   * them within KEY_SET_MAX_AGE_MS.
+   * signed can live), or not at all with 0: they are deleted, and every process stops accepting them.
    */
   async rotate(graceMs: number): Promise<Rotation> {
     const now = this.clock();
     const key = await generateKey(now);
     const retired = await this.store.rotate(key, now + graceMs);
-    this.loadedAt = Number.NEGATIVE_INFINITY;
+    await this.generations.committed('signing_keys');
     return { kid: key.kid, retired, retiredVerifyUntil: new Date(now + graceMs) };
   }
 
-  private reload(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
+  /**
+   * The keys that may verify, as of now. A kid missing from a current set is unknown for sure, so
+   * made-up kids cost no query. Without a known generation, every call reads the set again.
+   */
+  private currentVerifiers(): Promise<Map<string, Verifier>> | Map<string, Verifier> {
+    const generation = this.generations.current('signing_keys');
+    if (generation === undefined) return this.load(generation);
+    if (this.verifiers.generation === generation) return this.verifiers.value;
+    if (this.loading?.generation !== generation) {
+      const promise = this.load(generation).finally(() => {
+        if (this.loading?.value === promise) this.loading = undefined;
+      });
+      this.loading = { generation, value: promise };
+    }
+    return this.loading.value;
   }
 
-  private async load(): Promise<void> {
-    const now = this.clock();
+  private async load(generation: number | undefined): Promise<Map<string, Verifier>> {
     const next = new Map<string, Verifier>();
-    for (const stored of await this.store.verifying(now)) {
+    for (const stored of await this.store.verifying(this.clock())) {
       // A kid is the thumbprint of its public key: a key imported before is still the same key.
-      const key = this.verifiers.get(stored.kid)?.key ?? (await importPublicKey(stored));
+      const key = this.verifiers.value.get(stored.kid)?.key ?? (await importPublicKey(stored));
       next.set(stored.kid, { key, verifyUntil: stored.verifyUntil });
     }
-    this.verifiers = next;
-    this.loadedAt = now;
-  }
-
-  private async lookUp(kid: string): Promise<Verifier | undefined> {
-    const stored = await this.store.find(kid);
-    if (!stored || !verifiesAt(stored, this.clock())) return undefined;
-    const verifier = { key: await importPublicKey(stored), verifyUntil: stored.verifyUntil };
-    // Only real kids reach the map, so it is bounded by the keys that may still verify.
-    this.verifiers.set(kid, verifier);
-    return verifier;
+    this.verifiers = { generation, value: next };
+    return next;
   }
 }
 

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
+import { type CacheGenerations, GenerationCache } from '../db/cache-generations.js';
 import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { newRefreshToken, refreshTokenHash, successorRefreshToken } from './refresh-tokens.js';
-import { SessionStore, type StoredRefreshToken } from './session-store.js';
+import { type SessionState, SessionStore, type StoredRefreshToken } from './session-store.js';
 import type { Identity } from './store.js';
 
 export interface TokenPair {
@@ -31,6 +32,9 @@ export interface OpenedSession {
 
 type RefreshOutcome = { readonly opened: OpenedSession } | { readonly refused: Problem };
 
+/** Sessions whose state a process remembers; beyond it, the oldest are read again when used. */
+const SESSION_CACHE_MAX_ENTRIES = 50_000;
+
 /** How a session starts: a guest's first tokens, or a login (which adding another login may require to be recent). */
 export type SessionStart = 'guest' | 'login';
 
@@ -51,14 +55,18 @@ export interface TokenSettings {
  */
 export class TokenService {
   private readonly sessions: SessionStore;
+  /** Identity and session states, kept while no identity, session or login changed anywhere (db/cache-generations.ts). */
+  private readonly states: GenerationCache<SessionState>;
 
   constructor(
     private readonly database: Database,
     private readonly accessTokens: AccessTokens,
     private readonly settings: TokenSettings,
+    private readonly generations: CacheGenerations,
     private readonly clock: () => number = Date.now,
   ) {
     this.sessions = new SessionStore(database.db);
+    this.states = new GenerationCache(generations, 'identities', SESSION_CACHE_MAX_ENTRIES);
   }
 
   /** Starts a session on `db` (a transaction, usually); no signing happens here, so the transaction stays short. */
@@ -111,7 +119,10 @@ export class TokenService {
       await sessions.insertRefreshToken(next.hash, stored.sessionId, now, this.refreshExpiry(now));
       return { opened: { identityId: stored.identityId, sessionId: stored.sessionId, refreshToken: next.token } };
     });
-    if ('refused' in outcome) throw outcome.refused;
+    if ('refused' in outcome) {
+      if (outcome.refused.code === 'refresh_token_reused') await this.generations.committed('identities');
+      throw outcome.refused;
+    }
     return this.pair(outcome.opened);
   }
 
@@ -146,7 +157,10 @@ export class TokenService {
   /** Verifies an access token and checks, now, that its identity and session are still live. */
   async authenticate(accessToken: string): Promise<Authenticated> {
     const claims = await this.accessTokens.verify(accessToken);
-    const { identity, sessionActive } = await this.sessions.state(claims.identityId, claims.sessionId);
+    const { identityId, sessionId } = claims;
+    const { identity, sessionActive } = await this.states.get(`${identityId} ${sessionId}`, () =>
+      this.sessions.state(identityId, sessionId),
+    );
     if (!identity) throw new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
     if (identity.disabledAt) throw disabledProblem(identity.mergedInto);
     if (!sessionActive) throw new Problem('session_revoked', 'This session was signed out or revoked. Log in again.');
@@ -160,6 +174,7 @@ export class TokenService {
   /** Ends a session: its refresh tokens stop working and so do its access tokens. Idempotent. */
   async revoke(sessionId: string): Promise<void> {
     await this.sessions.revokeSession(sessionId, this.clock(), 'logout');
+    await this.generations.committed('identities');
   }
 }
 

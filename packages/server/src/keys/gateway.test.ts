@@ -57,7 +57,7 @@ describe.each(engines)('API gateway ($name)', (engine) => {
     expect(response.status).toBe(403);
   });
 
-  it('stops a revoked key within one second', async () => {
+  it('stops a revoked key from the very next request', async () => {
     const { id, key } = await createKey(server, { name: 'to revoke' });
     expect((await ping(server, key)).status).toBe(200);
     expect((await server.admin(`/admin/keys/${id}`, { method: 'DELETE' })).status).toBe(200);

@@ -1,3 +1,4 @@
+import { type CacheGenerations, GenerationCache } from '../db/cache-generations.js';
 import { Problem } from '../errors.js';
 import type { Plan, QuotaUsage } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
@@ -7,8 +8,6 @@ import type { ApiKey, ApiKeyStore, NewApiKey } from './store.js';
 export const KEY_PREFIX = 'sbk';
 const KEY_SHAPE = /^sbk_[A-Za-z0-9_-]{43}$/;
 
-/** How long a looked-up key is trusted without asking the database: revocation takes effect within it. */
-const CACHE_TTL_MS = 1000;
 const CACHE_MAX_ENTRIES = 10_000;
 
 export interface CreatedApiKey {
@@ -18,12 +17,19 @@ export interface CreatedApiKey {
 }
 
 export class ApiKeyService {
-  private readonly cache = new Map<string, { key: ApiKey | undefined; at: number }>();
+  /**
+   * Keys by secret hash, unknown ones too (so a flood of made-up keys costs no query each), kept
+   * while no key changed anywhere: a revocation is seen by the very next request, in every process.
+   */
+  private readonly cache: GenerationCache<ApiKey | undefined>;
 
   constructor(
     private readonly store: ApiKeyStore,
     private readonly limiter: PlanLimiter,
-  ) {}
+    private readonly generations: CacheGenerations,
+  ) {
+    this.cache = new GenerationCache(generations, 'api_keys', CACHE_MAX_ENTRIES);
+  }
 
   async create(name: string, plan: Plan): Promise<CreatedApiKey> {
     const { key, secret } = newKey(name, plan);
@@ -49,15 +55,10 @@ export class ApiKeyService {
       throw new Problem('api_key_invalid', 'This is not a Shoebox API key: keys start with "sbk_" followed by 43 characters.');
     }
     const hash = sha256(secret);
-    const now = Date.now();
-    let entry = this.cache.get(hash);
-    if (!entry || now - entry.at > CACHE_TTL_MS) {
-      entry = { key: await this.store.findBySecretHash(hash), at: now };
-      this.remember(hash, entry);
-    }
-    if (!entry.key) throw new Problem('api_key_invalid', 'This API key is unknown. Check for a typo or create a new key.');
-    if (entry.key.revokedAt) throw new Problem('api_key_invalid', 'This API key has been revoked. Use another key.');
-    return entry.key;
+    const key = await this.cache.get(hash, () => this.store.findBySecretHash(hash));
+    if (!key) throw new Problem('api_key_invalid', 'This API key is unknown. Check for a typo or create a new key.');
+    if (key.revokedAt) throw new Problem('api_key_invalid', 'This API key has been revoked. Use another key.');
+    return key;
   }
 
   list(): Promise<ApiKey[]> {
@@ -70,14 +71,16 @@ export class ApiKeyService {
   }
 
   async setPlan(id: string, plan: Plan): Promise<ApiKey> {
-    if (!(await this.store.setPlan(id, plan))) throw notFound(id);
-    this.cache.clear();
+    const found = await this.store.setPlan(id, plan);
+    await this.generations.committed('api_keys');
+    if (!found) throw notFound(id);
     return this.mustFind(id);
   }
 
   async revoke(id: string): Promise<ApiKey> {
-    if (!(await this.store.revoke(id, new Date()))) throw notFound(id);
-    this.cache.clear();
+    const found = await this.store.revoke(id, new Date());
+    await this.generations.committed('api_keys');
+    if (!found) throw notFound(id);
     return this.mustFind(id);
   }
 
@@ -85,15 +88,6 @@ export class ApiKeyService {
     const apiKey = await this.store.findById(id);
     if (!apiKey) throw notFound(id);
     return apiKey;
-  }
-
-  private remember(hash: string, entry: { key: ApiKey | undefined; at: number }): void {
-    this.cache.delete(hash);
-    if (this.cache.size >= CACHE_MAX_ENTRIES) {
-      // Maps iterate in insertion order: drop the oldest entry.
-      this.cache.delete(this.cache.keys().next().value as string);
-    }
-    this.cache.set(hash, entry);
   }
 }
 

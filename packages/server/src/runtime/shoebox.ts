@@ -134,7 +134,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
-    const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners);
+    const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
     const noteSource = new NoteIndexSource(database);
     return {
       config,
@@ -143,7 +143,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       registry,
       database,
       limiter,
-      keys: new ApiKeyService(new ApiKeyStore(database), limiter),
+      keys: new ApiKeyService(new ApiKeyStore(database), limiter, storage.cacheGenerations),
       identities,
       defaultPlan: { rate: config.defaultRate, burst: config.defaultBurst, quota: null },
       notes,

@@ -4,6 +4,9 @@ import { S3BlobStore } from '../blob/s3-store.js';
 import type { BlobStore } from '../blob/store.js';
 import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
+import type { CacheGenerations } from '../db/cache-generations.js';
+import { PostgresCacheGenerations } from '../db/cache-generations.postgres.js';
+import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database } from '../db/database.js';
 import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
@@ -41,6 +44,8 @@ export interface Storage {
   /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
   readonly signal: ChangeSignal;
   readonly searchIndex: SearchIndex;
+  /** Tells caches of API keys, identities and signing keys when their tables changed, in any process. */
+  readonly cacheGenerations: CacheGenerations;
   close(): Promise<void>;
 }
 
@@ -79,13 +84,14 @@ export async function openStorage(
     const limits = await openLimits(config, onLimiterFailure, () =>
       postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
     );
-    const adapters = postgres ? postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database);
+    const adapters = postgres ? postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database, layout.databaseFile);
     return {
       database,
       ...limits,
       ...adapters,
       async close() {
         await adapters.signal.close();
+        await adapters.cacheGenerations.close();
         await limits.close();
         await database.close();
       },
@@ -112,16 +118,18 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
   };
 }
 
-const sqliteAdapters = (database: Database) => ({
+const sqliteAdapters = (database: Database, file: string) => ({
   claims: new SqliteChangeClaims(database),
   signal: new ChangeSignal(),
   searchIndex: new SqliteSearchIndex(database),
+  cacheGenerations: new SqliteCacheGenerations(file),
 });
 
 const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
   claims: new PostgresChangeClaims(database),
   signal: new PostgresChangeSignal(database, changeChannel(schema)),
   searchIndex: new PostgresSearchIndex(database),
+  cacheGenerations: new PostgresCacheGenerations(database, schema),
 });
 
 export interface Blobs {
