@@ -30,7 +30,8 @@ const SNIPPET_TOKENS = 24;
  * owner/visibility condition on the joined row.
  */
 export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
-  private readonly postings = new ImpactPostings(new Fts5Tokenizer());
+  private readonly tokenizer = new Fts5Tokenizer();
+  private readonly postings = new ImpactPostings(this.tokenizer);
 
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
@@ -71,7 +72,7 @@ export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
     const pageRows = ranked.slice(0, page.limit);
     const last = pageRows.at(-1);
     return {
-      hits: await highlighted(db, query, scope, pageRows),
+      hits: await highlighted(db, this.tokenizer, query, scope, pageRows),
       next: ranked.length > page.limit && last ? { score: last.score, docId: last.docId } : null,
     };
   }
@@ -101,32 +102,45 @@ async function rankWithFts5(
   return rows.map((row) => ({ docId: Number(row.doc_id), score: -row.rank }));
 }
 
-/** The page's documents with their matches marked, in ranking order; a document no longer in scope drops out. */
+/**
+ * The page's documents with their matches marked, in ranking order; a document no longer in scope
+ * drops out. Marks come from FTS5's highlight() and snippet() over a scratch copy of the page's rows
+ * (tokens.sqlite.ts), which mark a row from its own text alone, as over the index, but without
+ * seeking each row in the index's long lists of common words.
+ */
 async function highlighted(
   db: Kysely<Tables>,
+  tokenizer: Fts5Tokenizer,
   query: SearchQuery,
   scope: SearchScope,
   ranked: readonly RankedDocument[],
 ): Promise<SearchHit[]> {
   if (ranked.length === 0) return [];
   const { rows } = await sql<Row>`
-    select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at,
-      highlight(search_fts, 0, ${MARK_START}, ${MARK_END}) as headline_marked,
-      snippet(search_fts, 1, ${MARK_START}, ${MARK_END}, '…', ${SNIPPET_TOKENS}) as text_marked
-    from search_fts f
-    join search_documents d on d.doc_id = f.rowid
-    where search_fts match ${termsExpression(query)}
-      and f.rowid in (${sql.join(ranked.map((r) => r.docId))})
+    select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at
+    from search_documents d
+    where d.doc_id in (${sql.join(ranked.map((r) => r.docId))})
       and ${inScope(scope)}
       and d.removed_at is null`.execute(db);
+  const marks = await tokenizer.marks(
+    db,
+    rows.map((row) => ({ docId: Number(row.doc_id), headline: row.headline, text: row.text })),
+    termsExpression(query),
+    SNIPPET_TOKENS,
+  );
   const byId = new Map(rows.map((row) => [Number(row.doc_id), row]));
   return ranked.flatMap(({ docId, score }) => {
     const row = byId.get(docId);
-    return row ? [toHit(row, score)] : [];
+    const marked = marks.get(docId);
+    return row && marked ? [toHit(row, marked, score)] : [];
   });
 }
 
-const inScope = (scope: SearchScope) => (scope.kind === 'owner' ? sql`d.owner_id = ${scope.ownerId}` : sql`d.visibility = 'public'`);
+/**
+ * The row's own scope check. Rows are reached by doc id (or FTS5's rowid): the unary + keeps SQLite
+ * from walking the owner's whole index instead.
+ */
+const inScope = (scope: SearchScope) => (scope.kind === 'owner' ? sql`+d.owner_id = ${scope.ownerId}` : sql`+d.visibility = 'public'`);
 
 interface Row {
   doc_id: number;
@@ -137,18 +151,16 @@ interface Row {
   text: string;
   visibility: 'private' | 'public';
   updated_at: number;
-  headline_marked: string;
-  text_marked: string;
 }
 
-const toHit = (row: Row, score: number): SearchHit => ({
+const toHit = (row: Row, marked: { headline: string; text: string }, score: number): SearchHit => ({
   noteId: row.note_id,
   ownerId: row.owner_id,
   version: Number(row.version),
   headline: row.headline,
   text: row.text,
   visibility: row.visibility,
-  marked: { headline: row.headline_marked, text: row.text_marked },
+  marked,
   score,
   updatedAt: new Date(Number(row.updated_at)),
 });

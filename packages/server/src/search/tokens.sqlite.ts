@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
+import { MARK_END, MARK_START } from './index.js';
 
 /** The tokenizer of search_fts (migration 005): postings must hold exactly the words FTS5 holds. */
 const TOKENIZE = sql.raw(`tokenize = 'porter unicode61 remove_diacritics 2'`);
@@ -17,7 +18,7 @@ export interface DocumentTerms {
   readonly terms: Map<string, number>;
 }
 
-const QUERY_CACHE_SIZE = 2_000;
+const QUERY_CACHE_SIZE = 10_000;
 
 /**
  * FTS5's own tokenizer, run on a scratch FTS5 table in the connection's temp schema (memory, never
@@ -65,6 +66,33 @@ export class Fts5Tokenizer {
     if (this.queries.size >= QUERY_CACHE_SIZE) this.queries.delete(this.queries.keys().next().value as string);
     this.queries.set(text, tokens);
     return tokens;
+  }
+
+  /**
+   * Each document's headline marked whole and a snippet of its text of about `snippetTokens`
+   * tokens, matches of `match` (an FTS5 expression) between MARK_START and MARK_END, as FTS5's
+   * highlight() and snippet() make them; a document `match` does not match is absent.
+   */
+  async marks(
+    db: Kysely<any>,
+    documents: readonly { docId: number; headline: string; text: string }[],
+    match: string,
+    snippetTokens: number,
+  ): Promise<Map<number, { headline: string; text: string }>> {
+    if (documents.length === 0) return new Map();
+    await sql`create virtual table if not exists temp.search_page using fts5(headline, text, scope, ${TOKENIZE})`.execute(db);
+    const rows = documents.map((d) => [d.docId, d.headline, d.text]);
+    await sql`insert into temp.search_page(rowid, headline, text, scope)
+      select value ->> 0, value ->> 1, value ->> 2, '' from json_each(${JSON.stringify(rows)})`.execute(db);
+    try {
+      const { rows: marked } = await sql<{ rowid: number; headline: string; text: string }>`
+        select rowid, highlight(search_page, 0, ${MARK_START}, ${MARK_END}) as headline,
+          snippet(search_page, 1, ${MARK_START}, ${MARK_END}, '…', ${snippetTokens}) as text
+        from temp.search_page where search_page match ${match}`.execute(db);
+      return new Map(marked.map((row) => [Number(row.rowid), { headline: row.headline, text: row.text }]));
+    } finally {
+      await sql`delete from temp.search_page`.execute(db);
+    }
   }
 }
 
