@@ -1,4 +1,5 @@
 import type { BenchScenario } from '../lib.js';
+import { atRest } from './at-rest.js';
 import { gateway } from './gateway.js';
 import { identities } from './identities.js';
 import { notes } from './notes.js';
@@ -6,4 +7,13 @@ import { notesPostgres } from './notes-postgres.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
-export const scenarios: readonly BenchScenario[] = [gateway, identities, notes, notesPostgres, photoUpload, photoMemory, thumbnails];
+export const scenarios: readonly BenchScenario[] = [
+  gateway,
+  identities,
+  notes,
+  notesPostgres,
+  photoUpload,
+  photoMemory,
+  thumbnails,
+  atRest,
+];

@@ -1,33 +1,24 @@
 import { existsSync } from 'node:fs';
 import { FsBlobStore } from '../blob/fs-store.js';
-import { S3BlobStore } from '../blob/s3-store.js';
 import type { BlobStore } from '../blob/store.js';
 import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
-import { RedisTokenBuckets } from '../limiter/buckets.redis.js';
 import { bucketsWithFallback, quotasWithFallback } from '../limiter/fallback.js';
 import type { QuotaCounters, TokenBuckets } from '../limiter/limiter.js';
 import { memoryQuotas } from '../limiter/quotas.memory.js';
-import { openPostgresQuotas } from '../limiter/quotas.postgres.js';
-import { openRedisQuotas } from '../limiter/quotas.redis.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
-import { connectRedis } from '../limiter/redis.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
-import { redisWindowLimiters } from '../limiter/window-limiters.redis.js';
 import type { SearchIndex } from '../search/index.js';
-import { PostgresSearchIndex } from '../search/index.postgres.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
 import { NoDeploymentError } from '../shared/no-deployment.js';
 import type { ChangeClaims } from '../stream/claims.js';
-import { PostgresChangeClaims } from '../stream/claims.postgres.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
 import { ChangeSignal } from '../stream/signal.js';
-import { changeChannel, PostgresChangeSignal } from '../stream/signal.postgres.js';
 import type { DataLayout } from './layout.js';
 
 export interface Storage {
@@ -57,6 +48,8 @@ export interface OpenOptions {
  * data, the change stream's claims and doorbell, and search; process memory (plus the database for
  * quotas) or Redis for usage plans.
  * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
+ * The scale-out engines' adapters are imported only when configured: their clients (pg, ioredis,
+ * the AWS SDK) cost the embedded engine a good part of its start and memory for nothing.
  */
 export async function openStorage(
   config: Config,
@@ -68,7 +61,7 @@ export async function openStorage(
   const postgres =
     config.databaseUrl === undefined
       ? undefined
-      : await openPostgres(config.databaseUrl, {
+      : await (await import('../db/postgres.js')).openPostgres(config.databaseUrl, {
           poolSize: config.databasePoolSize,
           poolTimeoutMs: config.databasePoolTimeoutMs,
           schema: config.databaseSchema,
@@ -76,10 +69,12 @@ export async function openStorage(
         });
   const database = postgres ?? openSqlite(layout.databaseFile);
   try {
-    const limits = await openLimits(config, onLimiterFailure, () =>
-      postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
+    const limits = await openLimits(config, onLimiterFailure, async () =>
+      postgres
+        ? (await import('../limiter/quotas.postgres.js')).openPostgresQuotas(postgres.pool, config.databaseSchema)
+        : openSqliteQuotas(layout.quotaFile),
     );
-    const adapters = postgres ? postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database);
+    const adapters = postgres ? await postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database);
     return {
       database,
       ...limits,
@@ -101,6 +96,12 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
     const quotas = await openDatabaseQuotas();
     return { buckets: new MemoryTokenBuckets(), quotas, windowLimiters: memoryWindowLimiters, close: () => quotas.close() };
   }
+  const [{ connectRedis }, { RedisTokenBuckets }, { openRedisQuotas }, { redisWindowLimiters }] = await Promise.all([
+    import('../limiter/redis.js'),
+    import('../limiter/buckets.redis.js'),
+    import('../limiter/quotas.redis.js'),
+    import('../limiter/window-limiters.redis.js'),
+  ]);
   const redis = await connectRedis(config.redisUrl);
   return {
     buckets: bucketsWithFallback(new RedisTokenBuckets(redis, config.redisPrefix), new MemoryTokenBuckets(), onFailure),
@@ -118,11 +119,18 @@ const sqliteAdapters = (database: Database) => ({
   searchIndex: new SqliteSearchIndex(database),
 });
 
-const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
-  claims: new PostgresChangeClaims(database),
-  signal: new PostgresChangeSignal(database, changeChannel(schema)),
-  searchIndex: new PostgresSearchIndex(database),
-});
+async function postgresAdapters(database: PostgresDatabase, schema: string) {
+  const [{ PostgresChangeClaims }, { changeChannel, PostgresChangeSignal }, { PostgresSearchIndex }] = await Promise.all([
+    import('../stream/claims.postgres.js'),
+    import('../stream/signal.postgres.js'),
+    import('../search/index.postgres.js'),
+  ]);
+  return {
+    claims: new PostgresChangeClaims(database),
+    signal: new PostgresChangeSignal(database, changeChannel(schema)),
+    searchIndex: new PostgresSearchIndex(database),
+  };
+}
 
 export interface Blobs {
   readonly store: BlobStore;
@@ -142,6 +150,7 @@ export async function openBlobs(
   { create = true }: OpenOptions = {},
 ): Promise<Blobs> {
   if (config.blobStore !== undefined) {
+    const { S3BlobStore } = await import('../blob/s3-store.js');
     const store = await S3BlobStore.open(config.blobStore);
     return { store, urlSigner: undefined, close: () => store.close() };
   }

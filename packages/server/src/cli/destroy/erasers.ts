@@ -2,9 +2,6 @@ import type { Config } from '../../config.js';
 import { dataLayout } from '../../runtime/layout.js';
 import { filesEraser } from './eraser.files.js';
 import type { Eraser } from './eraser.js';
-import { openPostgresEraser } from './eraser.postgres.js';
-import { openRedisEraser } from './eraser.redis.js';
-import { openS3Eraser } from './eraser.s3.js';
 
 /**
  * One eraser per place the configuration has Shoebox write to, in the order they are erased: the
@@ -14,10 +11,14 @@ import { openS3Eraser } from './eraser.s3.js';
  * destroy never removes some engines' data and then stops at another's.
  */
 export async function openErasers(config: Config): Promise<Eraser[]> {
+  // Each engine's client is loaded only when that engine is configured.
+  const { databaseUrl, blobStore, redisUrl } = config;
   const opening: Promise<Eraser>[] = [];
-  if (config.databaseUrl !== undefined) opening.push(openPostgresEraser(config.databaseUrl, config.databaseSchema));
-  if (config.blobStore !== undefined) opening.push(openS3Eraser(config.blobStore));
-  if (config.redisUrl !== undefined) opening.push(openRedisEraser(config.redisUrl, config.redisPrefix));
+  if (databaseUrl !== undefined)
+    opening.push(import('./eraser.postgres.js').then(({ openPostgresEraser }) => openPostgresEraser(databaseUrl, config.databaseSchema)));
+  if (blobStore !== undefined) opening.push(import('./eraser.s3.js').then(({ openS3Eraser }) => openS3Eraser(blobStore)));
+  if (redisUrl !== undefined)
+    opening.push(import('./eraser.redis.js').then(({ openRedisEraser }) => openRedisEraser(redisUrl, config.redisPrefix)));
   const settled = await Promise.allSettled(opening);
   const opened = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
