@@ -24,16 +24,27 @@ function fingerprint(dir, hash) {
 }
 
 /**
- * Packages compiled into the bundle rather than loaded from node_modules: pure ES modules of
- * hundreds of small files each, whose resolution and loading one by one was a good part of every
- * start. The rest stay external (native addons, packages that read their own files at run time).
+ * Packages left out of the bundle and loaded from node_modules: native addons, packages that read
+ * their own files or start workers from them at run time, and the scale-out engines' clients
+ * (loaded only when configured). Everything else is compiled in: resolving and loading hundreds of
+ * small modules one by one from node_modules was most of every start.
  */
-const INLINE = ['kysely', 'typebox'];
-const inlineOnly = {
-  name: 'inline-only',
+const EXTERNAL = [
+  'better-sqlite3',
+  'sharp',
+  'esbuild',
+  'pino',
+  '@fastify/swagger-ui',
+  'pg',
+  'ioredis',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/s3-request-presigner',
+];
+const externalOnly = {
+  name: 'external-only',
   setup(builder) {
     builder.onResolve({ filter: /^[^./]/ }, ({ path }) =>
-      INLINE.some((name) => path === name || path.startsWith(`${name}/`)) ? undefined : { path, external: true },
+      path.startsWith('node:') || EXTERNAL.some((name) => path === name || path.startsWith(`${name}/`)) ? { path, external: true } : undefined,
     );
   },
 };
@@ -53,8 +64,12 @@ if (!existsSync(bundle)) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    plugins: [inlineOnly],
+    plugins: [externalOnly],
+    // CommonJS packages compiled in still call require() for Node's own modules.
+    banner: { js: "import { createRequire as __shoeboxRequire } from 'node:module'; const require = __shoeboxRequire(import.meta.url);" },
     sourcemap: 'inline',
+    // Stack traces need the mappings only; the sources' text would only make every start parse more.
+    sourcesContent: false,
     logLevel: 'error',
   });
   // Rename is atomic: a concurrent start sees either no bundle or a whole one (and a loser of the race uses the winner's).
