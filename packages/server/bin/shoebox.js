@@ -3,7 +3,7 @@
 // by esbuild into cached JavaScript files, rebuilt only when a source file changes. (Loading each
 // module through a TypeScript loader hook cost seconds per start on a busy 2-core machine.)
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, version } from 'esbuild';
@@ -50,7 +50,9 @@ const externalOnly = {
 };
 
 const cacheDir = join(root, '.cache');
-const bundle = join(cacheDir, `cli-${fingerprint(sources, createHash('sha256').update(version)).digest('hex').slice(0, 16)}`);
+// The build options below are part of what the bundle is made from.
+const builder = createHash('sha256').update(version).update(readFileSync(fileURLToPath(import.meta.url)));
+const bundle = join(cacheDir, `cli-${fingerprint(sources, builder).digest('hex').slice(0, 16)}`);
 if (!existsSync(bundle)) {
   mkdirSync(cacheDir, { recursive: true });
   const partial = `${bundle}.${process.pid}.tmp`;
@@ -67,7 +69,9 @@ if (!existsSync(bundle)) {
     plugins: [externalOnly],
     // CommonJS packages compiled in still call require() for Node's own modules.
     banner: { js: "import { createRequire as __shoeboxRequire } from 'node:module'; const require = __shoeboxRequire(import.meta.url);" },
-    sourcemap: 'inline',
+    sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Stack traces need the mappings only; the sources' text would only make every start parse more.
     sourcesContent: false,
     logLevel: 'error',
