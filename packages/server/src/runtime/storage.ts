@@ -41,6 +41,11 @@ export interface OpenOptions {
    * `worker`); otherwise opening fails with a NoDeploymentError naming where it looked.
    */
   readonly create?: boolean;
+  /**
+   * The command that runs the deployment in this process (`serve`, `worker`), unset for commands
+   * that only look or change data: long-running processes checkpoint SQLite in the background.
+   */
+  readonly runs?: 'serve' | 'worker';
 }
 
 /**
@@ -55,8 +60,9 @@ export async function openStorage(
   config: Config,
   layout: DataLayout,
   onLimiterFailure: (error: unknown) => void,
-  { create = true }: OpenOptions = {},
+  options: OpenOptions = {},
 ): Promise<Storage> {
+  const { create = true } = options;
   if (!create && config.databaseUrl === undefined && !existsSync(layout.databaseFile)) throw new NoDeploymentError(layout.root);
   const postgres =
     config.databaseUrl === undefined
@@ -67,7 +73,7 @@ export async function openStorage(
           schema: config.databaseSchema,
           createSchema: create,
         });
-  const database = postgres ?? openSqlite(layout.databaseFile);
+  const database = postgres ?? openSqlite(layout.databaseFile, { backgroundCheckpoints: options.runs !== undefined });
   try {
     const limits = await openLimits(config, onLimiterFailure, async () =>
       postgres
