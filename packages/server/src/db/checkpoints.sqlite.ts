@@ -73,6 +73,8 @@ export function checkpointInBackground(file: string): BackgroundCheckpoints {
     async stop() {
       const current = running;
       if (!current) return;
+      // Unreferenced, the worker would not keep the process alive while the caller waits for it to end.
+      current.worker.ref();
       current.worker.postMessage('stop');
       await current.exited;
     },
