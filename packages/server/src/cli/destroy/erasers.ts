@@ -11,14 +11,18 @@ import type { Eraser } from './eraser.js';
  * destroy never removes some engines' data and then stops at another's.
  */
 export async function openErasers(config: Config): Promise<Eraser[]> {
-  // Each engine's client is loaded only when that engine is configured.
+  // Each engine's client is loaded only when that engine is configured, and all of them before any
+  // connects: loading the AWS SDK holds the event loop long enough to time out a Redis ping in flight.
   const { databaseUrl, blobStore, redisUrl } = config;
+  const [postgres, s3, redis] = await Promise.all([
+    databaseUrl === undefined ? undefined : import('./eraser.postgres.js'),
+    blobStore === undefined ? undefined : import('./eraser.s3.js'),
+    redisUrl === undefined ? undefined : import('./eraser.redis.js'),
+  ]);
   const opening: Promise<Eraser>[] = [];
-  if (databaseUrl !== undefined)
-    opening.push(import('./eraser.postgres.js').then(({ openPostgresEraser }) => openPostgresEraser(databaseUrl, config.databaseSchema)));
-  if (blobStore !== undefined) opening.push(import('./eraser.s3.js').then(({ openS3Eraser }) => openS3Eraser(blobStore)));
-  if (redisUrl !== undefined)
-    opening.push(import('./eraser.redis.js').then(({ openRedisEraser }) => openRedisEraser(redisUrl, config.redisPrefix)));
+  if (postgres && databaseUrl !== undefined) opening.push(postgres.openPostgresEraser(databaseUrl, config.databaseSchema));
+  if (s3 && blobStore !== undefined) opening.push(s3.openS3Eraser(blobStore));
+  if (redis && redisUrl !== undefined) opening.push(redis.openRedisEraser(redisUrl, config.redisPrefix));
   const settled = await Promise.allSettled(opening);
   const opened = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
