@@ -44,14 +44,18 @@ const externalOnly = {
   name: 'external-only',
   setup(builder) {
     builder.onResolve({ filter: /^[^./]/ }, ({ path }) =>
-      path.startsWith('node:') || EXTERNAL.some((name) => path === name || path.startsWith(`${name}/`)) ? { path, external: true } : undefined,
+      path.startsWith('node:') || EXTERNAL.some((name) => path === name || path.startsWith(`${name}/`))
+        ? { path, external: true }
+        : undefined,
     );
   },
 };
 
 const cacheDir = join(root, '.cache');
 // The build options below are part of what the bundle is made from.
-const builder = createHash('sha256').update(version).update(readFileSync(fileURLToPath(import.meta.url)));
+const builder = createHash('sha256')
+  .update(version)
+  .update(readFileSync(fileURLToPath(import.meta.url)));
 const bundle = join(cacheDir, `cli-${fingerprint(sources, builder).digest('hex').slice(0, 16)}`);
 if (!existsSync(bundle)) {
   mkdirSync(cacheDir, { recursive: true });
