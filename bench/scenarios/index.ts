@@ -1,4 +1,5 @@
 import type { BenchScenario } from '../lib.js';
+import { atRest } from './at-rest.js';
 import { gateway } from './gateway.js';
 import { identities } from './identities.js';
 import { notes } from './notes.js';
@@ -18,4 +19,5 @@ export const scenarios: readonly BenchScenario[] = [
   photoUpload,
   photoMemory,
   thumbnails,
+  atRest,
 ];

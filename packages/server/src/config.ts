@@ -347,7 +347,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   };
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
-      'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: an idle processor renews its lease once per poll',
+      'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: a processor looks for work, and takes over a lapsed lease, once per poll',
     );
   }
   if (config.stream.retryMaxMs < config.stream.retryBaseMs) {

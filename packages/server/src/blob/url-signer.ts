@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
 import { type Static, Type } from 'typebox';
 import { Problem } from '../errors.js';
 import { readOrCreateSecretFile } from '../runtime/secret-files.js';
@@ -47,7 +48,8 @@ const Payload = Type.Object(
   },
   { additionalProperties: false },
 );
-const checkPayload = strictAjv.compile(Payload);
+// Compiled on first use: the first compile of the process also compiles ajv's meta-schema, which a start need not wait for.
+let checkPayload: ValidateFunction | undefined;
 
 export class UrlSigner {
   constructor(private readonly key: Buffer) {
@@ -77,6 +79,7 @@ export class UrlSigner {
       throw new Problem('signed_url_invalid', 'This URL is not one Shoebox signed, or it was changed. Ask the API for a new URL.');
     }
     const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Static<typeof Payload>;
+    checkPayload ??= strictAjv.compile(Payload);
     if (!checkPayload(raw) || raw.m !== method) {
       throw new Problem('signed_url_invalid', `This URL does not allow ${method} requests. Ask the API for a URL made for this.`);
     }

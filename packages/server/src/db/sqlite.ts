@@ -13,13 +13,25 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
+import { checkpointInBackground } from './checkpoints.sqlite.js';
 import type { Database, Tables } from './database.js';
+
+export interface SqliteOptions {
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside commits (checkpoints.sqlite.ts): for
+   * the processes that serve (serve, worker), where a commit's checkpoint stalls every request.
+   */
+  readonly backgroundCheckpoints?: boolean;
+}
+
+/** Pages of WAL at which a commit checkpoints by itself while the background checkpointer runs: a backstop only. */
+const BACKSTOP_CHECKPOINT_PAGES = 4096;
 
 /**
  * The embedded engine: one SQLite file in WAL mode. Kysely's SQLite driver serialises access to
  * the single connection, so transactions never interleave inside one process.
  */
-export function openSqlite(file: string): Database {
+export function openSqlite(file: string, options: SqliteOptions = {}): Database {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
@@ -27,7 +39,11 @@ export function openSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }) });
+  const checkpoints = options.backgroundCheckpoints ? checkpointInBackground(file) : undefined;
+  if (checkpoints) connection.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  const db = new Kysely<Tables>({
+    dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }, () => checkpoints?.writing()),
+  });
   return {
     engine: 'sqlite',
     db,
@@ -37,6 +53,7 @@ export function openSqlite(file: string): Database {
       await sql`select 1`.execute(db);
     },
     async close() {
+      await checkpoints?.stop();
       await db.destroy();
     },
   };
@@ -48,12 +65,15 @@ export function openSqlite(file: string): Database {
  * process (a `shoebox worker`, a CLI command) committed in between.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  constructor(
+    private readonly config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly onBegin: () => void,
+  ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.config);
+    return new ImmediateSqliteDriver(this.config, this.onBegin);
   }
 
   /**
@@ -74,7 +94,16 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDriver>[0],
+    /** Hears of every write transaction (they all begin here): the background checkpointer starts on the first. */
+    private readonly onBegin: () => void,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    this.onBegin();
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }

@@ -36,7 +36,7 @@ import { requestIdFor } from './request-id.js';
 import { RequestLog } from './request-log.js';
 import { ProblemSchema } from './schemas.js';
 import { installSecurityHeaders } from './security-headers.js';
-import { schemaCompiler } from './validation.js';
+import { buildSerializer, schemaCompiler } from './validation.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
 export interface AppServices {
@@ -74,6 +74,7 @@ export async function buildApp(services: AppServices): Promise<App> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(schemaCompiler);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redactUrl } from '../shared/urls.js';
 
 /**
@@ -23,6 +23,8 @@ export type RedisNamespace = (typeof REDIS_NAMESPACES)[keyof typeof REDIS_NAMESP
  * per-process limits takes over at once. Fails at open when Redis cannot be reached.
  */
 export async function connectRedis(url: string): Promise<Redis> {
+  // Imported here: the login and guest throttles need this module's namespaces on every engine, ioredis only with Redis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -59,14 +59,11 @@ export interface Shoebox {
   close(): Promise<void>;
 }
 
-export interface ShoeboxOptions extends OpenOptions {
-  /**
-   * The command that runs the deployment in this process (`serve`, `worker`), registered while it
-   * is open so that `shoebox destroy` refuses meanwhile; unset for commands that only look or
-   * change data. On PostgreSQL, destroy sees the process's database sessions instead.
-   */
-  readonly runs?: 'serve' | 'worker';
-}
+/**
+ * `runs` (OpenOptions) is also registered while the deployment is open, so that `shoebox destroy`
+ * refuses meanwhile. On PostgreSQL, destroy sees the process's database sessions instead.
+ */
+export type ShoeboxOptions = OpenOptions;
 
 /**
  * Opens (and on first use creates, unless `create` is false) the data folder and database, and

@@ -1,36 +1,26 @@
 import { existsSync } from 'node:fs';
 import { FsBlobStore } from '../blob/fs-store.js';
-import { S3BlobStore } from '../blob/s3-store.js';
 import type { BlobStore } from '../blob/store.js';
 import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config.js';
 import type { CacheGenerations } from '../db/cache-generations.js';
-import { PostgresCacheGenerations } from '../db/cache-generations.postgres.js';
 import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database } from '../db/database.js';
-import { openPostgres, type PostgresDatabase } from '../db/postgres.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import { openSqlite } from '../db/sqlite.js';
 import { MemoryTokenBuckets } from '../limiter/buckets.memory.js';
-import { RedisTokenBuckets } from '../limiter/buckets.redis.js';
 import { bucketsWithFallback, quotasWithFallback } from '../limiter/fallback.js';
 import type { QuotaCounters, TokenBuckets } from '../limiter/limiter.js';
 import { memoryQuotas } from '../limiter/quotas.memory.js';
-import { openPostgresQuotas } from '../limiter/quotas.postgres.js';
-import { openRedisQuotas } from '../limiter/quotas.redis.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
-import { connectRedis } from '../limiter/redis.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
-import { redisWindowLimiters } from '../limiter/window-limiters.redis.js';
 import type { SearchIndex } from '../search/index.js';
-import { PostgresSearchIndex } from '../search/index.postgres.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
 import { NoDeploymentError } from '../shared/no-deployment.js';
 import type { ChangeClaims } from '../stream/claims.js';
-import { PostgresChangeClaims } from '../stream/claims.postgres.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
 import { ChangeSignal } from '../stream/signal.js';
-import { changeChannel, PostgresChangeSignal } from '../stream/signal.postgres.js';
 import type { DataLayout } from './layout.js';
 
 export interface Storage {
@@ -55,6 +45,11 @@ export interface OpenOptions {
    * `worker`); otherwise opening fails with a NoDeploymentError naming where it looked.
    */
   readonly create?: boolean;
+  /**
+   * The command that runs the deployment in this process (`serve`, `worker`), unset for commands
+   * that only look or change data: long-running processes checkpoint SQLite in the background.
+   */
+  readonly runs?: 'serve' | 'worker';
 }
 
 /**
@@ -62,29 +57,34 @@ export interface OpenOptions {
  * data, the change stream's claims and doorbell, and search; process memory (plus the database for
  * quotas) or Redis for usage plans.
  * `onLimiterFailure` hears of every Redis failure that the per-process fallback absorbed.
+ * The scale-out engines' adapters are imported only when configured: their clients (pg, ioredis,
+ * the AWS SDK) cost the embedded engine a good part of its start and memory for nothing.
  */
 export async function openStorage(
   config: Config,
   layout: DataLayout,
   onLimiterFailure: (error: unknown) => void,
-  { create = true }: OpenOptions = {},
+  options: OpenOptions = {},
 ): Promise<Storage> {
+  const { create = true } = options;
   if (!create && config.databaseUrl === undefined && !existsSync(layout.databaseFile)) throw new NoDeploymentError(layout.root);
   const postgres =
     config.databaseUrl === undefined
       ? undefined
-      : await openPostgres(config.databaseUrl, {
+      : await (await import('../db/postgres.js')).openPostgres(config.databaseUrl, {
           poolSize: config.databasePoolSize,
           poolTimeoutMs: config.databasePoolTimeoutMs,
           schema: config.databaseSchema,
           createSchema: create,
         });
-  const database = postgres ?? openSqlite(layout.databaseFile);
+  const database = postgres ?? openSqlite(layout.databaseFile, { backgroundCheckpoints: options.runs !== undefined });
   try {
-    const limits = await openLimits(config, onLimiterFailure, () =>
-      postgres ? openPostgresQuotas(postgres.pool, config.databaseSchema) : openSqliteQuotas(layout.quotaFile),
+    const limits = await openLimits(config, onLimiterFailure, async () =>
+      postgres
+        ? (await import('../limiter/quotas.postgres.js')).openPostgresQuotas(postgres.pool, config.databaseSchema)
+        : openSqliteQuotas(layout.quotaFile),
     );
-    const adapters = postgres ? postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database, layout.databaseFile);
+    const adapters = postgres ? await postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database, layout.databaseFile);
     return {
       database,
       ...limits,
@@ -107,6 +107,12 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
     const quotas = await openDatabaseQuotas();
     return { buckets: new MemoryTokenBuckets(), quotas, windowLimiters: memoryWindowLimiters, close: () => quotas.close() };
   }
+  const [{ connectRedis }, { RedisTokenBuckets }, { openRedisQuotas }, { redisWindowLimiters }] = await Promise.all([
+    import('../limiter/redis.js'),
+    import('../limiter/buckets.redis.js'),
+    import('../limiter/quotas.redis.js'),
+    import('../limiter/window-limiters.redis.js'),
+  ]);
   const redis = await connectRedis(config.redisUrl);
   return {
     buckets: bucketsWithFallback(new RedisTokenBuckets(redis, config.redisPrefix), new MemoryTokenBuckets(), onFailure),
@@ -125,12 +131,21 @@ const sqliteAdapters = (database: Database, file: string) => ({
   cacheGenerations: new SqliteCacheGenerations(file),
 });
 
-const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
-  claims: new PostgresChangeClaims(database),
-  signal: new PostgresChangeSignal(database, changeChannel(schema)),
-  searchIndex: new PostgresSearchIndex(database),
-  cacheGenerations: new PostgresCacheGenerations(database, schema),
-});
+async function postgresAdapters(database: PostgresDatabase, schema: string) {
+  const [{ PostgresChangeClaims }, { changeChannel, PostgresChangeSignal }, { PostgresSearchIndex }, { PostgresCacheGenerations }] =
+    await Promise.all([
+      import('../stream/claims.postgres.js'),
+      import('../stream/signal.postgres.js'),
+      import('../search/index.postgres.js'),
+      import('../db/cache-generations.postgres.js'),
+    ]);
+  return {
+    claims: new PostgresChangeClaims(database),
+    signal: new PostgresChangeSignal(database, changeChannel(schema)),
+    searchIndex: new PostgresSearchIndex(database),
+    cacheGenerations: new PostgresCacheGenerations(database, schema),
+  };
+}
 
 export interface Blobs {
   readonly store: BlobStore;
@@ -150,6 +165,7 @@ export async function openBlobs(
   { create = true }: OpenOptions = {},
 ): Promise<Blobs> {
   if (config.blobStore !== undefined) {
+    const { S3BlobStore } = await import('../blob/s3-store.js');
     const store = await S3BlobStore.open(config.blobStore);
     return { store, urlSigner: undefined, close: () => store.close() };
   }

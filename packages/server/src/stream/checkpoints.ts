@@ -25,6 +25,22 @@ export class CheckpointLeases {
     return result.numUpdatedRows > 0n;
   }
 
+  async pending(consumer: string): Promise<boolean> {
+    const after = await this.database.db
+      .selectFrom('stream_checkpoints')
+      .select('position')
+      .where('consumer', '=', consumer)
+      .executeTakeFirst();
+    const waiting = await this.database.db
+      .selectFrom('stream_changes')
+      .select('seq')
+      .where('seq', '>', after?.position ?? 0)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return waiting !== undefined;
+  }
+
   async release(consumer: string, holder: string): Promise<void> {
     await this.database.db
       .updateTable('stream_checkpoints')

@@ -20,6 +20,12 @@ export interface ChangeClaims {
    * lease runs.
    */
   lease(consumer: string, holder: string, now: Date, until: Date): Promise<boolean>;
+  /**
+   * Whether a change may wait after the consumer's checkpoint (or it has none yet): a read that
+   * takes no lease and writes nothing, so a processor with nothing to do leaves the disk alone.
+   * It may say yes when `next` then hands out nothing (a PostgreSQL gap still open).
+   */
+  pending(consumer: string): Promise<boolean>;
   /** Gives the lease up (on shutdown) so another process can take over at once. */
   release(consumer: string, holder: string): Promise<void>;
   /** Up to `limit` changes after the consumer's checkpoint, in seq order, none of which a later commit can precede. */

@@ -207,6 +207,32 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     ]);
   });
 
+  it('holds a lease only while working: with nothing to do it writes no lease, and a waiting processor picks up new work', async () => {
+    await write([['a', 1]]);
+    const recorder = new Recorder();
+    const worker = processor([recorder], { leaseMs: 200 });
+    await worker.drain();
+    const leaseOf = () =>
+      shoebox.database.db
+        .selectFrom('stream_checkpoints')
+        .select(['lease_holder', 'lease_until'])
+        .where('consumer', '=', 'recorder')
+        .executeTakeFirstOrThrow();
+    const afterWork = await leaseOf();
+    expect(afterWork.lease_holder).toBe(worker.holder);
+
+    // Idle passes read only: the lease row stays as the last work left it, and lapses.
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await leaseOf()).toEqual(afterWork);
+    expect((await streamStatus(shoebox.database, ['recorder']))[0]).toMatchObject({ leaseHolder: null, lagChanges: 0 });
+
+    await write([['a', 2]]);
+    await eventually(async () => recorder.seen.length === 2);
+    expect(versionsOf(recorder.seen, 'a')).toEqual([1, 2]);
+    await worker.stop();
+  });
+
   it('lets one processor at a time work a consumer, and re-delivers what a vanished one left unfinished', async () => {
     await write([
       ['a', 1],

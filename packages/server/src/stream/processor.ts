@@ -159,8 +159,14 @@ export class StreamProcessor {
     return due ? Math.min(pollMs, Math.max(0, due.getTime() - Date.now())) : pollMs;
   }
 
-  /** Works one consumer if its lease can be had, renewing the lease for as long as the work takes. */
+  /**
+   * Works one consumer if it has work and its lease can be had, renewing the lease for as long as
+   * the work takes. The lease is held only while working: a processor with nothing to do neither
+   * takes nor renews it, so at rest it writes nothing, and its lease lapses leaseMs after its last
+   * work. Another process may take the consumer then, which is what the lease allows anyway.
+   */
   private async pass(consumer: StreamConsumer): Promise<number> {
+    if (!(await this.hasWork(consumer.name))) return 0;
     if (!(await this.renewLease(consumer.name))) return 0;
     const lease = keepLease(() => this.renewLease(consumer.name), this.leaseMs / 3, STALL_LEASES * this.leaseMs);
     try {
@@ -265,6 +271,13 @@ export class StreamProcessor {
       }
     }
     return due.length;
+  }
+
+  /** Reads only: new changes after the checkpoint, or a retry whose time has come. */
+  private async hasWork(consumer: string): Promise<boolean> {
+    if (await this.deps.claims.pending(consumer)) return true;
+    const due = await this.deps.retries.nextDueAt(consumer);
+    return due !== undefined && due.getTime() <= Date.now();
   }
 
   private async renewLease(consumer: string): Promise<boolean> {

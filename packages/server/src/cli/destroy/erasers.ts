@@ -2,9 +2,6 @@ import type { Config } from '../../config.js';
 import { dataLayout } from '../../runtime/layout.js';
 import { filesEraser } from './eraser.files.js';
 import type { Eraser } from './eraser.js';
-import { openPostgresEraser } from './eraser.postgres.js';
-import { openRedisEraser } from './eraser.redis.js';
-import { openS3Eraser } from './eraser.s3.js';
 
 /**
  * One eraser per place the configuration has Shoebox write to, in the order they are erased: the
@@ -14,10 +11,18 @@ import { openS3Eraser } from './eraser.s3.js';
  * destroy never removes some engines' data and then stops at another's.
  */
 export async function openErasers(config: Config): Promise<Eraser[]> {
+  // Each engine's client is loaded only when that engine is configured, and all of them before any
+  // connects: loading the AWS SDK holds the event loop long enough to time out a Redis ping in flight.
+  const { databaseUrl, blobStore, redisUrl } = config;
+  const [postgres, s3, redis] = await Promise.all([
+    databaseUrl === undefined ? undefined : import('./eraser.postgres.js'),
+    blobStore === undefined ? undefined : import('./eraser.s3.js'),
+    redisUrl === undefined ? undefined : import('./eraser.redis.js'),
+  ]);
   const opening: Promise<Eraser>[] = [];
-  if (config.databaseUrl !== undefined) opening.push(openPostgresEraser(config.databaseUrl, config.databaseSchema));
-  if (config.blobStore !== undefined) opening.push(openS3Eraser(config.blobStore));
-  if (config.redisUrl !== undefined) opening.push(openRedisEraser(config.redisUrl, config.redisPrefix));
+  if (postgres && databaseUrl !== undefined) opening.push(postgres.openPostgresEraser(databaseUrl, config.databaseSchema));
+  if (s3 && blobStore !== undefined) opening.push(s3.openS3Eraser(blobStore));
+  if (redis && redisUrl !== undefined) opening.push(redis.openRedisEraser(redisUrl, config.redisPrefix));
   const settled = await Promise.allSettled(opening);
   const opened = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = settled.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
