@@ -52,8 +52,9 @@ export const notesPostgres: BenchScenario = {
     };
     const corpus = new Corpus();
     try {
-      const key = await createBenchKey(env);
+      // CLI commands only use a deployment: the first API process makes it.
       const first = await startApi();
+      const key = await createBenchKey(env);
       const guests = await measure.createGuests(first, key, GUESTS);
       const owners = guests.map((g) => g.identityId);
       const ping = await measure.pingLoad(first, key);
