@@ -113,6 +113,29 @@ describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', (
     expect(await position()).toBe(2);
   });
 
+  it('waits for a seq whose transaction took its id after the visible seq’s did (an id a snapshot’s xmax leaves out)', async () => {
+    const claims = shoebox.claims;
+    await claims.lease('recorder', 'reader', new Date(), new Date(Date.now() + 60_000));
+    // `later` takes its transaction id first, `early` after it; then `early` takes the smaller seq
+    // and `later` commits the larger one. No transaction newer than `early` has ended, so
+    // `early`'s id is at or above the next snapshot's xmax, and that snapshot leaves it out of its xmin.
+    const later = await busy();
+    const early = await busy();
+    const insert = (client: pg.Client, id: string) =>
+      client.query(
+        `insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
+         values ('thing', $1, 'owner', 'INSERT', 1, null, '{"version":1}', $2)`,
+        [id, Date.now()],
+      );
+    await insert(early, 'early');
+    await insert(later, 'late');
+    await later.query('commit');
+    for (let i = 0; i < 3; i++) expect((await claims.next('recorder', 10)).map((c) => c.entityId)).toEqual([]);
+
+    await early.query('commit');
+    expect((await claims.next('recorder', 10)).map((c) => c.entityId)).toEqual(['early', 'late']);
+  });
+
   it('keeps a rolled-back gap closed while transactions that ran beside it are open, then steps over it', async () => {
     const other = await busy();
     const doomed = await hold('doomed');
