@@ -4,10 +4,12 @@ import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
-import { etagOf, ifMatchAllows, type Note, type NoteJson, noteImage, noteJson, wordless } from './note.js';
+import { etagOf, ifMatchAllows, type Note, type NoteJson, noteJson } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
 import type { Visibility } from './tables.js';
+import { insertChange, modifyChange, newNote, nextVersion, removeChange } from './versions.js';
+import type { OneStatementNoteWrites } from './writes.js';
 
 export interface NoteContent {
   readonly headline: string;
@@ -34,8 +36,9 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const FORGET_EVERY_MS = 60_000;
 
 /**
- * Notes of one identity. Every write runs in one transaction with its change record (the outbox),
- * so an acknowledged write always reaches the stream and a failed one leaves nothing behind.
+ * Notes of one identity. Every write commits atomically with its change record (the outbox), so
+ * an acknowledged write always reaches the stream and a failed one leaves nothing behind: in one
+ * transaction, or, where the engine offers it and the note has no photos, in one statement.
  */
 export class NotesService {
   private lastForget = 0;
@@ -44,6 +47,7 @@ export class NotesService {
     private readonly store: NotesStore,
     private readonly outbox: Outbox,
     private readonly photos?: PhotoReferences,
+    private readonly oneStatement?: OneStatementNoteWrites,
   ) {}
 
   /**
@@ -56,6 +60,12 @@ export class NotesService {
     idempotencyKey?: string,
   ): Promise<{ note: NoteJson; replayed: boolean }> {
     await this.forgetOldAnswers();
+    if (this.oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
+      const note = newNote(ownerId, input.noteId ?? randomUUID(), input);
+      const oneStatement = this.oneStatement;
+      if (await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note))))
+        return { note: noteJson(note), replayed: false };
+    }
     const requestHash = idempotencyKey === undefined ? '' : sha256(canonicalJson(input));
     for (let attempt = 0; ; attempt++) {
       try {
@@ -89,6 +99,8 @@ export class NotesService {
     input: NoteContent,
     conditions: Preconditions = {},
   ): Promise<{ note: Note; created: boolean }> {
+    const written = input.photoIds?.length ? undefined : await this.putInOneStatement(ownerId, noteId, input, conditions);
+    if (written) return written;
     return this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       checkPreconditions(noteId, current, conditions);
@@ -107,6 +119,10 @@ export class NotesService {
   }
 
   async patch(ownerId: string, noteId: string, changes: NotePatch, conditions: Preconditions = {}): Promise<Note> {
+    if (this.oneStatement && !changes.photoIds?.length) {
+      const current = await this.findForWrite(ownerId, noteId, conditions);
+      if (current.photoIds.length === 0) return this.updateInOneStatement(this.oneStatement, current, changes);
+    }
     return this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       if (!current) throw notFound(noteId);
@@ -116,6 +132,16 @@ export class NotesService {
   }
 
   async delete(ownerId: string, noteId: string, conditions: Preconditions = {}): Promise<void> {
+    const oneStatement = this.oneStatement;
+    if (oneStatement) {
+      const current = await this.findForWrite(ownerId, noteId, conditions);
+      const version = current.version + 1;
+      const removed = await this.outbox.writeOne(() =>
+        oneStatement.markDeleted(current, version, new Date(), removeChange(current, version)),
+      );
+      if (!removed) throw changedMeanwhile(noteId);
+      return;
+    }
     await this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       if (!current) throw notFound(noteId);
@@ -142,15 +168,7 @@ export class NotesService {
   async remove(trx: Kysely<Tables>, note: Note): Promise<void> {
     const version = note.version + 1;
     if (!(await this.store.markDeleted(trx, note, version, new Date()))) throw changedMeanwhile(note.noteId);
-    await recordChange(trx, {
-      entity: 'note',
-      entityId: note.noteId,
-      ownerId: note.ownerId,
-      op: 'REMOVE',
-      version,
-      oldImage: wordless(noteImage(note)),
-      newImage: null,
-    });
+    await recordChange(trx, removeChange(note, version));
   }
 
   /**
@@ -167,40 +185,55 @@ export class NotesService {
 
   /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
   async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch): Promise<Note> {
-    const next: Note = {
-      ...current,
-      ...definedOnly(changes),
-      headline: changes.headline?.trim() ?? current.headline,
-      version: current.version + 1,
-      updatedAt: new Date(),
-    };
+    const next = nextVersion(current, changes);
     if (changes.photoIds?.length) await this.photos?.assertOwned(trx, next.ownerId, next.photoIds);
     if (!(await this.store.update(trx, next, current.version))) throw changedMeanwhile(current.noteId);
-    await recordChange(trx, {
-      entity: 'note',
-      entityId: next.noteId,
-      ownerId: next.ownerId,
-      op: 'MODIFY',
-      version: next.version,
-      oldImage: noteImage(current),
-      newImage: noteImage(next),
-    });
+    await recordChange(trx, modifyChange(current, next));
+    return next;
+  }
+
+  /**
+   * PUT in one statement, when the engine can and neither the note as it is nor as it will be has
+   * photos. Undefined when the id turned out to be used by a tombstone (or a concurrent create):
+   * the transactional path then decides.
+   */
+  private async putInOneStatement(
+    ownerId: string,
+    noteId: string,
+    input: NoteContent,
+    conditions: Preconditions,
+  ): Promise<{ note: Note; created: boolean } | undefined> {
+    const oneStatement = this.oneStatement;
+    if (!oneStatement) return undefined;
+    const current = await this.store.findOwned(this.store.db, ownerId, noteId);
+    checkPreconditions(noteId, current, conditions);
+    if (current) {
+      if (current.photoIds.length > 0) return undefined;
+      const changes = { ...input, photoIds: [], visibility: input.visibility ?? 'private' } as const;
+      return { note: await this.updateInOneStatement(oneStatement, current, changes), created: false };
+    }
+    const note = newNote(ownerId, noteId, input);
+    return (await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note)))) ? { note, created: true } : undefined;
+  }
+
+  /** The caller's live note, for a write outside a transaction: its version guards the write. */
+  private async findForWrite(ownerId: string, noteId: string, conditions: Preconditions): Promise<Note> {
+    const current = await this.store.findOwned(this.store.db, ownerId, noteId);
+    if (!current) throw notFound(noteId);
+    checkPreconditions(noteId, current, conditions);
+    return current;
+  }
+
+  private async updateInOneStatement(oneStatement: OneStatementNoteWrites, current: Note, changes: NotePatch): Promise<Note> {
+    const next = nextVersion(current, changes);
+    if (!(await this.outbox.writeOne(() => oneStatement.update(next, current.version, modifyChange(current, next))))) {
+      throw changedMeanwhile(current.noteId);
+    }
     return next;
   }
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
-    const now = new Date();
-    const note: Note = {
-      noteId,
-      ownerId,
-      headline: input.headline.trim(),
-      text: input.text,
-      photoIds: [...(input.photoIds ?? [])],
-      visibility: input.visibility ?? 'private',
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const note = newNote(ownerId, noteId, input);
     if (note.photoIds.length > 0) await this.photos?.assertOwned(trx, ownerId, note.photoIds);
     return this.add(trx, note);
   }
@@ -218,15 +251,7 @@ export class NotesService {
       note = { ...note, version: use.version + 1 };
       if (!(await this.store.revive(trx, note, use.version))) throw changedMeanwhile(note.noteId);
     }
-    await recordChange(trx, {
-      entity: 'note',
-      entityId: note.noteId,
-      ownerId: note.ownerId,
-      op: 'INSERT',
-      version: note.version,
-      oldImage: null,
-      newImage: noteImage(note),
-    });
+    await recordChange(trx, insertChange(note));
     return note;
   }
 
@@ -269,9 +294,6 @@ function replayOf(prior: { requestHash: string; body: unknown }, requestHash: st
   }
   return prior.body as NoteJson;
 }
-
-const definedOnly = <T extends object>(value: T): Partial<T> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** JSON with object keys sorted, so the same request always hashes the same. */
 function canonicalJson(value: unknown): string {

@@ -107,7 +107,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
     const outbox = new Outbox(database, signal);
-    const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
+    const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)), storage.noteWrites);
     let publicUrl = config.publicUrl;
     blobs = await openBlobs(config, layout, () => publicUrl, options);
     const photos = openPhotos({

@@ -19,6 +19,8 @@ import { connectRedis } from '../limiter/redis.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
 import { redisWindowLimiters } from '../limiter/window-limiters.redis.js';
+import type { OneStatementNoteWrites } from '../notes/writes.js';
+import { PostgresNoteWrites } from '../notes/writes.postgres.js';
 import type { SearchIndex } from '../search/index.js';
 import { PostgresSearchIndex } from '../search/index.postgres.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
@@ -41,6 +43,8 @@ export interface Storage {
   /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
   readonly signal: ChangeSignal;
   readonly searchIndex: SearchIndex;
+  /** Note writes in one statement, where the engine saves round trips by them. */
+  readonly noteWrites: OneStatementNoteWrites | undefined;
   close(): Promise<void>;
 }
 
@@ -116,12 +120,14 @@ const sqliteAdapters = (database: Database) => ({
   claims: new SqliteChangeClaims(database),
   signal: new ChangeSignal(),
   searchIndex: new SqliteSearchIndex(database),
+  noteWrites: undefined,
 });
 
 const postgresAdapters = (database: PostgresDatabase, schema: string) => ({
   claims: new PostgresChangeClaims(database),
   signal: new PostgresChangeSignal(database, changeChannel(schema)),
   searchIndex: new PostgresSearchIndex(database),
+  noteWrites: new PostgresNoteWrites(database),
 });
 
 export interface Blobs {
