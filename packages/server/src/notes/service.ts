@@ -31,6 +31,18 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
+/** Whether an identity and one of its sessions are still live; throws the problem their request answers if not. */
+export interface LiveCallers {
+  assertLive(identityId: string, sessionId: string): Promise<void>;
+}
+
+export interface NotesServiceParts {
+  readonly photos?: PhotoReferences;
+  /** Where the engine writes a note and its change in one statement (writes.ts). */
+  readonly oneStatement?: OneStatementNoteWrites;
+  readonly callers: LiveCallers;
+}
+
 /** How long a POST's Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const FORGET_EVERY_MS = 60_000;
@@ -42,30 +54,40 @@ const FORGET_EVERY_MS = 60_000;
  */
 export class NotesService {
   private lastForget = 0;
+  private readonly photos: PhotoReferences | undefined;
+  private readonly oneStatement: OneStatementNoteWrites | undefined;
 
   constructor(
     private readonly store: NotesStore,
     private readonly outbox: Outbox,
-    private readonly photos?: PhotoReferences,
-    private readonly oneStatement?: OneStatementNoteWrites,
-  ) {}
+    private readonly parts: NotesServiceParts,
+  ) {
+    this.photos = parts.photos;
+    this.oneStatement = parts.oneStatement;
+  }
 
   /**
    * Creates a note with a server-chosen or client-chosen id. With an idempotency key, a retry of
-   * the same request returns the first answer instead of creating again.
+   * the same request returns the first answer instead of creating again. With `sessionId`, the
+   * caller's route left checking that the owner and that session are live to this write (the
+   * identity guard's check, identity/bearer.ts): made in the write's own statement where the
+   * engine can, else first.
    */
   async create(
     ownerId: string,
     input: NoteContent & { noteId?: string },
     idempotencyKey?: string,
+    sessionId?: string,
   ): Promise<{ note: NoteJson; replayed: boolean }> {
     await this.forgetOldAnswers();
-    if (this.oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
+    const oneStatement = this.oneStatement;
+    if (oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
       const note = newNote(ownerId, input.noteId ?? randomUUID(), input);
-      const oneStatement = this.oneStatement;
-      if (await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note))))
-        return { note: noteJson(note), replayed: false };
+      const written = await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note), sessionId));
+      if (written) return { note: noteJson(note), replayed: false };
     }
+    // Also where the statement above wrote nothing: a caller no longer live answers as the guard would have.
+    if (sessionId !== undefined) await this.parts.callers.assertLive(ownerId, sessionId);
     const requestHash = idempotencyKey === undefined ? '' : sha256(canonicalJson(input));
     for (let attempt = 0; ; attempt++) {
       try {

@@ -12,10 +12,14 @@ const recordFrom = (source: string) => `
   insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
   select $1, w.note_id, w.owner_id, $2, w.version, $3, $4, $5 from ${source} w`;
 
+// $14, when given, is the caller's session: the identity guard's liveness check (identity/tokens.ts, assertLive).
 const INSERT_NEW = `
   with w as (
     insert into notes (note_id, owner_id, headline, text, photo_ids, visibility, version, created_at, updated_at, deleted_at)
-    values ($6, $7, $8, $9, '[]', $10, $11, $12, $13, null)
+    select $6, $7, $8, $9, '[]', $10, $11, $12, $13, null
+    where $14::text is null or exists (
+      select 1 from identities i join identity_sessions s on s.identity_id = i.id
+      where i.id = $7 and s.id = $14 and i.disabled_at is null and s.revoked_at is null)
     on conflict (owner_id, note_id) do nothing
     returning note_id, owner_id, version)
   ${recordFrom('w')}`;
@@ -43,7 +47,7 @@ const MARK_DELETED = `
 export class PostgresNoteWrites implements OneStatementNoteWrites {
   constructor(private readonly database: PostgresDatabase) {}
 
-  insertNew(note: Note, change: NewChange): Promise<boolean> {
+  insertNew(note: Note, change: NewChange, sessionId?: string): Promise<boolean> {
     return this.run('shoebox-note-insert', INSERT_NEW, change, [
       note.noteId,
       note.ownerId,
@@ -53,6 +57,7 @@ export class PostgresNoteWrites implements OneStatementNoteWrites {
       note.version,
       note.createdAt.getTime(),
       note.updatedAt.getTime(),
+      sessionId ?? null,
     ]);
   }
 

@@ -10,8 +10,12 @@ import type { Note } from './note.js';
  * transactions are in-process and cost no round trips.
  */
 export interface OneStatementNoteWrites {
-  /** Inserts a note its owner never used the id of, with its INSERT change. */
-  insertNew(note: Note, change: NewChange): Promise<boolean>;
+  /**
+   * Inserts a note its owner never used the id of, with its INSERT change. With `sessionId`, only
+   * while the owner and that session of theirs are live (not deleted, disabled or revoked): the
+   * check the identity guard would otherwise have made in a round trip of its own.
+   */
+  insertNew(note: Note, change: NewChange, sessionId?: string): Promise<boolean>;
   /** Replaces a live note still at `expectedVersion`, with its MODIFY change. */
   update(note: Note, expectedVersion: number, change: NewChange): Promise<boolean>;
   /** Tombstones a live note still at `note.version`, at `version`, with its REMOVE change. */
