@@ -129,11 +129,10 @@ export class StreamProcessor {
     this.deps.signal.ring();
     await this.loop;
     this.loop = undefined;
+    // A processor that never got a lane still counted as a member of its consumers' partitions.
+    for (const lane of this.lanes) await lane.leave().catch(() => {});
     if (!this.leased) return;
-    for (const lane of this.lanes) {
-      await this.deps.claims.release(lane.name, this.holder).catch(() => {});
-      await lane.leave().catch(() => {});
-    }
+    for (const name of this.laneNames) await this.deps.claims.release(name, this.holder).catch(() => {});
     this.held.clear();
   }
 
