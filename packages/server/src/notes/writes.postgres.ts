@@ -40,6 +40,18 @@ const MARK_DELETED = `
   p as (delete from note_photos where owner_id = $7 and note_id = $6 and exists (select 1 from w))
   ${recordFrom('w')}`;
 
+/** $6 to $13 of INSERT_NEW and UPDATE. */
+const noteValues = (note: Note) => [
+  note.noteId,
+  note.ownerId,
+  note.headline,
+  note.text,
+  note.visibility,
+  note.version,
+  note.createdAt.getTime(),
+  note.updatedAt.getTime(),
+];
+
 /**
  * PostgreSQL: each write is one named (prepared once per connection) statement, one round trip,
  * instead of BEGIN, the note's write, its change's insert and COMMIT.
@@ -48,31 +60,11 @@ export class PostgresNoteWrites implements OneStatementNoteWrites {
   constructor(private readonly database: PostgresDatabase) {}
 
   insertNew(note: Note, change: NewChange, sessionId?: string): Promise<boolean> {
-    return this.run('shoebox-note-insert', INSERT_NEW, change, [
-      note.noteId,
-      note.ownerId,
-      note.headline,
-      note.text,
-      note.visibility,
-      note.version,
-      note.createdAt.getTime(),
-      note.updatedAt.getTime(),
-      sessionId ?? null,
-    ]);
+    return this.run('shoebox-note-insert', INSERT_NEW, change, [...noteValues(note), sessionId ?? null]);
   }
 
   update(note: Note, expectedVersion: number, change: NewChange): Promise<boolean> {
-    return this.run('shoebox-note-update', UPDATE, change, [
-      note.noteId,
-      note.ownerId,
-      note.headline,
-      note.text,
-      note.visibility,
-      note.version,
-      note.createdAt.getTime(),
-      note.updatedAt.getTime(),
-      expectedVersion,
-    ]);
+    return this.run('shoebox-note-update', UPDATE, change, [...noteValues(note), expectedVersion]);
   }
 
   markDeleted(note: Note, version: number, at: Date, change: NewChange): Promise<boolean> {

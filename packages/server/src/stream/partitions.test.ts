@@ -1,24 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
+import { RecordingConsumer as Recorder, writeOverlapping } from '../testing/stream.js';
 import type { Change } from './change.js';
-import type { StreamConsumer } from './consumer.js';
-import { recordChange } from './outbox.js';
 import { partitionName, partitionOf } from './partitions.js';
 import { StreamProcessor } from './processor.js';
 import { RetryStore } from './retries.js';
 import { ChangeSignal } from './signal.js';
 import { streamStatus } from './status.js';
-
-/** One processor's view of the consumer: what it was handed, in order. */
-class Recorder implements StreamConsumer {
-  readonly name = 'recorder';
-  readonly entities = ['thing'];
-  readonly seen: Change[] = [];
-  async handle(change: Change): Promise<void> {
-    this.seen.push(change);
-  }
-}
 
 const PARTITIONS = 3;
 const settings = { batchSize: 20, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
@@ -55,38 +44,19 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
     return recorder;
   }
 
-  /** Writers of 12 notes (4 owners, the same ids under each), each holding its seq a while; returns the versions committed per note. */
+  /** Writers of 12 notes (4 owners, the same ids under each), each holding its seq a while; answers the versions committed per note. */
   async function writeConcurrently(steps: number): Promise<Map<string, number[]>> {
-    const committed = new Map<string, number[]>();
-    await Promise.all(
-      Array.from({ length: 12 }, async (_, w) => {
-        const ownerId = `owner${w % 4}`;
-        const entityId = `note${w % 3}`;
-        const key = `${ownerId}/${entityId}`;
-        let version = 0;
-        for (let step = 0; step < steps; step++) {
-          const next = version + 1;
-          const rollBack = (w + step) % 7 === 3;
-          await shoebox.database.db
-            .transaction()
-            .execute(async (trx) => {
-              await recordChange(trx, { entity: 'thing', entityId, ownerId, op: 'MODIFY', version: next, oldImage: null, newImage: {} });
-              await sleep((w * 7 + step * 13) % 11);
-              if (rollBack) throw new Error('rolled back on purpose');
-            })
-            .catch((error: Error) => {
-              if (error.message !== 'rolled back on purpose') throw error;
-            });
-          if (rollBack) continue;
-          version = next;
-          committed.set(key, [...(committed.get(key) ?? []), next]);
-        }
-      }),
-    );
-    return committed;
+    const noteOf = (w: number) => ({ ownerId: `owner${w % 4}`, entityId: `note${w % 3}` });
+    const committed = await writeOverlapping(shoebox.database, {
+      writers: 12,
+      steps,
+      holdMs: (w, step) => (w * 7 + step * 13) % 11,
+      change: (w, version) => ({ entity: 'thing', ...noteOf(w), op: 'MODIFY', version, oldImage: null, newImage: {} }),
+    });
+    return new Map(committed.map((versions, w) => [keyOf(noteOf(w)), versions]));
   }
 
-  const keyOf = (change: Change) => `${change.ownerId}/${change.entityId}`;
+  const keyOf = (note: Pick<Change, 'ownerId' | 'entityId'>) => `${note.ownerId}/${note.entityId}`;
   const total = (committed: Map<string, number[]>) => [...committed.values()].reduce((n, versions) => n + versions.length, 0);
 
   it('shares the partitions between two processors, which deliver every change once and in order per note', async () => {
