@@ -11,7 +11,7 @@ import { photoOriginalEtag } from './009-photo-original-etag.js';
 import { noteKeysPerOwner } from './010-note-keys-per-owner.js';
 import { photoApiKeys } from './011-photo-api-keys.js';
 import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
-import { streamMembers } from './014-stream-members.js';
+import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pending-list.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
 export const migrations: readonly ShoeboxMigration[] = [
@@ -27,5 +27,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   noteKeysPerOwner,
   photoApiKeys,
   sessionLoginsAndSecrets,
-  streamMembers,
+  streamMembersAndGinPendingList,
 ];
