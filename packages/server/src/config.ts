@@ -87,6 +87,11 @@ export interface StreamSettings {
   readonly leaseMs: number;
   /** Changes every consumer has passed are deleted once older than this. */
   readonly retentionHours: number;
+  /**
+   * Partitions per consumer (1 when not given): each partition has its own lease and checkpoint,
+   * so that many processors work one consumer side by side (stream/partitions.ts).
+   */
+  readonly partitions?: number;
 }
 
 export type { OidcProviderConfig };
@@ -343,6 +348,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       pollMs: read('SHOEBOX_STREAM_POLL_MS', integer(10, 600_000), 500),
       leaseMs: read('SHOEBOX_STREAM_LEASE_MS', integer(100, 3_600_000), 10_000),
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
+      partitions: read('SHOEBOX_STREAM_PARTITIONS', integer(1, 64), 1),
     },
   };
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
@@ -417,6 +423,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_POLL_MS', config.stream.pollMs],
     ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
+    ['SHOEBOX_STREAM_PARTITIONS', config.stream.partitions],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

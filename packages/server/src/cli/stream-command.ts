@@ -18,7 +18,7 @@ export function streamCommand(): Command {
     .option('--json', 'print JSON')
     .action((flags: { json?: boolean }) =>
       withShoebox(async (shoebox) => {
-        const statuses = await streamStatus(shoebox.database, shoebox.processor.consumerNames);
+        const statuses = await streamStatus(shoebox.database, shoebox.processor.laneNames);
         print(flags.json ? { consumers: statuses } : statusTable(statuses));
       }),
     );
@@ -57,7 +57,7 @@ export function streamCommand(): Command {
         const redriven = await shoebox.retries.redrive({ consumer: flags.consumer, seq });
         // Deliver them here unless a running server or worker holds the consumers' leases.
         await shoebox.processor.drain();
-        const after = await streamStatus(shoebox.database, shoebox.processor.consumerNames);
+        const after = await streamStatus(shoebox.database, shoebox.processor.laneNames);
         const stillFailing = after.filter((s) => flags.consumer === undefined || s.consumer === flags.consumer);
         const retrying = stillFailing.reduce((n, s) => n + s.retrying, 0);
         const dead = stillFailing.reduce((n, s) => n + s.deadLetters, 0);

@@ -17,7 +17,7 @@ export const workerCommand = () =>
     const { logger } = shoebox;
     shoebox.processor.start();
     logger.info(
-      { consumers: shoebox.processor.consumerNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
+      { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',
     );
     let stopping = false;

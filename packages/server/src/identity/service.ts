@@ -2,7 +2,7 @@ import { type CacheGenerations, GenerationCache } from '../db/cache-generations.
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
-import { CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
+import { type AccessClaims, CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import type { GuestThrottle } from './guest-throttle.js';
 import { type LinkCaller, type LinkMode, LoginLinker } from './linking.js';
@@ -80,6 +80,16 @@ export class IdentityService {
 
   authenticate(accessToken: string): Promise<Authenticated> {
     return this.tokens.authenticate(accessToken);
+  }
+
+  /** Verifies an access token without reading its identity: the route's write checks liveness (bearer.ts). */
+  verifyAccessToken(accessToken: string): Promise<AccessClaims> {
+    return this.tokens.verify(accessToken);
+  }
+
+  /** Throws the problem a request answers when the identity or its session is no longer live. */
+  async assertLive(identityId: string, sessionId: string): Promise<void> {
+    await this.tokens.assertLive(identityId, sessionId);
   }
 
   refresh(refreshToken: string): Promise<TokenPair> {

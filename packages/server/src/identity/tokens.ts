@@ -156,15 +156,24 @@ export class TokenService {
 
   /** Verifies an access token and checks, now, that its identity and session are still live. */
   async authenticate(accessToken: string): Promise<Authenticated> {
-    const claims = await this.accessTokens.verify(accessToken);
-    const { identityId, sessionId } = claims;
+    const claims = await this.verify(accessToken);
+    return { ...claims, identity: await this.assertLive(claims.identityId, claims.sessionId) };
+  }
+
+  /** Verifies an access token alone (signature, issuer, audience, times, type), for a caller that checks liveness itself. */
+  verify(accessToken: string): Promise<AccessClaims> {
+    return this.accessTokens.verify(accessToken);
+  }
+
+  /** The identity, unless it or the session is no longer live: then the problem a request of theirs answers. */
+  async assertLive(identityId: string, sessionId: string): Promise<Identity> {
     const { identity, sessionActive } = await this.states.get(`${identityId} ${sessionId}`, () =>
       this.sessions.state(identityId, sessionId),
     );
     if (!identity) throw new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
     if (identity.disabledAt) throw disabledProblem(identity.mergedInto);
     if (!sessionActive) throw new Problem('session_revoked', 'This session was signed out or revoked. Log in again.');
-    return { ...claims, identity };
+    return identity;
   }
 
   private refreshExpiry(now: number): number {

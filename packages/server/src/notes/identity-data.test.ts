@@ -87,6 +87,45 @@ describe.each(engines)('notes follow their identity ($name)', (engine) => {
     expect(row).toMatchObject({ headline: '', text: '', deleted_at: expect.any(Number) });
   });
 
+  it('refuses creates from a logged-out session, a disabled identity and a deleted one as the guard does, writing nothing', async () => {
+    const loggedOut = await signUp(server, 'creates-logged-out@example.com', 'a long enough password');
+    const disabled = await createGuest(server);
+    const deleted = await createGuest(server);
+    expect((await asIdentity(server, loggedOut.accessToken, '/v1/identities/logout', { method: 'POST' })).status).toBe(204);
+    expect((await server.admin(`/admin/identities/${disabled.identityId}/disable`, { method: 'POST' })).status).toBe(200);
+    expect((await asIdentity(server, deleted.accessToken, '/v1/identities/me', { method: 'DELETE' })).status).toBe(204);
+    const db = server.server.shoebox.database.db;
+    const rowsOf = async (ownerId: string) => [
+      await db.selectFrom('notes').selectAll().where('owner_id', '=', ownerId).execute(),
+      await db.selectFrom('stream_changes').selectAll().where('owner_id', '=', ownerId).execute(),
+    ];
+    for (const [caller, status, code] of [
+      [loggedOut, 401, 'session_revoked'],
+      [disabled, 403, 'identity_disabled'],
+      [deleted, 401, 'identity_deleted'],
+    ] as const) {
+      const before = await rowsOf(caller.identityId);
+      for (const body of [
+        { headline: 'never', text: '' },
+        { noteId: 'chosen', headline: 'never', text: '' },
+      ]) {
+        const response = await asIdentity(server, caller.accessToken, '/v1/notes', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `${code}-${body.noteId ?? 'random'}` },
+          body: JSON.stringify(body),
+        });
+        await expectProblem(response, status, code);
+        const plain = await asIdentity(server, caller.accessToken, '/v1/notes', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        await expectProblem(plain, status, code);
+      }
+      expect(await rowsOf(caller.identityId)).toEqual(before);
+    }
+  });
+
   it('leaves none of a deleted identity’s words in the change stream, dead-lettered changes included', async () => {
     const { database, retries } = server.server.shoebox;
     const words = /quixotic|zygomorph|xylophon|wombat/i;

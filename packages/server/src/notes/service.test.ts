@@ -112,6 +112,25 @@ describe.each(engines)('notes service ($name)', (engine) => {
     expect((await shoebox.notes.list(B, { limit: 10 })).notes).toEqual([]);
   });
 
+  it('lets concurrent writes to one note each go through or answer 412, with one change per write that went through', async () => {
+    const { note } = await shoebox.notes.create(A, { headline: 'h', text: 't' });
+    const writes = await Promise.allSettled([
+      ...Array.from({ length: 6 }, (_, i) => shoebox.notes.patch(A, note.noteId, { text: `t${i}` })),
+      shoebox.notes.put(A, note.noteId, { headline: 'put', text: 'p' }),
+      shoebox.notes.delete(A, note.noteId),
+    ]);
+    for (const write of writes) {
+      if (write.status === 'rejected')
+        expect(write.reason).toMatchObject({ code: expect.stringMatching(/^(precondition_failed|not_found)$/) });
+    }
+    const through = writes.filter((write) => write.status === 'fulfilled').length;
+    const recorded = await changes();
+    expect(recorded.map((change) => Number(change.version))).toEqual(Array.from({ length: through + 1 }, (_, i) => i + 1));
+    const [row] = await noteRows();
+    expect(Number(row?.version)).toBe(through + 1);
+    expect(row?.deleted_at !== null).toBe(recorded.at(-1)?.op === 'REMOVE');
+  });
+
   it('deletes into a tombstone whose owner goes on after its version when reusing the id', async () => {
     const photo = await photoOf(A);
     await shoebox.notes.put(A, 'n1', { headline: 'h', text: 't', photoIds: [photo] });

@@ -5,10 +5,12 @@ import { Problem } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange, recordChanges } from '../stream/outbox.js';
 import { type BatchItem, type BatchOutcome, failed, holds, isProblem, type NewNote } from './batch.js';
-import { etagOf, ifMatchAllows, type Note, type NoteJson, noteImage, noteJson, wordless } from './note.js';
+import { etagOf, ifMatchAllows, type Note, type NoteJson, noteJson } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
 import type { Visibility } from './tables.js';
+import { insertChange, modifyChange, newNote, nextVersion, removeChange } from './versions.js';
+import type { OneStatementNoteWrites } from './writes.js';
 
 export interface NoteContent {
   readonly headline: string;
@@ -30,33 +32,63 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
+/** Whether an identity and one of its sessions are still live; throws the problem their request answers if not. */
+export interface LiveCallers {
+  assertLive(identityId: string, sessionId: string): Promise<void>;
+}
+
+export interface NotesServiceParts {
+  readonly photos?: PhotoReferences;
+  /** Where the engine writes a note and its change in one statement (writes.ts). */
+  readonly oneStatement?: OneStatementNoteWrites;
+  readonly callers: LiveCallers;
+}
+
 /** How long a POST's Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const FORGET_EVERY_MS = 60_000;
 
 /**
- * Notes of one identity. Every write runs in one transaction with its change record (the outbox),
- * so an acknowledged write always reaches the stream and a failed one leaves nothing behind.
+ * Notes of one identity. Every write commits atomically with its change record (the outbox), so
+ * an acknowledged write always reaches the stream and a failed one leaves nothing behind: in one
+ * transaction, or, where the engine offers it and the note has no photos, in one statement.
  */
 export class NotesService {
   private lastForget = 0;
+  private readonly photos: PhotoReferences | undefined;
+  private readonly oneStatement: OneStatementNoteWrites | undefined;
 
   constructor(
     private readonly store: NotesStore,
     private readonly outbox: Outbox,
-    private readonly photos?: PhotoReferences,
-  ) {}
+    private readonly parts: NotesServiceParts,
+  ) {
+    this.photos = parts.photos;
+    this.oneStatement = parts.oneStatement;
+  }
 
   /**
    * Creates a note with a server-chosen or client-chosen id. With an idempotency key, a retry of
-   * the same request returns the first answer instead of creating again.
+   * the same request returns the first answer instead of creating again. With `sessionId`, the
+   * caller's route left checking that the owner and that session are live to this write (the
+   * identity guard's check, identity/bearer.ts): made in the write's own statement where the
+   * engine can, else first.
    */
   async create(
     ownerId: string,
     input: NoteContent & { noteId?: string },
     idempotencyKey?: string,
+    sessionId?: string,
   ): Promise<{ note: NoteJson; replayed: boolean }> {
     await this.forgetOldAnswers();
+    const oneStatement = this.oneStatement;
+    if (oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
+      const note = newNote(ownerId, input.noteId ?? randomUUID(), input);
+      const written = await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note), sessionId));
+      if (written) return { note: noteJson(note), replayed: false };
+    }
+    // Also where the statement above wrote nothing: a caller no longer live answers as the guard would have.
+    if (sessionId !== undefined) await this.parts.callers.assertLive(ownerId, sessionId);
     const requestHash = idempotencyKey === undefined ? '' : sha256(canonicalJson(input));
     for (let attempt = 0; ; attempt++) {
       try {
@@ -145,6 +177,8 @@ export class NotesService {
     input: NoteContent,
     conditions: Preconditions = {},
   ): Promise<{ note: Note; created: boolean }> {
+    const written = input.photoIds?.length ? undefined : await this.putInOneStatement(ownerId, noteId, input, conditions);
+    if (written) return written;
     return this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       checkPreconditions(noteId, current, conditions);
@@ -163,6 +197,10 @@ export class NotesService {
   }
 
   async patch(ownerId: string, noteId: string, changes: NotePatch, conditions: Preconditions = {}): Promise<Note> {
+    if (this.oneStatement && !changes.photoIds?.length) {
+      const current = await this.findForWrite(ownerId, noteId, conditions);
+      if (current.photoIds.length === 0) return this.updateInOneStatement(this.oneStatement, current, changes);
+    }
     return this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       if (!current) throw notFound(noteId);
@@ -172,6 +210,16 @@ export class NotesService {
   }
 
   async delete(ownerId: string, noteId: string, conditions: Preconditions = {}): Promise<void> {
+    const oneStatement = this.oneStatement;
+    if (oneStatement) {
+      const current = await this.findForWrite(ownerId, noteId, conditions);
+      const version = current.version + 1;
+      const removed = await this.outbox.writeOne(() =>
+        oneStatement.markDeleted(current, version, new Date(), removeChange(current, version)),
+      );
+      if (!removed) throw changedMeanwhile(noteId);
+      return;
+    }
     await this.outbox.write(async (trx) => {
       const current = await this.store.findOwned(trx, ownerId, noteId);
       if (!current) throw notFound(noteId);
@@ -198,15 +246,7 @@ export class NotesService {
   async remove(trx: Kysely<Tables>, note: Note): Promise<void> {
     const version = note.version + 1;
     if (!(await this.store.markDeleted(trx, note, version, new Date()))) throw changedMeanwhile(note.noteId);
-    await recordChange(trx, {
-      entity: 'note',
-      entityId: note.noteId,
-      ownerId: note.ownerId,
-      op: 'REMOVE',
-      version,
-      oldImage: wordless(noteImage(note)),
-      newImage: null,
-    });
+    await recordChange(trx, removeChange(note, version));
   }
 
   /**
@@ -223,24 +263,50 @@ export class NotesService {
 
   /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
   async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch): Promise<Note> {
-    const next: Note = {
-      ...current,
-      ...definedOnly(changes),
-      headline: changes.headline?.trim() ?? current.headline,
-      version: current.version + 1,
-      updatedAt: new Date(),
-    };
+    const next = nextVersion(current, changes);
     if (changes.photoIds?.length) await this.photos?.assertOwned(trx, next.ownerId, next.photoIds);
     if (!(await this.store.update(trx, next, current.version))) throw changedMeanwhile(current.noteId);
-    await recordChange(trx, {
-      entity: 'note',
-      entityId: next.noteId,
-      ownerId: next.ownerId,
-      op: 'MODIFY',
-      version: next.version,
-      oldImage: noteImage(current),
-      newImage: noteImage(next),
-    });
+    await recordChange(trx, modifyChange(current, next));
+    return next;
+  }
+
+  /**
+   * PUT in one statement, when the engine can and neither the note as it is nor as it will be has
+   * photos. Undefined when the id turned out to be used by a tombstone (or a concurrent create):
+   * the transactional path then decides.
+   */
+  private async putInOneStatement(
+    ownerId: string,
+    noteId: string,
+    input: NoteContent,
+    conditions: Preconditions,
+  ): Promise<{ note: Note; created: boolean } | undefined> {
+    const oneStatement = this.oneStatement;
+    if (!oneStatement) return undefined;
+    const current = await this.store.findOwned(this.store.db, ownerId, noteId);
+    checkPreconditions(noteId, current, conditions);
+    if (current) {
+      if (current.photoIds.length > 0) return undefined;
+      const changes = { ...input, photoIds: [], visibility: input.visibility ?? 'private' } as const;
+      return { note: await this.updateInOneStatement(oneStatement, current, changes), created: false };
+    }
+    const note = newNote(ownerId, noteId, input);
+    return (await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note)))) ? { note, created: true } : undefined;
+  }
+
+  /** The caller's live note, for a write outside a transaction: its version guards the write. */
+  private async findForWrite(ownerId: string, noteId: string, conditions: Preconditions): Promise<Note> {
+    const current = await this.store.findOwned(this.store.db, ownerId, noteId);
+    if (!current) throw notFound(noteId);
+    checkPreconditions(noteId, current, conditions);
+    return current;
+  }
+
+  private async updateInOneStatement(oneStatement: OneStatementNoteWrites, current: Note, changes: NotePatch): Promise<Note> {
+    const next = nextVersion(current, changes);
+    if (!(await this.outbox.writeOne(() => oneStatement.update(next, current.version, modifyChange(current, next))))) {
+      throw changedMeanwhile(current.noteId);
+    }
     return next;
   }
 
@@ -289,33 +355,6 @@ export class NotesService {
 
 class ConcurrentRetry extends Error {}
 
-/** A note as a create writes it, at version 1. */
-const newNote = (ownerId: string, noteId: string, input: NoteContent): Note => {
-  const now = new Date();
-  return {
-    noteId,
-    ownerId,
-    headline: input.headline.trim(),
-    text: input.text,
-    photoIds: [...(input.photoIds ?? [])],
-    visibility: input.visibility ?? 'private',
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-  };
-};
-
-const insertChange = (note: Note) =>
-  ({
-    entity: 'note',
-    entityId: note.noteId,
-    ownerId: note.ownerId,
-    op: 'INSERT',
-    version: note.version,
-    oldImage: null,
-    newImage: noteImage(note),
-  }) as const;
-
 function checkPreconditions(noteId: string, current: Note | undefined, conditions: Preconditions): void {
   if (conditions.ifMatch !== undefined && !ifMatchAllows(conditions.ifMatch, current?.version)) {
     if (!current) {
@@ -346,9 +385,6 @@ function replayOf(prior: { requestHash: string; body: unknown }, requestHash: st
   }
   return prior.body as NoteJson;
 }
-
-const definedOnly = <T extends object>(value: T): Partial<T> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** JSON with object keys sorted, so the same request always hashes the same. */
 function canonicalJson(value: unknown): string {

@@ -104,7 +104,12 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
     const outbox = new Outbox(database, signal);
-    const notes = new NotesService(notesStore, outbox, new OwnedPhotos(new PhotoStore(database)));
+    const notes = new NotesService(notesStore, outbox, {
+      photos: new OwnedPhotos(new PhotoStore(database)),
+      oneStatement: storage.noteWrites,
+      // The identity service owns the notes' data owner, so it comes after; creates only call this later.
+      callers: { assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId) },
+    });
     let publicUrl = config.publicUrl;
     blobs = await openBlobs(config, layout, () => publicUrl, options);
     const photos = openPhotos({

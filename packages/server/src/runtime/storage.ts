@@ -15,6 +15,7 @@ import { memoryQuotas } from '../limiter/quotas.memory.js';
 import { openSqliteQuotas } from '../limiter/quotas.sqlite.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
+import type { OneStatementNoteWrites } from '../notes/writes.js';
 import type { SearchIndex } from '../search/index.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
 import { NoDeploymentError } from '../shared/no-deployment.js';
@@ -36,6 +37,8 @@ export interface Storage {
   readonly searchIndex: SearchIndex;
   /** Tells caches of API keys, identities and signing keys when their tables changed, in any process. */
   readonly cacheGenerations: CacheGenerations;
+  /** Note writes in one statement, where the engine saves round trips by them. */
+  readonly noteWrites: OneStatementNoteWrites | undefined;
   close(): Promise<void>;
 }
 
@@ -129,21 +132,23 @@ const sqliteAdapters = (database: Database, file: string) => ({
   signal: new ChangeSignal(),
   searchIndex: new SqliteSearchIndex(database),
   cacheGenerations: new SqliteCacheGenerations(file),
+  noteWrites: undefined,
 });
 
 async function postgresAdapters(database: PostgresDatabase, schema: string) {
-  const [{ PostgresChangeClaims }, { changeChannel, PostgresChangeSignal }, { PostgresSearchIndex }, { PostgresCacheGenerations }] =
-    await Promise.all([
-      import('../stream/claims.postgres.js'),
-      import('../stream/signal.postgres.js'),
-      import('../search/index.postgres.js'),
-      import('../db/cache-generations.postgres.js'),
-    ]);
+  const [claims, signal, search, generations, writes] = await Promise.all([
+    import('../stream/claims.postgres.js'),
+    import('../stream/signal.postgres.js'),
+    import('../search/index.postgres.js'),
+    import('../db/cache-generations.postgres.js'),
+    import('../notes/writes.postgres.js'),
+  ]);
   return {
-    claims: new PostgresChangeClaims(database),
-    signal: new PostgresChangeSignal(database, changeChannel(schema)),
-    searchIndex: new PostgresSearchIndex(database),
-    cacheGenerations: new PostgresCacheGenerations(database, schema),
+    claims: new claims.PostgresChangeClaims(database),
+    signal: new signal.PostgresChangeSignal(database, signal.changeChannel(schema)),
+    searchIndex: new search.PostgresSearchIndex(database),
+    cacheGenerations: new generations.PostgresCacheGenerations(database, schema),
+    noteWrites: new writes.PostgresNoteWrites(database),
   };
 }
 

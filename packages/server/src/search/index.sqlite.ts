@@ -1,18 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Tables } from '../db/database.js';
 import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
-import {
-  type IndexEntry,
-  MARK_END,
-  MARK_START,
-  type NoteKey,
-  type SearchHit,
-  type SearchIndex,
-  type SearchPage,
-  type SearchPosition,
-  type SearchScope,
-  type VersionGuard,
-} from './index.js';
+import type { IndexEntry, NoteKey, SearchHit, SearchIndex, SearchPage, SearchPosition, SearchScope, VersionGuard } from './index.js';
 import { matchExpression, termsExpression } from './match.sqlite.js';
 import { ImpactPostings, type RankedDocument } from './postings.sqlite.js';
 import type { SearchQuery } from './query.js';

@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../db/postgres.js';
 import { scaleOut } from '../testing/engines.js';
 import { eventually, openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
-import type { Change } from './change.js';
-import type { StreamConsumer } from './consumer.js';
+import { RecordingConsumer as Recorder, writeOverlapping } from '../testing/stream.js';
 import { recordChange } from './outbox.js';
 import { StreamProcessor } from './processor.js';
 import { RetryStore } from './retries.js';
@@ -15,17 +14,7 @@ import { streamStatus } from './status.js';
 // writers' transactions open on connections of their own while later writers commit.
 const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
 
-class Recorder implements StreamConsumer {
-  readonly name = 'recorder';
-  readonly entities = ['thing'];
-  readonly seen: Change[] = [];
-  async handle(change: Change): Promise<void> {
-    this.seen.push(change);
-  }
-}
-
 const settings = { batchSize: 50, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 4, pollMs: 20, leaseMs: 10_000, retentionHours: 0 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', () => {
   let shoebox: TestShoebox;
@@ -113,6 +102,29 @@ describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', (
     expect(await position()).toBe(2);
   });
 
+  it('waits for a seq whose transaction took its id after the visible seq’s did (an id a snapshot’s xmax leaves out)', async () => {
+    const claims = shoebox.claims;
+    await claims.lease('recorder', 'reader', new Date(), new Date(Date.now() + 60_000));
+    // `later` takes its transaction id first, `early` after it; then `early` takes the smaller seq
+    // and `later` commits the larger one. No transaction newer than `early` has ended, so
+    // `early`'s id is at or above the next snapshot's xmax, and that snapshot leaves it out of its xmin.
+    const later = await busy();
+    const early = await busy();
+    const insert = (client: pg.Client, id: string) =>
+      client.query(
+        `insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
+         values ('thing', $1, 'owner', 'INSERT', 1, null, '{"version":1}', $2)`,
+        [id, Date.now()],
+      );
+    await insert(early, 'early');
+    await insert(later, 'late');
+    await later.query('commit');
+    for (let i = 0; i < 3; i++) expect((await claims.next('recorder', 10)).map((c) => c.entityId)).toEqual([]);
+
+    await early.query('commit');
+    expect((await claims.next('recorder', 10)).map((c) => c.entityId)).toEqual(['early', 'late']);
+  });
+
   it('keeps a rolled-back gap closed while transactions that ran beside it are open, then steps over it', async () => {
     const other = await busy();
     const doomed = await hold('doomed');
@@ -132,38 +144,20 @@ describe.skipIf(!hasPostgres)('PostgreSQL change claims (concurrent writers)', (
 
   it('delivers every committed change exactly where it belongs while writers overlap, roll back and commit out of order', async () => {
     worker.start();
-    const committed = new Map<string, number[]>();
-    const writers = Array.from({ length: 8 }, async (_, w) => {
-      const id = `w${w}`;
-      let version = 0;
-      for (let step = 0; step < 25; step++) {
-        const next = version + 1;
-        const rollBack = (w + step) % 7 === 3;
-        await shoebox.database.db
-          .transaction()
-          .execute(async (trx) => {
-            await recordChange(trx, change(id, next));
-            // Hold the seq while other writers take later ones and commit.
-            await sleep((w * 7 + step * 13) % 23);
-            if (rollBack) throw new Error('rolled back on purpose');
-          })
-          .catch((error: Error) => {
-            if (error.message !== 'rolled back on purpose') throw error;
-          });
-        if (rollBack) continue;
-        version = next;
-        committed.set(id, [...(committed.get(id) ?? []), next]);
-      }
+    const committed = await writeOverlapping(shoebox.database, {
+      writers: 8,
+      steps: 25,
+      holdMs: (w, step) => (w * 7 + step * 13) % 23,
+      change: (w, version) => change(`w${w}`, version),
     });
-    await Promise.all(writers);
-    const total = [...committed.values()].reduce((n, versions) => n + versions.length, 0);
+    const total = committed.flat().length;
     await eventually(async () => recorder.seen.length >= total);
     await worker.stop();
 
     expect(recorder.seen).toHaveLength(total);
-    for (const [id, versions] of committed) {
-      expect(recorder.seen.filter((c) => c.entityId === id).map((c) => c.version)).toEqual(versions);
-    }
+    committed.forEach((versions, w) => {
+      expect(recorder.seen.filter((c) => c.entityId === `w${w}`).map((c) => c.version)).toEqual(versions);
+    });
     const seqs = recorder.seen.map((c) => c.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });

@@ -16,7 +16,8 @@ export function registerStreamMetrics(registry: Registry, database: Database, pr
   const names = processor.consumerNames;
   let cached: { at: number; statuses: Promise<ConsumerStatus[]> } | undefined;
   const statuses = () => {
-    if (!cached || Date.now() - cached.at > STATUS_TTL_MS) cached = { at: Date.now(), statuses: streamStatus(database, names) };
+    if (!cached || Date.now() - cached.at > STATUS_TTL_MS)
+      cached = { at: Date.now(), statuses: streamStatus(database, processor.laneNames) };
     return cached.statuses;
   };
 

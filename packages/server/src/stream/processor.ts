@@ -7,6 +7,7 @@ import type { ChangeClaims } from './claims.js';
 import type { StreamConsumer } from './consumer.js';
 import { ConsumerCalls, type ConsumerCounters, type StreamLog } from './consumer-calls.js';
 import { type KeptLease, keepLease } from './lease-keeper.js';
+import { type Lane, lanesOf } from './partitions.js';
 import { backoffMs, entityKey, type Parked, type RetryStore } from './retries.js';
 import type { ChangeSignal } from './signal.js';
 import { pruneStream } from './status.js';
@@ -66,6 +67,9 @@ export class StreamProcessor {
   private readonly random: () => number;
   private readonly log: StreamLog;
   private readonly calls: ConsumerCalls;
+  private readonly lanes: readonly Lane[];
+  /** Lanes whose lease this processor took and has not given up. */
+  private readonly held = new Set<string>();
   private loop: Promise<void> | undefined;
   private stopping = false;
   /** Whether this processor ever took a lease, so closing gives them back. */
@@ -76,10 +80,17 @@ export class StreamProcessor {
     this.random = deps.random ?? Math.random;
     this.log = deps.log ?? { warn() {}, error() {} };
     this.calls = new ConsumerCalls(this.log);
+    const { database, settings } = deps;
+    this.lanes = lanesOf(deps.consumers, { database, partitions: settings.partitions ?? 1, holder: this.holder, leaseMs: this.leaseMs });
   }
 
   get consumerNames(): string[] {
     return this.deps.consumers.map((consumer) => consumer.name);
+  }
+
+  /** What each checkpoint is named: the consumers' names, or their partitions' (partitions.ts). */
+  get laneNames(): string[] {
+    return this.lanes.map((lane) => lane.name);
   }
 
   /** What this process has done for a consumer since it started (for /metrics). */
@@ -90,7 +101,7 @@ export class StreamProcessor {
   /** One pass over every consumer: due retries, then one batch of new changes. Returns how much it moved. */
   async runOnce(): Promise<number> {
     let moved = 0;
-    for (const consumer of this.deps.consumers) moved += await this.pass(consumer);
+    for (const lane of this.lanes) moved += await this.pass(lane);
     return moved;
   }
 
@@ -102,7 +113,7 @@ export class StreamProcessor {
   /** Deletes changes every consumer has passed once they are older than the retention. */
   prune(now = new Date()): Promise<number> {
     const olderThan = new Date(now.getTime() - this.deps.settings.retentionHours * 3_600_000);
-    return pruneStream(this.deps.database, this.consumerNames, olderThan);
+    return pruneStream(this.deps.database, this.laneNames, olderThan);
   }
 
   /** Runs in the background until `stop()`: woken by the signal, by due retries, and every pollMs. */
@@ -118,8 +129,11 @@ export class StreamProcessor {
     this.deps.signal.ring();
     await this.loop;
     this.loop = undefined;
+    // A processor that never got a lane still counted as a member of its consumers' partitions.
+    for (const lane of this.lanes) await lane.leave().catch(() => {});
     if (!this.leased) return;
-    for (const name of this.consumerNames) await this.deps.claims.release(name, this.holder).catch(() => {});
+    for (const name of this.laneNames) await this.deps.claims.release(name, this.holder).catch(() => {});
+    this.held.clear();
   }
 
   /**
@@ -134,20 +148,20 @@ export class StreamProcessor {
       await this.prune();
     };
     await Promise.all(
-      this.deps.consumers.map(async (consumer) => {
+      this.lanes.map(async (lane) => {
         while (!this.stopping) {
           let moved = 0;
           try {
-            moved = await this.pass(consumer);
+            moved = await this.pass(lane);
             await pruneWhenDue();
           } catch (error) {
-            this.log.error({ err: error, consumer: consumer.name }, 'stream pass failed; trying again after the poll interval');
+            this.log.error({ err: error, consumer: lane.name }, 'stream pass failed; trying again after the poll interval');
           }
           if (moved > 0) {
             await yieldToRequests();
             continue;
           }
-          if (!this.stopping) await this.deps.signal.wait(await this.idleMs(consumer.name), consumer.name);
+          if (!this.stopping) await this.deps.signal.wait(await this.idleMs(lane.name), lane.name);
         }
       }),
     );
@@ -160,39 +174,44 @@ export class StreamProcessor {
   }
 
   /**
-   * Works one consumer if it has work and its lease can be had, renewing the lease for as long as
-   * the work takes. The lease is held only while working: a processor with nothing to do neither
-   * takes nor renews it, so at rest it writes nothing, and its lease lapses leaseMs after its last
-   * work. Another process may take the consumer then, which is what the lease allows anyway.
+   * Works one lane if it is this processor's, has work and its lease can be had, renewing the lease
+   * for as long as the work takes. A lane that is no longer its own (partitions.ts) is given up. The
+   * lease is held only while working: a processor with nothing to do neither takes nor renews it,
+   * so at rest it writes nothing, and its lease lapses leaseMs after its last work. Another process
+   * may take the lane then, which is what the lease allows anyway.
    */
-  private async pass(consumer: StreamConsumer): Promise<number> {
-    if (!(await this.hasWork(consumer.name))) return 0;
-    if (!(await this.renewLease(consumer.name))) return 0;
-    const lease = keepLease(() => this.renewLease(consumer.name), this.leaseMs / 3, STALL_LEASES * this.leaseMs);
+  private async pass(lane: Lane): Promise<number> {
+    if (!(await lane.isMine())) {
+      if (this.held.delete(lane.name)) await this.deps.claims.release(lane.name, this.holder);
+      return 0;
+    }
+    if (!(await this.hasWork(lane.name))) return 0;
+    if (!(await this.renewLease(lane.name))) return 0;
+    const lease = keepLease(() => this.renewLease(lane.name), this.leaseMs / 3, STALL_LEASES * this.leaseMs);
     try {
-      return await this.work(consumer, lease);
+      return await this.work(lane, lease);
     } finally {
       await lease.stop();
     }
   }
 
-  private async work(consumer: StreamConsumer, lease: KeptLease): Promise<number> {
+  private async work(lane: Lane, lease: KeptLease): Promise<number> {
     const { claims, retries, settings } = this.deps;
-    let moved = await this.retryDue(consumer, lease);
-    const batch = await claims.next(consumer.name, settings.batchSize);
+    let moved = await this.retryDue(lane, lease);
+    const batch = await claims.next(lane.name, settings.batchSize);
     const last = batch.at(-1);
     if (!last) return moved;
-    const outcome: Outcome = { waiting: await retries.waitingEntities(consumer.name), parked: [], buried: [] };
-    const wanted = batch.filter((change) => consumer.entities.includes(change.entity));
+    const outcome: Outcome = { waiting: await retries.waitingEntities(lane.name), parked: [], buried: [] };
+    const wanted = batch.filter((change) => lane.takes(change));
     for (let i = 0; i < wanted.length; i += DELIVERY_CHUNK) {
       if (i > 0) await yieldToRequests();
-      if (!(await this.deliver(consumer, wanted.slice(i, i + DELIVERY_CHUNK), outcome, lease))) return moved;
+      if (!(await this.deliver(lane, wanted.slice(i, i + DELIVERY_CHUNK), outcome, lease))) return moved;
     }
     const { parked, buried } = outcome;
     const checkpoint = async (db: Kysely<Tables>) => {
-      await retries.park(db, consumer.name, parked);
-      for (const { change, error } of buried) await retries.bury(db, consumer.name, change, 1, error);
-      if (!(await claims.advance(db, consumer.name, this.holder, last.seq))) throw new LeaseLost();
+      await retries.park(db, lane.name, parked);
+      for (const { change, error } of buried) await retries.bury(db, lane.name, change, 1, error);
+      if (!(await claims.advance(db, lane.name, this.holder, last.seq))) throw new LeaseLost();
     };
     try {
       // Parking and the checkpoint commit together; a lone checkpoint update is atomic by itself.
@@ -200,10 +219,10 @@ export class StreamProcessor {
       else await this.deps.database.db.transaction().execute(checkpoint);
     } catch (error) {
       if (!(error instanceof LeaseLost)) throw error;
-      this.log.warn({ consumer: consumer.name }, 'another processor took over this consumer; its batch will be delivered again');
+      this.log.warn({ consumer: lane.name }, 'another processor took over this consumer; its batch will be delivered again');
       return moved;
     }
-    for (const { change, error } of buried) await this.calls.deadLettered(consumer, change, 1, error);
+    for (const { change, error } of buried) await this.calls.deadLettered(lane.consumer, change, 1, error);
     moved += batch.length;
     return moved;
   }
@@ -213,8 +232,9 @@ export class StreamProcessor {
    * the batch failed) one by one. A change of an entity with an earlier failure waits behind it.
    * False when the lease was lost meanwhile (nothing is checkpointed; the batch comes again).
    */
-  private async deliver(consumer: StreamConsumer, changes: readonly Change[], outcome: Outcome, lease: KeptLease): Promise<boolean> {
+  private async deliver(lane: Lane, changes: readonly Change[], outcome: Outcome, lease: KeptLease): Promise<boolean> {
     const { settings } = this.deps;
+    const { consumer } = lane;
     const waitBehind = (change: Change) => outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
     const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
     for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
@@ -243,26 +263,27 @@ export class StreamProcessor {
           error,
         });
     }
-    return this.renewLease(consumer.name);
+    return this.renewLease(lane.name);
   }
 
   /** Tries the oldest waiting change of each entity whose time has come. */
-  private async retryDue(consumer: StreamConsumer, lease: KeptLease): Promise<number> {
+  private async retryDue(lane: Lane, lease: KeptLease): Promise<number> {
     const { retries, settings } = this.deps;
-    const due = await retries.due(consumer.name, new Date(), settings.batchSize);
+    const { consumer } = lane;
+    const due = await retries.due(lane.name, new Date(), settings.batchSize);
     for (const { change, attempts } of due) {
       if (lease.lost) break;
       const made = attempts + 1;
       const error = await this.calls.one(consumer, change, made);
       lease.progressed();
       if (error === undefined) {
-        await retries.succeeded(consumer.name, change.seq);
+        await retries.succeeded(lane.name, change.seq);
       } else if (made >= settings.maxAttempts) {
-        await retries.deadLetter(consumer.name, change, made, error);
+        await retries.deadLetter(lane.name, change, made, error);
         await this.calls.deadLettered(consumer, change, made, error);
       } else {
         await retries.reschedule(
-          consumer.name,
+          lane.name,
           change.seq,
           made,
           new Date(Date.now() + backoffMs(made, this.deps.settings, this.random)),
@@ -284,6 +305,7 @@ export class StreamProcessor {
     const now = new Date();
     const held = await this.deps.claims.lease(consumer, this.holder, now, new Date(now.getTime() + this.leaseMs));
     this.leased ||= held;
+    if (held) this.held.add(consumer);
     return held;
   }
 }

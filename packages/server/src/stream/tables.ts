@@ -43,4 +43,10 @@ export interface StreamTables {
     last_error: string;
     dead_at: number;
   };
+  /** Processors working a partitioned consumer, each until its heartbeat lapses (stream/partitions.ts). */
+  stream_members: {
+    consumer: string;
+    holder: string;
+    until: number;
+  };
 }

@@ -12,6 +12,7 @@ import { noteKeysPerOwner } from './010-note-keys-per-owner.js';
 import { photoApiKeys } from './011-photo-api-keys.js';
 import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 import { searchPostings } from './013-search-postings.js';
+import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pending-list.js';
 import { cacheGenerations } from './016-cache-generations.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
@@ -29,5 +30,6 @@ export const migrations: readonly ShoeboxMigration[] = [
   photoApiKeys,
   sessionLoginsAndSecrets,
   searchPostings,
+  streamMembersAndGinPendingList,
   cacheGenerations,
 ];
