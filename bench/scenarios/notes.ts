@@ -32,10 +32,10 @@ export const notes: BenchScenario = {
     'it is found. Writes the server cannot keep up with queue, and the lag then measures the queue. Where the time goes ' +
     '(CPU profiles): a POST /v1/notes costs about 1 ms of one core on a quiet machine, most of it in the HTTP stack and the ' +
     'API-key and identity checks, a quarter in SQLite (write and index); the server runs on one core (better-sqlite3 is ' +
-    'synchronous) while the load generator uses the other, so writes saturate near 1,000/s here. In search, matching takes ' +
-    'well under a millisecond; ranking every match with bm25 costs about 10 µs per matching note, so a very common word or ' +
-    'a broad prefix (thousands of matches per identity) takes tens of milliseconds. The machine is shared: the first row ' +
-    'gives its load when the run started.',
+    'synchronous) while the load generator uses the other, so writes saturate near 1,000/s here. In search, a one-word ' +
+    'query reads impact postings (a few index seeks, see the search scenario); other queries rank every match with bm25, ' +
+    'about 10 µs per matching note, so a very common word among others or a broad prefix (thousands of matches per ' +
+    'identity) takes tens of milliseconds. The machine is shared: the first row gives its load when the run started.',
   async run() {
     const loadAtStart = loadAverageRow();
     const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
