@@ -62,10 +62,10 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
   it('shares the partitions between two processors, which deliver every change once and in order per note', async () => {
     const first = start();
     const second = start();
-    // Each ends up holding a share of the partitions: neither stands by.
+    // Both are members before any work comes (an idle processor holds no lease: membership is what shares the work).
     await eventually(async () => {
-      const holders = new Set((await streamStatus(shoebox.database, lanes)).map((status) => status.leaseHolder));
-      return holders.size === 2 && !holders.has(null);
+      const members = await shoebox.database.db.selectFrom('stream_members').select('holder').execute();
+      return new Set(members.map((member) => member.holder)).size === 2;
     });
 
     const committed = await writeConcurrently(15);
