@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamStatus } from '../stream/status.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { asIdentity, createGuest, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { expectRefusedUnchanged, notesSnapshot } from '../testing/notes.js';
 import { eventually } from '../testing/shoebox.js';
 
 const note = (extra: object = {}) => ({ headline: 'A headline', text: 'Some text', ...extra });
@@ -31,20 +32,8 @@ describe.each(engines)('POST /v1/notes/batch ($name)', (engine) => {
     expect(answer.status).toBe(200);
     return (await json(answer)).results;
   };
-  /** Every note row and change record: what a refused batch must leave as it was. */
-  const snapshot = async () => {
-    const { db } = server.server.shoebox.database;
-    return [
-      await db.selectFrom('notes').selectAll().orderBy('owner_id').orderBy('note_id').execute(),
-      await db.selectFrom('stream_changes').selectAll().orderBy('seq').execute(),
-    ];
-  };
-  const refused = async (request: () => Promise<Response>, status: number, code: string) => {
-    const before = await snapshot();
-    const body = await expectProblem(await request(), status, code);
-    expect(await snapshot()).toEqual(before);
-    return body;
-  };
+  const snapshot = () => notesSnapshot(server);
+  const refused = (request: () => Promise<Response>, status: number, code: string) => expectRefusedUnchanged(server, request, status, code);
   const changesOf = async (ownerId: string, noteId: string) =>
     server.server.shoebox.database.db
       .selectFrom('stream_changes')

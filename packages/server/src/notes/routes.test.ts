@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { expectRefusedUnchanged } from '../testing/notes.js';
 
 const note = (extra: object = {}) => ({ headline: 'A headline', text: 'Some text', ...extra });
 
@@ -38,20 +39,7 @@ describe.each(engines)('notes API ($name)', (engine) => {
     expect(response.status).toBe(201);
     return json(response);
   };
-  /** Every note row and change record: what a refused request must leave as it was. */
-  const snapshot = async () => {
-    const { db } = server.server.shoebox.database;
-    return [
-      await db.selectFrom('notes').selectAll().orderBy('note_id').execute(),
-      await db.selectFrom('stream_changes').selectAll().orderBy('seq').execute(),
-    ];
-  };
-  const refused = async (request: () => Promise<Response>, status: number, code: string) => {
-    const before = await snapshot();
-    const body = await expectProblem(await request(), status, code);
-    expect(await snapshot()).toEqual(before);
-    return body;
-  };
+  const refused = (request: () => Promise<Response>, status: number, code: string) => expectRefusedUnchanged(server, request, status, code);
 
   it('creates a note: 201 with the note, its ETag and Location', async () => {
     const response = await send(
