@@ -75,8 +75,8 @@ export type QueryKind = 'top-50 word' | 'rarer word' | 'two words' | 'phrase' | 
 /**
  * Writes `count` notes spread over `owners` straight through the notes service, in batches (the
  * HTTP path is not what the corpus measures) and indexes them, with the servers' environment `env` (for the
- * embedded engine, while the server is stopped). `concurrency` writes run at once: an engine with
- * a connection pool takes them side by side, SQLite one after the other.
+ * embedded engine, while the server is stopped). `concurrency` batches are written at once: an
+ * engine with a connection pool takes them side by side, SQLite one after the other.
  */
 /** Notes per batch the corpus writes: one transaction each. */
 const BATCH = 500;
@@ -94,15 +94,16 @@ export async function writeCorpus(
     let written = 0;
     const writer = async () => {
       for (let from = next; from < count; from = next) {
-        next = Math.min(count, from + BATCH);
+        const to = Math.min(count, from + BATCH);
+        next = to;
         const byOwner = new Map<string, NewNote[]>();
-        for (let i = from; i < next; i++) {
+        for (let i = from; i < to; i++) {
           const owner = owners[i % owners.length]!;
           byOwner.set(owner, [...(byOwner.get(owner) ?? []), { ...corpus.note(), visibility: i % 10 === 0 ? 'public' : 'private' }]);
         }
         for (const [owner, notes] of byOwner) await shoebox.notes.createMany(owner, notes);
         const before = written;
-        written += next - from;
+        written += to - from;
         if (Math.floor(written / 10_000) > Math.floor(before / 10_000)) process.stdout.write(`  corpus: ${written} notes written\n`);
       }
     };

@@ -25,7 +25,7 @@ export const notesPostgres: BenchScenario = {
     'process, then through two (autocannon deals its connections out between them), against GET /v1/ping through the first ',
     "one's gateway as baseline; no worker runs yet, so the changes wait in the stream and are indexed with the corpus. ",
     `Search: the corpus of the embedded scenario (${fixed(CORPUS_NOTES)} generated notes over ${GUESTS} identities, written `,
-    `through the notes service by this process, ${CORPUS_CONCURRENCY} at a time, and indexed; then VACUUM ANALYZE, as `,
+    `through the notes service by this process in batches of 500, ${CORPUS_CONCURRENCY} batches at a time, and indexed; then VACUUM ANALYZE, as `,
     'autovacuum does after a bulk load) and the same mix of queries; latency one request at a time through one process, ',
     'throughput with 50 connections through one and through two. Lag: two workers, and notes POSTed through both API ',
     `processes at a steady ${fixed(LAG_RATE)}/s for ${measure.LAG_SECONDS} s (autocannon at a fixed rate plus one probe per `,
@@ -81,7 +81,7 @@ export const notesPostgres: BenchScenario = {
       const writing = performance.now();
       await writeCorpus(env, owners, CORPUS_NOTES, corpus, CORPUS_CONCURRENCY);
       rows.push({
-        metric: `corpus of ${fixed(CORPUS_NOTES)} notes written through the service (${CORPUS_CONCURRENCY} at a time) and indexed, s`,
+        metric: `corpus of ${fixed(CORPUS_NOTES)} notes written through the service (${CORPUS_CONCURRENCY} batches at a time) and indexed, s`,
         value: fixed((performance.now() - writing) / 1000, 1),
       });
       await scaleOut.settle();
