@@ -57,9 +57,9 @@ describe.each(engines)('shoebox import ($name)', (engine) => {
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ imported: 3, replayed: 0 });
     expect(summary.skipped).toEqual([
-      { line: 2, code: 'malformed_body', reason: expect.stringMatching(/^line 2 is not JSON/) },
-      { line: 5, code: 'validation_failed', reason: expect.stringMatching(/^line 5\.headline /) },
-      { line: 6, code: 'validation_failed', reason: expect.stringMatching(/^line 6\.colour /) },
+      { line: 2, code: 'malformed_body', reason: expect.stringMatching(/^not JSON/) },
+      { line: 5, code: 'validation_failed', reason: expect.stringMatching(/^note\.headline /) },
+      { line: 6, code: 'validation_failed', reason: expect.stringMatching(/^note\.colour /) },
       { line: 7, code: 'note_id_taken', reason: expect.stringContaining('chosen-id') },
     ]);
     const after = await written(identityId);
@@ -76,7 +76,7 @@ describe.each(engines)('shoebox import ($name)', (engine) => {
     const again = await runCli(['import', file, '--identity', identityId], { env });
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/^Imported 0 note\(s\), replayed 3 already there, skipped 4 line\(s\) in [\d.]+ s/);
-    expect(again.stdout).toContain('\n  line 2: line 2 is not JSON');
+    expect(again.stdout).toContain('\n  line 2: not JSON');
     expect(await written(identityId)).toEqual(after);
   });
 

@@ -116,9 +116,10 @@ function noteOf(text: string, line: number, source: string, check: (value: unkno
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return new Problem('malformed_body', `line ${line} is not JSON: ${(error as Error).message}`);
+    return new Problem('malformed_body', `not JSON: ${(error as Error).message}`);
   }
-  const item = check(value, `line ${line}`);
+  // Reasons go out beside their line number: they name the note's fields, not the line again.
+  const item = check(value, 'note');
   if (item instanceof Problem || item.noteId !== undefined) return item;
   return { ...item, noteId: derivedId(source, line, text) };
 }
