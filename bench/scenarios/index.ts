@@ -6,7 +6,7 @@ import { notes } from './notes.js';
 import { notesImport } from './notes-import.js';
 import { notesPostgres } from './notes-postgres.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
-import { search } from './search.js';
+import { search, searchPostgres } from './search.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
 export const scenarios: readonly BenchScenario[] = [
@@ -16,6 +16,7 @@ export const scenarios: readonly BenchScenario[] = [
   notesImport,
   search,
   notesPostgres,
+  searchPostgres,
   photoUpload,
   photoMemory,
   thumbnails,
