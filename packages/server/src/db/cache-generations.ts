@@ -1,3 +1,5 @@
+import { BoundedMap } from '../shared/bounded-map.js';
+
 /** Groups of tables that processes keep copies of: a change to any table of a group invalidates its copies. */
 export type CacheGroup = 'api_keys' | 'identities' | 'signing_keys';
 
@@ -30,13 +32,15 @@ interface Entry<V> {
  * was read; at most `maxEntries` (the oldest go first).
  */
 export class GenerationCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+  private readonly entries: BoundedMap<string, Entry<V>>;
 
   constructor(
     private readonly generations: CacheGenerations,
     private readonly group: CacheGroup,
-    private readonly maxEntries: number,
-  ) {}
+    maxEntries: number,
+  ) {
+    this.entries = new BoundedMap(maxEntries);
+  }
 
   /** The value for `key`: remembered, or read with `read` and remembered. */
   async get(key: string, read: () => Promise<V>): Promise<V> {
@@ -45,14 +49,7 @@ export class GenerationCache<V> {
     const entry = this.entries.get(key);
     if (entry !== undefined && entry.generation === generation) return entry.value;
     const value = await read();
-    if (generation !== undefined) this.remember(key, { value, generation });
+    if (generation !== undefined) this.entries.set(key, { value, generation });
     return value;
-  }
-
-  private remember(key: string, entry: Entry<V>): void {
-    this.entries.delete(key);
-    // Maps iterate in insertion order: drop the oldest entry.
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, entry);
   }
 }

@@ -12,9 +12,8 @@ export const TEXT_WEIGHT = 1;
 const K1 = 1.2;
 const B = 0.75;
 
-/** What a score needs besides the document: the index's row and token counts, the term's document count. */
+/** What a score needs besides the document: the index's average length and the term's idf. */
 export interface TermStatistics {
-  readonly rows: number;
   readonly averageLength: number;
   readonly idf: number;
 }
@@ -28,7 +27,7 @@ export const idfSql = (rows: number, documents: string) =>
   sql<number>`max(ln((${rows} - ${sql.ref(documents)} + 0.5) / (${sql.ref(documents)} + 0.5)), 0) `;
 
 export function termStatistics(rows: number, tokens: number, idf: number): TermStatistics {
-  return { rows, averageLength: tokens / rows, idf: idf <= 0 ? 1e-6 : idf };
+  return { averageLength: tokens / rows, idf: idf <= 0 ? 1e-6 : idf };
 }
 
 /** A document's score for one term: `frequency` is its weighted count (headline × 10 + text), `length` its tokens. */

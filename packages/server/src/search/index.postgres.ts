@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { BoundedMap } from '../shared/bounded-map.js';
 import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
 import { type FoldedText, foldedWords, foldText, unfoldMarks } from './fold.js';
 import {
@@ -13,7 +14,7 @@ import {
   type SearchScope,
   type VersionGuard,
 } from './index.js';
-import type { SearchQuery } from './query.js';
+import { type SearchQuery, singleTerm } from './query.js';
 import { scopeToken } from './scope-tokens.js';
 import { scopeTsquery, tsqueryText } from './tsquery.postgres.js';
 
@@ -37,7 +38,7 @@ const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWo
  * condition on the row.
  */
 export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
-  private readonly lexemes = new Map<string, string | undefined>();
+  private readonly lexemes = new BoundedMap<string, string | undefined>(LEXEME_CACHE_SIZE);
 
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
@@ -62,9 +63,8 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
    * scan of the page, however many documents hold the word. Undefined for any other query.
    */
   private async rankOneWord(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }) {
-    const [group] = query.groups;
-    const term = group?.length === 1 && query.groups.length === 1 && query.excluded.length === 0 ? group[0] : undefined;
-    const words = term && !term.prefix ? foldedWords(term.text) : [];
+    const term = singleTerm(query);
+    const words = term ? foldedWords(term.text) : [];
     if (words.length !== 1) return undefined;
     const lexeme = await this.lexemeOf(words[0] as string);
     if (lexeme === undefined) return undefined;
@@ -92,7 +92,6 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
       select tsvector_to_array(to_tsvector('shoebox_english', ${word})) as lexemes`.execute(this.database.db);
     const lexemes = rows[0]?.lexemes ?? [];
     const lexeme = lexemes.length === 1 ? lexemes[0] : undefined;
-    if (this.lexemes.size >= LEXEME_CACHE_SIZE) this.lexemes.delete(this.lexemes.keys().next().value as string);
     this.lexemes.set(word, lexeme);
     return lexeme;
   }

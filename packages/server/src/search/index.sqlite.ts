@@ -4,7 +4,7 @@ import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './d
 import type { IndexEntry, NoteKey, SearchHit, SearchIndex, SearchPage, SearchPosition, SearchScope, VersionGuard } from './index.js';
 import { matchExpression, termsExpression } from './match.sqlite.js';
 import { ImpactPostings, type RankedDocument } from './postings.sqlite.js';
-import type { SearchQuery } from './query.js';
+import { type SearchQuery, singleTerm } from './query.js';
 import { scopeToken } from './scope-tokens.js';
 import { Fts5Tokenizer } from './tokens.sqlite.js';
 
@@ -52,12 +52,10 @@ export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
 
   async search(query: SearchQuery, scope: SearchScope, page: { limit: number; after?: SearchPosition }): Promise<SearchPage> {
     const db = this.database.db;
-    const oneWord =
-      query.excluded.length === 0 && query.groups.length === 1 && query.groups[0]?.length === 1 ? query.groups[0][0] : undefined;
+    const oneWord = singleTerm(query);
     const ranked =
-      (oneWord && !oneWord.prefix
-        ? await this.postings.rank(db, oneWord.text, scopeToken(scope), { ...page, limit: page.limit + 1 })
-        : undefined) ?? (await rankWithFts5(db, query, scope, page));
+      (oneWord ? await this.postings.rank(db, oneWord.text, scopeToken(scope), { ...page, limit: page.limit + 1 }) : undefined) ??
+      (await rankWithFts5(db, query, scope, page));
     const pageRows = ranked.slice(0, page.limit);
     const last = pageRows.at(-1);
     return {

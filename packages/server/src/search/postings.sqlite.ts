@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { BoundedMap } from '../shared/bounded-map.js';
 import { bm25, decodeAverages, idfSql, lengthScoringAtMost, type TermStatistics, termStatistics } from './bm25.js';
 import type { SearchPosition } from './index.js';
 import type { DocumentTerms, DocumentText, Fts5Tokenizer } from './tokens.sqlite.js';
@@ -35,7 +36,7 @@ interface StoredTerms {
  * document frequency); search_document_terms what each document's postings are, to take them out.
  */
 export class ImpactPostings {
-  private readonly scopes = new Map<string, number>();
+  private readonly scopes = new BoundedMap<string, number>(SCOPE_CACHE_SIZE);
 
   constructor(private readonly tokenizer: Fts5Tokenizer) {}
 
@@ -140,7 +141,6 @@ export class ImpactPostings {
     const { rows } = await sql<{ scope_id: number }>`select scope_id from search_scopes where token = ${token}`.execute(db);
     const id = rows[0] === undefined ? undefined : Number(rows[0].scope_id);
     if (id === undefined) return undefined;
-    if (this.scopes.size >= SCOPE_CACHE_SIZE) this.scopes.clear();
     this.scopes.set(token, id);
     return id;
   }

@@ -33,6 +33,13 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 type Item = { readonly or: true } | { readonly or: false; readonly term: Term; readonly negated: boolean };
 
+/** The one term a query asks for, when it is just that: no prefix, no OR, no exclusion (a phrase is for the engine to tell). */
+export function singleTerm(query: SearchQuery): Term | undefined {
+  const [group] = query.groups;
+  const term = query.groups.length === 1 && group?.length === 1 && query.excluded.length === 0 ? group[0] : undefined;
+  return term?.prefix ? undefined : term;
+}
+
 /** Parses a query typed by a user; throws a validation problem when nothing searchable is left. */
 export function parseQuery(input: string): SearchQuery {
   if (input.length > QUERY_MAX_LENGTH) {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { BoundedMap } from '../shared/bounded-map.js';
 import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
 import { MARK_END, MARK_START } from './index.js';
 
@@ -28,7 +29,7 @@ const QUERY_CACHE_SIZE = 10_000;
  * since a rolled-back transaction takes them away.
  */
 export class Fts5Tokenizer {
-  private readonly queries = new Map<string, readonly string[]>();
+  private readonly queries = new BoundedMap<string, readonly string[]>(QUERY_CACHE_SIZE);
 
   /** Each document's words and length, as FTS5 indexed them. */
   async documents(db: Kysely<any>, documents: readonly DocumentText[]): Promise<Map<number, DocumentTerms>> {
@@ -63,7 +64,6 @@ export class Fts5Tokenizer {
       select term from temp.search_scratch_words where col = 'headline' order by offset`.execute(db);
     await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
     const tokens = rows.map((row) => row.term);
-    if (this.queries.size >= QUERY_CACHE_SIZE) this.queries.delete(this.queries.keys().next().value as string);
     this.queries.set(text, tokens);
     return tokens;
   }
