@@ -27,7 +27,7 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
     await shoebox.dispose();
   });
 
-  /** A processor with its own recorder, started; a short lease so membership changes show quickly. */
+  /** A processor with its own recorder, started; a lease short enough that membership changes show quickly, long enough that a loaded machine keeps it. */
   function start(): Recorder {
     const recorder = new Recorder();
     const processor = new StreamProcessor({
@@ -37,7 +37,7 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
       consumers: [recorder],
       settings: { ...settings, partitions: PARTITIONS },
       signal: new ChangeSignal(),
-      leaseMs: 600,
+      leaseMs: 2_000,
     });
     processor.start();
     running.push(processor);
