@@ -37,7 +37,7 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
       consumers: [recorder],
       settings: { ...settings, partitions: PARTITIONS },
       signal: new ChangeSignal(),
-      leaseMs: 2_000,
+      leaseMs: 3_000,
     });
     processor.start();
     running.push(processor);
@@ -62,11 +62,17 @@ describe.each(engines)('partitioned stream consumer ($name)', (engine) => {
   it('shares the partitions between two processors, which deliver every change once and in order per note', async () => {
     const first = start();
     const second = start();
-    // Both are members before any work comes (an idle processor holds no lease: membership is what shares the work).
+    // Both are members, and each has renewed (so reread the members) since both were, before any
+    // work comes: an idle processor holds no lease, membership is what shares the work, and a
+    // view still of one member would take every partition and hand half over moments later.
+    const renewals = () => shoebox.database.db.selectFrom('stream_members').select(['holder', 'until']).execute();
+    let bothAt = 0;
     await eventually(async () => {
-      const members = await shoebox.database.db.selectFrom('stream_members').select('holder').execute();
+      const members = await renewals();
+      bothAt = Math.max(...members.map((member) => Number(member.until)));
       return new Set(members.map((member) => member.holder)).size === 2;
     });
+    await eventually(async () => (await renewals()).every((member) => Number(member.until) > bothAt));
 
     const committed = await writeConcurrently(15);
     await eventually(async () => first.seen.length + second.seen.length >= total(committed));
