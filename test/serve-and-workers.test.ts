@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../packages/server/src/config.js';
+import { parseConfig } from '../packages/server/src/config/config.js';
 import { openShoebox } from '../packages/server/src/runtime/shoebox.js';
 import { streamStatus } from '../packages/server/src/stream/status.js';
 import { scaleOut } from '../packages/server/src/testing/engines.js';

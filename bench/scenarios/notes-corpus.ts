@@ -1,4 +1,4 @@
-import { parseConfig } from '../../packages/server/src/config.js';
+import { parseConfig } from '../../packages/server/src/config/config.js';
 import type { NewNote } from '../../packages/server/src/notes/batch.js';
 import { openShoebox } from '../../packages/server/src/runtime/shoebox.js';
 import { createLogger } from '../../packages/server/src/shared/observability.js';

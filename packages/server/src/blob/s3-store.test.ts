@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeConfig, parseConfig } from '../config.js';
+import { describeConfig, parseConfig } from '../config/config.js';
+import { parseS3Url } from '../config/s3-location.js';
 import { blobUrlFor, bucketFor, createBucket, removeBucket } from '../testing/s3.js';
-import { parseS3Url } from './s3-location.js';
 import { S3BlobStore } from './s3-store.js';
 
 /** What only the S3 store does; the behaviour it shares with the filesystem store is in store.test.ts. */

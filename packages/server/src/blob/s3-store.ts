@@ -14,8 +14,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { describeS3Location, type S3Location } from '../config/s3-location.js';
 import { ByteLimit } from './byte-limit.js';
-import { describeS3Location, type S3Location } from './s3-location.js';
 import {
   assertBlobKey,
   BlobChangedError,

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { type Static, Type } from 'typebox';
 import { Problem } from '../errors.js';
-import { readOrCreateSecretFile } from '../runtime/secret-files.js';
+import { readOrCreateSecretFile } from '../shared/secret-files.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { strictAjv } from '../shared/validate.js';
 import type { CachePolicy } from './store.js';

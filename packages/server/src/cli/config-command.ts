@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { describeConfig, loadEnv, parseConfig } from '../config.js';
+import { describeConfig, loadEnv, parseConfig } from '../config/config.js';
 
 /** Reads and validates the configuration of this working directory. */
 export const readConfig = () => parseConfig(loadEnv());

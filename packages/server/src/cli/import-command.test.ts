@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, runCli, tempDir } from '../testing/harness.js';

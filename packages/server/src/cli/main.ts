@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/config.js';
 import { Problem } from '../errors.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';

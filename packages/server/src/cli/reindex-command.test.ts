@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { engines } from '../testing/engines.js';

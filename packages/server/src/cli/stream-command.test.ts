@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { recordChange } from '../stream/outbox.js';

@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { IdentityTables } from '../identity/tables.js';
-import type { ApiKeyTables } from '../keys/tables.js';
-import type { NoteTables } from '../notes/tables.js';
-import type { PhotoTables } from '../photos/tables.js';
-import type { SearchTables } from '../search/tables.js';
-import type { StreamTables } from '../stream/tables.js';
 
-/** Every table Shoebox owns; each capability declares its own tables beside its store. */
-export interface Tables extends ApiKeyTables, IdentityTables, StreamTables, NoteTables, SearchTables, PhotoTables {}
+/**
+ * Every table Shoebox owns. Empty here: each capability declares its tables beside its store and
+ * adds them to this interface (a module augmentation at the end of its tables.ts), so the database
+ * layer names no capability.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from each capability's tables.ts
+export interface Tables {}
 
 export type Engine = 'sqlite' | 'postgres';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox } from '../runtime/shoebox.js';
 import { scaleOut } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';

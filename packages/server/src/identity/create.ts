@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { CacheGenerations } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';

@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { IdentityConfig } from '../config.js';
+import type { IdentityConfig } from '../config/config.js';
 import { REDIS_NAMESPACES } from '../limiter/redis.js';
 import { countAttempt, throttled, type WindowLimiters } from '../limiter/window-limiters.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../config.js';
+import { ConfigError, parseConfig } from '../config/config.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { createGuest, expectProblem, identitySnapshot, me, postJson, ROOMY_PLAN, segment } from '../testing/identity.js';

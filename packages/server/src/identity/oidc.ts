@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, type RemoteJWKSet } from 'jose';
-import type { OidcProviderConfig } from '../config.js';
+import type { OidcProviderConfig } from '../config/config.js';
 import { Problem, type ProblemCode } from '../errors.js';
 import { constantTimeEqual, sha256 } from '../shared/secrets.js';
 import { checkHeader, classifyJoseError, type JwtFailure } from './jwt-checks.js';

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
+import { callerOf } from '../http/caller.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
 import type { LinkCaller } from './linking.js';
@@ -198,11 +199,6 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
     });
   };
 }
-
-const callerOf = (request: FastifyRequest): string => {
-  if (request.identityId === null) throw new Error('identity guard missing on this route');
-  return request.identityId;
-};
 
 /** The identity and session of the bearer token sent with a sign-up or login, if one was. */
 const bearerCaller = (request: FastifyRequest): LinkCaller | null =>

@@ -61,3 +61,8 @@ export interface IdentityTables {
     verify_until: number | null;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends IdentityTables {}
+}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { apiKeyOf } from '../http/caller.js';
 import { gatewayProblems } from './gateway-problems.js';
 
 /** GET /v1/ping: the cheapest way for an app to check that its key works. */
@@ -14,6 +15,6 @@ export const pingRoute: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ pong: Type.Boolean(), apiKeyId: Type.String() }), ...gatewayProblems },
       },
     },
-    async (request) => ({ pong: true, apiKeyId: request.apiKeyId ?? '' }),
+    async (request) => ({ pong: true, apiKeyId: apiKeyOf(request) }),
   );
 };

@@ -12,3 +12,8 @@ export interface ApiKeyTables {
     revoked_at: number | null;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends ApiKeyTables {}
+}

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { startServer } from '../runtime/server.js';
 import { scaleOut } from '../testing/engines.js';
 import { json, removeTestData, startTestServer, type TestServer, tempDir } from '../testing/harness.js';

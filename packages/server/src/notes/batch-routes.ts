@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { NoteLimits } from '../config.js';
+import type { NoteLimits } from '../config/config.js';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
 import { problemDocument } from '../http/problem-handler.js';

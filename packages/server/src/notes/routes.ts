@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { NoteLimits } from '../config.js';
+import type { NoteLimits } from '../config/config.js';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';

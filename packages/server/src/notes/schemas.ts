@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import type { NoteLimits } from '../config.js';
+import type { NoteLimits } from '../config/config.js';
 import { ProblemRef, Timestamp } from '../http/schemas.js';
 
 export const MAX_PHOTOS_PER_NOTE = 10;

@@ -34,3 +34,8 @@ export interface NoteTables {
     created_at: number;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends NoteTables {}
+}

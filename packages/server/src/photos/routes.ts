@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { Problem } from '../errors.js';
+import { apiKeyOf, callerOf } from '../http/caller.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import { CreatedPhotoSchema, CreatePhotoSchema, ListPhotosQuery, PhotoIdParams, PhotoListSchema, PhotoSchema } from './schemas.js';
 import type { PhotoService } from './service.js';
@@ -32,7 +31,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { photo, upload } = await photos.create(ownerOf(request), request.body, apiKeyOf(request));
+        const { photo, upload } = await photos.create(callerOf(request), request.body, apiKeyOf(request));
         return reply.status(201).send({ ...photo, upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } });
       },
     );
@@ -63,7 +62,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
           },
         },
       },
-      async (request) => photos.complete(ownerOf(request), request.params.photoId),
+      async (request) => photos.complete(callerOf(request), request.params.photoId),
     );
 
     app.get(
@@ -78,7 +77,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
           response: { 200: PhotoSchema, ...identityRouteProblems('validation_failed', 'not_found') },
         },
       },
-      async (request) => photos.get(ownerOf(request), request.params.photoId),
+      async (request) => photos.get(callerOf(request), request.params.photoId),
     );
 
     app.get(
@@ -92,7 +91,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
           response: { 200: PhotoListSchema, ...identityRouteProblems('validation_failed') },
         },
       },
-      async (request) => photos.list(ownerOf(request), request.query.limit ?? 20, request.query.cursor),
+      async (request) => photos.list(callerOf(request), request.query.limit ?? 20, request.query.cursor),
     );
 
     app.delete(
@@ -107,7 +106,7 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await photos.delete(ownerOf(request), request.params.photoId);
+        await photos.delete(callerOf(request), request.params.photoId);
         return reply.status(204).send(null);
       },
     );
@@ -115,13 +114,3 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
 }
 
 /** The API key the request came through, whose photo quota it counts against. The gateway sets it on every /v1 route. */
-function apiKeyOf(request: FastifyRequest): string {
-  if (!request.apiKeyId) throw new Problem('internal', 'The photo routes were registered without the API gateway.');
-  return request.apiKeyId;
-}
-
-/** The caller's identity. The guard of this scope sets it; its absence would be a wiring bug. */
-function ownerOf(request: FastifyRequest): string {
-  if (!request.identityId) throw new Problem('internal', 'The photo routes were registered without the identity guard.');
-  return request.identityId;
-}

@@ -1,6 +1,6 @@
 import type { BlobStore } from '../blob/store.js';
 import type { UrlSigner } from '../blob/url-signer.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
 import type { PhotoChangeLog } from './changes.js';

@@ -44,3 +44,8 @@ export interface PhotoTables {
     locked_at: number;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends PhotoTables {}
+}

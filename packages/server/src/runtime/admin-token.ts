@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
+import { readOrCreateSecretFile, readSecretFile } from '../shared/secret-files.js';
 import { newSecret, sha256 } from '../shared/secrets.js';
-import { readOrCreateSecretFile, readSecretFile } from './secret-files.js';
 
 const FILE = 'admin-token.sha256';
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/observability.js';
+import { appendSecretFile } from '../shared/secret-files.js';
 import { generateAdminToken } from './admin-token.js';
-import { appendSecretFile } from './secret-files.js';
 import type { Shoebox } from './shoebox.js';
 
 /** What a start created, each secret shown once: the admin token and the first API key. */

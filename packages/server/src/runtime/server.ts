@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
-import type { Config } from '../config.js';
-import { type App, buildApp } from '../http/app.js';
+import type { Config } from '../config/config.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
 import { createLogger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
+import { type App, buildApp } from './app.js';
 import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 

@@ -1,7 +1,6 @@
 import type { Registry } from 'prom-client';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
 import { createIdentityService } from '../identity/create.js';
 import type { IdentityDataOwner } from '../identity/data-owners.js';
 import type { IdentityService } from '../identity/service.js';
@@ -9,6 +8,7 @@ import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { migrate } from '../migrations/migrate.js';
 import { NotesDataOwner } from '../notes/data-owner.js';
 import { NoteIndexSource } from '../notes/index-source.js';
 import { NotesService } from '../notes/service.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { FsBlobStore } from '../blob/fs-store.js';
 import type { BlobStore } from '../blob/store.js';
 import { loadUrlSigningKey, UrlSigner } from '../blob/url-signer.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { CacheGenerations } from '../db/cache-generations.js';
 import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database } from '../db/database.js';

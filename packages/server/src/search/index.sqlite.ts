@@ -12,7 +12,7 @@ const SNIPPET_TOKENS = 24;
 
 /**
  * SQLite FTS5 (porter stemming, unicode61 with diacritics removed) over search_documents, kept in
- * step by triggers (db/migrations/005-search.ts), with impact-ordered postings beside it for
+ * step by triggers (migrations/005-search.ts), with impact-ordered postings beside it for
  * one-word queries (postings.sqlite.ts). Ranking is bm25 with headline weighted over text. A page is
  * ranked first and highlighted after, so highlights cost the page's hits, not every match. Scope is
  * enforced twice: by the scope token (inside the MATCH, or the postings' scope) and by the

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
-import { migrate } from '../db/migrate.js';
+import { parseConfig } from '../config/config.js';
+import { migrate } from '../migrations/migrate.js';
 import { dataLayout } from '../runtime/layout.js';
 import { openStorage, type Storage } from '../runtime/storage.js';
 import { embedded } from '../testing/engines.js';

@@ -20,3 +20,8 @@ export interface SearchTables {
     removed_at: number | null;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends SearchTables {}
+}

@@ -1,6 +1,6 @@
 import { type Logger, pino } from 'pino';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
-import type { LogLevel } from '../config.js';
+import type { LogLevel } from '../config/config.js';
 
 export type { Logger } from 'pino';
 

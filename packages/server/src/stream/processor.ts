@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { StreamSettings } from '../config.js';
+import type { StreamSettings } from '../config/config.js';
 import type { Database, Tables } from '../db/database.js';
 import { newId } from '../shared/secrets.js';
 import type { Change } from './change.js';

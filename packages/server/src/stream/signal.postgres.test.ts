@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { scaleOut } from '../testing/engines.js';

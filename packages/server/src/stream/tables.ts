@@ -50,3 +50,8 @@ export interface StreamTables {
     until: number;
   };
 }
+
+// Adds these tables to the schema every store's Kysely instance sees (db/database.ts).
+declare module '../db/database.js' {
+  interface Tables extends StreamTables {}
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { type RunningServer, startServer } from '../runtime/server.js';
 import { embedded, ROOMY_GUESTS, type TestEngine } from './engines.js';
 

@@ -1,4 +1,4 @@
-import { parseConfig } from '../config.js';
+import { parseConfig } from '../config/config.js';
 import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { embedded, type TestEngine } from './engines.js';
 import { removeTestData, tempDir } from './harness.js';

@@ -47,7 +47,7 @@ export async function openPostgresEraser(url: string, schema: string): Promise<E
         : [`${sessions} PostgreSQL session(s) of Shoebox on schema "${schema}" at ${redactUrl(url)}, from ${clients}`];
     },
     async erase() {
-      // config.ts admits only lower-case identifiers; quoting still keeps any name a single identifier.
+      // config/config.ts admits only lower-case identifiers; quoting still keeps any name a single identifier.
       await client.query(`drop schema if exists ${client.escapeIdentifier(schema)} cascade`);
     },
     close: () => client.end(),

@@ -35,7 +35,7 @@ export async function openRedisEraser(url: string, prefix: string): Promise<Eras
 
 async function* shoeboxKeys(redis: Redis, prefix: string): AsyncGenerator<string[]> {
   for (const namespace of Object.values(REDIS_NAMESPACES)) {
-    // config.ts admits no glob characters in the prefix; escaping keeps the pattern literal regardless.
+    // config/config.ts admits no glob characters in the prefix; escaping keeps the pattern literal regardless.
     const pattern = `${`${prefix}${namespace}:`.replace(/[*?[\]\\]/g, '\\$&')}*`;
     let cursor = '0';
     do {

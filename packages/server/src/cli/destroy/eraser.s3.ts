@@ -1,5 +1,5 @@
-import type { S3Location } from '../../blob/s3-location.js';
 import { S3BlobStore } from '../../blob/s3-store.js';
+import type { S3Location } from '../../config/s3-location.js';
 import { isPhotoBlobKey } from '../../photos/photo.js';
 import type { Eraser } from './eraser.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/config.js';
 import { dataLayout } from '../../runtime/layout.js';
 import { filesEraser } from './eraser.files.js';
 import type { Eraser } from './eraser.js';

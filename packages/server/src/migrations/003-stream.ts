@@ -1,4 +1,4 @@
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 export const stream: ShoeboxMigration = {
   name: '003-stream',

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * PostgreSQL only (SQLite's index is FTS5, created in 005): the tsvector search_documents is

@@ -1,4 +1,3 @@
-import type { ShoeboxMigration } from '../migrate.js';
 import { apiKeys } from './001-api-keys.js';
 import { identities } from './002-identities.js';
 import { stream } from './003-stream.js';
@@ -14,6 +13,7 @@ import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 import { searchPostings } from './013-search-postings.js';
 import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pending-list.js';
 import { cacheGenerations } from './016-cache-generations.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
 export const migrations: readonly ShoeboxMigration[] = [

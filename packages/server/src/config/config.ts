@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
-import { parseTrustedProxies } from './http/trusted-proxies.js';
-import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
-import { redactUrl } from './shared/urls.js';
+import { redactUrl } from '../shared/urls.js';
+import { type OidcProviderConfig, parseOidcProviders } from './oidc-providers.js';
+import { describeS3Location, parseS3Url, type S3Location } from './s3-location.js';
+import { parseTrustedProxies } from './trusted-proxies.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * Both engines: note ids become per identity. A note is named by (owner_id, note_id) in notes,

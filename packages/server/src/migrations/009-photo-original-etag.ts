@@ -1,4 +1,4 @@
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * Both engines: the ETag of the original that `complete` checked (size and type by content), so

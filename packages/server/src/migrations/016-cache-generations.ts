@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * The tables that per-process caches copy (db/cache-generations.ts), by the group a change to each

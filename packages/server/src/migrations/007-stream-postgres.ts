@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * PostgreSQL only (SQLite needs nothing): a writer takes its transaction id before its change's

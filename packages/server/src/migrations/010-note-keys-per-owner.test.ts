@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config.js';
-import { dataLayout } from '../../runtime/layout.js';
-import { openShoebox } from '../../runtime/shoebox.js';
-import { openStorage } from '../../runtime/storage.js';
-import { documentRow } from '../../search/documents.js';
-import { engines, scaleOut } from '../../testing/engines.js';
-import { removeTestData, tempDir } from '../../testing/harness.js';
-import { migrator } from '../migrate.js';
+import { parseConfig } from '../config/config.js';
+import { dataLayout } from '../runtime/layout.js';
+import { openShoebox } from '../runtime/shoebox.js';
+import { openStorage } from '../runtime/storage.js';
+import { documentRow } from '../search/documents.js';
+import { engines, scaleOut } from '../testing/engines.js';
+import { removeTestData, tempDir } from '../testing/harness.js';
+import { migrator } from './migrate.js';
 
 const ALICE = 'idn_alice';
 const BOB = 'idn_bob';

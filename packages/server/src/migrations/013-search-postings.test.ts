@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config.js';
-import { dataLayout } from '../../runtime/layout.js';
-import { openStorage } from '../../runtime/storage.js';
-import { documentRow } from '../../search/documents.js';
-import { parseQuery } from '../../search/query.js';
-import { embedded } from '../../testing/engines.js';
-import { removeTestData, tempDir } from '../../testing/harness.js';
-import { migrate, migrator } from '../migrate.js';
+import { parseConfig } from '../config/config.js';
+import { dataLayout } from '../runtime/layout.js';
+import { openStorage } from '../runtime/storage.js';
+import { documentRow } from '../search/documents.js';
+import { parseQuery } from '../search/query.js';
+import { embedded } from '../testing/engines.js';
+import { removeTestData, tempDir } from '../testing/harness.js';
+import { migrate, migrator } from './migrate.js';
 
 const at = 1_700_000_000_000;
 const WORDS = ['walrus', 'tusks', 'ice', 'floe', 'arctic', 'swimming', 'swims', 'Café'];

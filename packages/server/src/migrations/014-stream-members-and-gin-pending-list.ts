@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * Both engines: `stream_members`, the processors working a consumer split into partitions, each

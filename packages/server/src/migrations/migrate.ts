@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { Database, Engine } from './database.js';
-import { migrations } from './migrations/index.js';
+import type { Database, Engine } from '../db/database.js';
+import { migrations } from './index.js';
 
 /** One schema step. `up` receives the engine so the few engine-specific statements can branch to their adapter. */
 export interface ShoeboxMigration {

@@ -1,4 +1,4 @@
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 export const notes: ShoeboxMigration = {
   name: '004-notes',

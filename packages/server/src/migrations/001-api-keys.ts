@@ -1,4 +1,4 @@
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 export const apiKeys: ShoeboxMigration = {
   name: '001-api-keys',

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 export const search: ShoeboxMigration = {
   name: '005-search',

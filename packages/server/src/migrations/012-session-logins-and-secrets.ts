@@ -1,4 +1,4 @@
-import type { ShoeboxMigration } from '../migrate.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 /**
  * Both engines. `identity_sessions.logged_in_at`: when a login opened the session (null for a

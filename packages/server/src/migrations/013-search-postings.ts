@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import { scoreWords } from '../../search/index.postgres.js';
-import { ImpactPostings } from '../../search/postings.sqlite.js';
-import { Fts5Tokenizer } from '../../search/tokens.sqlite.js';
-import type { ShoeboxMigration } from '../migrate.js';
+import { scoreWords } from '../search/index.postgres.js';
+import { ImpactPostings } from '../search/postings.sqlite.js';
+import { Fts5Tokenizer } from '../search/tokens.sqlite.js';
+import type { ShoeboxMigration } from './migrate.js';
 
 const BATCH = 1_000;
 
