@@ -4,17 +4,9 @@ import { Type } from 'typebox';
 import { Problem } from '../errors.js';
 import { problemResponses } from '../http/schemas.js';
 import { deliverBlob, deliveryResponses } from './delivery.js';
-import type { BlobInfo, BlobStore } from './store.js';
-import type { UploadClaims, UrlSigner } from './url-signer.js';
-
-/**
- * Takes the bytes of a signed upload. The capability that issued the URL decides whether to keep
- * them (single use, exact length, content checks) and stores them; a Problem refuses the upload.
- * `announcedLength` is the request's Content-Length, if it has one: check it before reading.
- */
-export interface UploadReceiver {
-  receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo>;
-}
+import type { BlobStore } from './store.js';
+import { checkUploadLength } from './upload-length.js';
+import type { UrlSigner } from './url-signer.js';
 
 const tags = ['blobs'];
 const summaryNote = 'The URL comes from the API (e.g. a photo); it carries its own authorisation.';
@@ -24,12 +16,14 @@ const urlProblems = ['signed_url_invalid', 'signed_url_expired'] as const;
 
 /**
  * What S3 does for presigned URLs, done by Shoebox for the filesystem store: GET and HEAD
- * deliver an object like a CDN; PUT streams an upload to the receiver. Mounted at the path the
- * store's URLs point to.
+ * deliver an object like a CDN; PUT stores exactly the declared bytes under the signed key, as a
+ * presigned PUT does, and the capability that signed the URL checks them when the device says it
+ * is done (a photo's `complete`), the same way on every store. Mounted by FsBlobStore at the path
+ * its URLs point to.
  */
-export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: UploadReceiver): FastifyPluginAsyncTypebox {
+export function fsBlobRoutes(store: BlobStore, signer: UrlSigner): FastifyPluginAsyncTypebox {
   return async (app) => {
-    // Upload bodies are raw bytes of any declared type, read as a stream by the receiver.
+    // Upload bodies are raw bytes of any declared type, streamed into the store.
     app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     // A refused upload may still be sending bytes: close the connection rather than read them.
     app.addHook('onSend', async (request, reply) => {
@@ -67,15 +61,7 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
           params: TokenParams,
           response: {
             204: Type.Null({ description: 'Stored; the ETag header identifies the bytes' }),
-            ...problemResponses(
-              ...urlProblems,
-              'signed_url_used',
-              'upload_incomplete',
-              'not_found',
-              'conflict',
-              'payload_too_large',
-              'unsupported_media_type',
-            ),
+            ...problemResponses(...urlProblems, 'signed_url_used', 'upload_incomplete', 'payload_too_large', 'unsupported_media_type'),
           },
         },
       },
@@ -86,9 +72,17 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
         if (type !== claims.contentType) {
           throw new Problem('unsupported_media_type', `This URL takes ${claims.contentType} only; send that Content-Type header.`);
         }
-        const length = request.headers['content-length'];
+        // As S3 does for the If-None-Match: * a presigned PUT signs: an upload never replaces one already made.
+        if (await store.head(claims.key))
+          throw new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
+        const announced = request.headers['content-length'];
+        if (announced !== undefined) checkUploadLength(Number(announced), claims.contentLength);
         const body = request.body instanceof Readable ? request.body : request.raw;
-        const info = await receiver.receive(claims, body, length === undefined ? undefined : Number(length));
+        const info = await store.put(claims.key, body, { maxBytes: claims.contentLength, contentType: claims.contentType });
+        if (info.size < claims.contentLength) {
+          await store.delete(claims.key);
+          checkUploadLength(info.size, claims.contentLength);
+        }
         return reply.status(204).header('etag', info.etag).send(null);
       },
     );

@@ -4,7 +4,9 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
 import { ByteLimit } from './byte-limit.js';
+import { fsBlobRoutes } from './fs-routes.js';
 import {
   assertBlobKey,
   BlobChangedError,
@@ -19,6 +21,9 @@ import {
 } from './store.js';
 import type { UrlSigner } from './url-signer.js';
 
+/** Where the routes serving the store's signed URLs are mounted, under the server's public URL. */
+const ROUTES_PATH = '/blobs';
+
 /** Temporary files older than this belong to uploads that died with their process. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 
@@ -27,8 +32,8 @@ const STALE_TEMP_MS = 24 * 3600 * 1000;
  * Writes go to `root/.tmp` and are renamed into place once complete and flushed, so a reader
  * never sees half a file and a crash leaves only a temporary file behind. Files are never
  * changed in place, which makes (inode, size, mtime) a strong validator for the bytes.
- * Signed URLs point at `urlBase()/<token>`, served by blob/fs-routes.ts (a function, because
- * the server's address may only be known once it listens).
+ * Signed URLs point at `<publicUrl()>/blobs/<token>`, served by blob/fs-routes.ts, which the store
+ * mounts itself (`publicUrl` is a function: the server's address may only be known once it listens).
  */
 export class FsBlobStore implements BlobStore {
   private readonly tempDir: string;
@@ -36,14 +41,14 @@ export class FsBlobStore implements BlobStore {
   private constructor(
     private readonly root: string,
     private readonly signer: UrlSigner,
-    private readonly urlBase: () => string,
+    private readonly publicUrl: () => string,
   ) {
     this.tempDir = join(root, '.tmp');
   }
 
   /** Creates the folders (owner-only) and removes temporary files left by crashed uploads. */
-  static async open(root: string, signer: UrlSigner, urlBase: () => string): Promise<FsBlobStore> {
-    const store = new FsBlobStore(resolve(root), signer, urlBase);
+  static async open(root: string, signer: UrlSigner, publicUrl: () => string): Promise<FsBlobStore> {
+    const store = new FsBlobStore(resolve(root), signer, publicUrl);
     await mkdir(store.tempDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(store.tempDir)) {
       const file = join(store.tempDir, name);
@@ -116,7 +121,7 @@ export class FsBlobStore implements BlobStore {
     const token = this.signer.sign({ method: 'PUT', key, ...options });
     return {
       method: 'PUT',
-      url: `${this.urlBase()}/${token}`,
+      url: `${this.publicUrl()}${ROUTES_PATH}/${token}`,
       headers: { 'content-type': options.contentType },
       expiresAt: options.expiresAt,
     };
@@ -124,7 +129,11 @@ export class FsBlobStore implements BlobStore {
 
   async signDownload(key: string, options: SignedDownloadOptions): Promise<string> {
     assertBlobKey(key);
-    return `${this.urlBase()}/${this.signer.sign({ method: 'GET', key, ...options })}`;
+    return `${this.publicUrl()}${ROUTES_PATH}/${this.signer.sign({ method: 'GET', key, ...options })}`;
+  }
+
+  async mount(app: FastifyInstance): Promise<void> {
+    await app.register(fsBlobRoutes(this, this.signer), { prefix: ROUTES_PATH });
   }
 
   /** The file for a key. Safe keys cannot leave `root`; the prefix check is a second lock on the same door. */

@@ -171,6 +171,9 @@ export class S3BlobStore implements BlobStore {
     };
   }
 
+  /** The bucket answers the presigned URLs itself: nothing to mount. */
+  async mount(): Promise<void> {}
+
   /**
    * A presigned GET whose response carries the photo's type and caching headers. The signing
    * time is derived from `expiresAt`, so every call for the same key and expiry gives the same

@@ -25,7 +25,7 @@ const stores: StoreUnderTest[] = [
     name: 'filesystem',
     async open() {
       const root = tempDir('shoebox-blobs-');
-      const store = await FsBlobStore.open(root, signer, () => 'http://127.0.0.1:1/blobs');
+      const store = await FsBlobStore.open(root, signer, () => 'http://127.0.0.1:1');
       return { store, root, close: async () => rmSync(root, { recursive: true, force: true }) };
     },
   },
@@ -182,7 +182,7 @@ describe('filesystem blob store', () => {
   it('removes the folders a deleted key leaves empty, and nothing above its root', async () => {
     const root = tempDir('shoebox-blobs-');
     try {
-      const store = await FsBlobStore.open(root, signer, () => 'http://127.0.0.1:1/blobs');
+      const store = await FsBlobStore.open(root, signer, () => 'http://127.0.0.1:1');
       await put(store, 'photos/pho_a/thumb', 'a');
       await put(store, 'photos/pho_a/display', 'b');
       await store.delete('photos/pho_a/thumb');

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * Where photo bytes live, behind one interface: the filesystem (embedded) or an S3-compatible
@@ -7,7 +8,8 @@ import type { Readable } from 'node:stream';
  *
  * Devices move bytes with signed URLs, like S3 presigned URLs: the server signs a short-lived
  * request for one key and one method; the device talks to the URL directly. On S3 that URL is
- * the bucket; on the filesystem it is a Shoebox route that verifies the token (blob/fs-routes.ts).
+ * the bucket; on the filesystem it is a Shoebox route that verifies the token and behaves as a
+ * presigned URL does (blob/fs-routes.ts), so what signs URLs never asks which store it has.
  */
 export interface BlobStore {
   /**
@@ -36,6 +38,8 @@ export interface BlobStore {
   signUpload(key: string, options: SignedUploadOptions): Promise<SignedRequest>;
   /** A URL that answers GET and HEAD for the object until `expiresAt`, with the given response headers. */
   signDownload(key: string, options: SignedDownloadOptions): Promise<string>;
+  /** Mounts the routes the store's signed URLs point to when Shoebox serves them itself (the filesystem); S3 serves its own. */
+  mount(app: FastifyInstance): Promise<void>;
 }
 
 export interface PutOptions {

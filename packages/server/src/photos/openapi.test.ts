@@ -29,8 +29,8 @@ const routes = [
   {
     method: 'put',
     path: '/blobs/{*}',
-    statuses: ['204', '400', '403', '404', '409', '413', '415'],
-    codes: ['signed_url_used', 'signed_url_expired', 'upload_incomplete', 'payload_too_large', 'unsupported_media_type', 'conflict'],
+    statuses: ['204', '400', '403', '413', '415'],
+    codes: ['signed_url_used', 'signed_url_expired', 'upload_incomplete', 'payload_too_large', 'unsupported_media_type'],
   },
   { method: 'get', path: '/public/photos/{photoId}/{variant}', statuses: [...delivery, '400'], codes: ['not_found', 'validation_failed'] },
 ];

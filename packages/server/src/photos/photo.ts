@@ -64,9 +64,6 @@ export async function deletePhotoBlobs(blobs: BlobStore, photoId: string): Promi
 /** Whether a blob key is one the functions above make: what `shoebox destroy` removes from a bucket. */
 export const isPhotoBlobKey = (key: string): boolean => BLOB_KEY.test(key);
 
-/** The photo id a blob key belongs to, for keys made by the functions above. */
-export const photoIdOfKey = (key: string): string | undefined => BLOB_KEY.exec(key)?.[1];
-
 type Row = Selectable<PhotoTables['photos']>;
 
 export function toPhoto(row: Row): Photo {

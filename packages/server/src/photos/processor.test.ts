@@ -66,7 +66,7 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     storage = await openStorage(config, dataLayout(dir), () => {});
     database = storage.database;
     await migrate(database);
-    blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1/blobs');
+    blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1');
     store = new PhotoStore(database);
     const links = new PhotoLinks(blobs, () => 'http://127.0.0.1:1', 900);
     service = new PhotoService(store, blobs, changes, links, new PhotoQuota(store, ROOMY_QUOTAS), {

@@ -3,17 +3,7 @@ import { engines } from '../testing/engines.js';
 import { apiClient, json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
 import { image } from '../testing/images.js';
-import {
-  completePhoto,
-  created,
-  createPhoto,
-  getPhoto,
-  putUpload,
-  storedSize,
-  trickle,
-  uploadsThroughShoebox,
-  waitForPhoto,
-} from '../testing/photos.js';
+import { completePhoto, created, createPhoto, getPhoto, putUpload, storedSize, waitForPhoto } from '../testing/photos.js';
 
 const QUOTA = 400;
 const TTL_SECONDS = 10;
@@ -62,63 +52,29 @@ describe.each(engines)('photo storage quotas ($name)', (engine) => {
     expect(await storedSize(server, photo.photoId)).toBe(small.length);
   };
 
-  it.runIf(uploadsThroughShoebox(engine))(
-    'counts an upload still arriving when its URL expires, and refuses it at its end',
-    async () => {
-      const token = (await createGuest(server)).accessToken;
-      const first = await created(server, token, small);
-      const slow = trickle();
-      const upload = putUpload(first.upload, slow.stream);
-      slow.send(small.subarray(0, 100));
-      await pastExpiry(first.upload.expiresAt);
+  // A presigned PUT cannot be stopped once it started; `complete` is where the bytes are taken.
+  it('refuses to complete after the upload URL expired, and keeps none of the bytes', async () => {
+    const token = (await createGuest(server)).accessToken;
+    const first = await created(server, token, small);
+    expect((await putUpload(first.upload, small)).ok).toBe(true);
+    await pastExpiry(first.upload.expiresAt);
 
-      // The upload is still arriving: its bytes still count.
-      const refused = await expectProblem(await declare(token), 413, 'storage_quota_exceeded');
-      expect(refused).toMatchObject({ usedBytes: small.length, quotaBytes: QUOTA, scope: 'identity' });
-      slow.send(small.subarray(100));
-      slow.end();
-      await expectProblem(await upload, 403, 'signed_url_expired');
-      expect(await storedSize(server, first.photoId)).toBe(0);
+    await expectProblem(await completePhoto(server, token, first.photoId), 403, 'signed_url_expired');
+    expect(await json(await getPhoto(server, token, first.photoId))).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringMatching(/expired/),
+    });
+    expect(await storedSize(server, first.photoId)).toBe(0);
 
-      // Abandoned now: it fails with a reason and counts nothing, so another photo fits.
-      const second = await created(server, token, small);
-      expect(await json(await getPhoto(server, token, first.photoId))).toMatchObject({
-        status: 'failed',
-        failureReason: expect.stringMatching(/expired/),
-      });
-      await uploadOverVariantQuota(token, second);
-      expect(await storedFor(token)).toBeLessThanOrEqual(QUOTA);
-    },
-    30_000,
-  );
-
-  // On S3 the presigned PUT cannot be stopped once it started; `complete` is where the bytes are taken.
-  it.runIf(!uploadsThroughShoebox(engine))(
-    'refuses to complete after the upload URL expired, and keeps none of the bytes',
-    async () => {
-      const token = (await createGuest(server)).accessToken;
-      const first = await created(server, token, small);
-      expect((await putUpload(first.upload, small)).ok).toBe(true);
-      await pastExpiry(first.upload.expiresAt);
-
-      await expectProblem(await completePhoto(server, token, first.photoId), 403, 'signed_url_expired');
-      expect(await json(await getPhoto(server, token, first.photoId))).toMatchObject({
-        status: 'failed',
-        failureReason: expect.stringMatching(/expired/),
-      });
-      expect(await storedSize(server, first.photoId)).toBe(0);
-
-      await uploadOverVariantQuota(token, await created(server, token, small));
-      expect(await storedFor(token)).toBeLessThanOrEqual(QUOTA);
-    },
-    30_000,
-  );
+    await uploadOverVariantQuota(token, await created(server, token, small));
+    expect(await storedFor(token)).toBeLessThanOrEqual(QUOTA);
+  }, 30_000);
 
   it('frees what an upload never started takes once its URL expired, removing any bytes sent to it', async () => {
     const token = (await createGuest(server)).accessToken;
     const first = await created(server, token, small);
-    // On S3 the bucket takes the bytes; left uncompleted, they must not stay behind uncounted.
-    if (!uploadsThroughShoebox(engine)) expect((await putUpload(first.upload, small)).ok).toBe(true);
+    // The store takes the bytes; left uncompleted, they must not stay behind uncounted.
+    expect((await putUpload(first.upload, small)).ok).toBe(true);
     await expectProblem(await declare(token), 413, 'storage_quota_exceeded');
     await pastExpiry(first.upload.expiresAt);
     expect((await declare(token)).status).toBe(201);

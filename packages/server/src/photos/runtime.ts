@@ -1,5 +1,4 @@
 import type { BlobStore } from '../blob/store.js';
-import type { UrlSigner } from '../blob/url-signer.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
@@ -13,8 +12,6 @@ import { PhotoStore } from './store.js';
 
 export interface Photos {
   readonly blobs: BlobStore;
-  /** Signs the filesystem store's URLs, which Shoebox itself serves (blob/fs-routes.ts); unset for S3. */
-  readonly urlSigner: UrlSigner | undefined;
   readonly service: PhotoService;
   /** The change-stream consumer that makes variants and deletes the blobs of removed photos. */
   readonly processor: PhotoProcessor;
@@ -25,7 +22,6 @@ export interface PhotoWiring {
   readonly config: Config;
   /** The blob store runtime/storage.ts opened for the configured engine. */
   readonly blobs: BlobStore;
-  readonly urlSigner: UrlSigner | undefined;
   readonly database: Database;
   readonly outbox: Outbox;
   /** The server's public base URL; a function, because it may only be known once the server listens. */
@@ -36,7 +32,7 @@ export interface PhotoWiring {
 
 /** Builds the photo capability on the configured blob store, its writes recorded in the change stream. */
 export function openPhotos(wiring: PhotoWiring): Photos {
-  const { config, database, outbox, publicUrl, blobs, urlSigner } = wiring;
+  const { config, database, outbox, publicUrl, blobs } = wiring;
   const store = new PhotoStore(database);
   const changes: PhotoChangeLog = { write: (work) => outbox.write(work), record: recordChange };
   // Public photos' stable URLs: a CDN in front of /public/photos when one is configured.
@@ -46,7 +42,6 @@ export function openPhotos(wiring: PhotoWiring): Photos {
   const limits = { maxBytes: config.photoMaxBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,
-    urlSigner,
     service: new PhotoService(store, blobs, changes, links, quota, limits, wiring.referrers),
     processor: new PhotoProcessor(store, blobs, changes, quota, config.photoMaxPixels),
     dataOwner: new PhotoDataOwner(store, changes),

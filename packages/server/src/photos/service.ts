@@ -1,20 +1,17 @@
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Kysely } from 'kysely';
-import type { UploadReceiver } from '../blob/fs-routes.js';
-import type { BlobInfo, BlobStore } from '../blob/store.js';
-import type { UploadClaims } from '../blob/url-signer.js';
+import type { BlobStore } from '../blob/store.js';
+import { checkUploadLength } from '../blob/upload-length.js';
 import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { isPhotoType, type VariantName } from './images.js';
 import type { PhotoLinks } from './links.js';
-import { deletePhotoBlobs, originalKey, PHOTO_ID, type Photo, photoIdOfKey, uploadKey, type Visibility, variantKey } from './photo.js';
+import { deletePhotoBlobs, originalKey, PHOTO_ID, type Photo, uploadKey, type Visibility, variantKey } from './photo.js';
 import { type PhotoQuota, quotaProblem } from './quota.js';
 import type { CreatePhotoInput, PhotoJson } from './schemas.js';
-import { assertImageType, ImageTypeCheck, SNIFF_BYTES } from './sniff.js';
+import { assertImageType, SNIFF_BYTES } from './sniff.js';
 import type { ListCursor, PhotoStore, QuotaHolders } from './store.js';
 
 export interface PhotoLimits {
@@ -42,11 +39,11 @@ export interface PhotoReferrer {
 const notFound = () => new Problem('not_found', 'There is no photo with this id. It may have been deleted.');
 
 /**
- * Photos of identities: creating one (and its signed upload URL), receiving and checking its
+ * Photos of identities: creating one (and its signed upload URL), adopting and checking its
  * bytes, reading, listing and deleting. Every method that acts for an identity is given its id
  * and only ever finds that identity's photos (or public ones, when reading).
  */
-export class PhotoService implements UploadReceiver {
+export class PhotoService {
   constructor(
     private readonly store: PhotoStore,
     private readonly blobs: BlobStore,
@@ -117,48 +114,11 @@ export class PhotoService implements UploadReceiver {
   }
 
   /**
-   * The bytes of a signed upload (filesystem store). The URL works once: the photo must still be
-   * pending and no other upload may be arriving for it. The bytes are checked while they stream
-   * (declared type by content, at most the declared length) and stored as the original only if
-   * all is right, and only if the upload ended before the URL expired: an upload counts against
-   * the quota while it arrives, and a pending photo past its expiry is abandoned (settleAbandoned).
-   * Then the photo moves on to processing at once.
-   */
-  async receive(claims: UploadClaims, body: Readable, announcedLength: number | undefined): Promise<BlobInfo> {
-    const photoId = photoIdOfKey(claims.key);
-    const photo = photoId && claims.key === uploadKey(photoId) ? await this.store.find(photoId) : undefined;
-    if (!photo) throw new Problem('not_found', 'The photo of this upload URL no longer exists. Create a new photo.');
-    if (photo.status !== 'pending') throw usedUrl();
-    if (announcedLength !== undefined && announcedLength > photo.bytes) throw tooLong(announcedLength, photo.bytes);
-    if (announcedLength !== undefined && announcedLength < photo.bytes) throw incomplete(announcedLength, photo.bytes);
-    const claimedAt = Date.now();
-    if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
-      const current = await this.store.find(photo.id);
-      if (current?.status !== 'pending') throw usedUrl();
-      if (current.uploadExpiresAt.getTime() <= claimedAt) throw expiredUrl();
-      throw new Problem('conflict', 'Another upload to this URL is in progress. Wait for it to finish.');
-    }
-    let stored: BlobInfo | undefined;
-    try {
-      const checked = pipeline(body, new ImageTypeCheck(photo.contentType), () => {});
-      stored = await this.blobs.put(originalKey(photo.id), checked, { maxBytes: photo.bytes, contentType: photo.contentType });
-      if (stored.size < photo.bytes) throw incomplete(stored.size, photo.bytes);
-      if (Date.now() >= photo.uploadExpiresAt.getTime()) throw expiredUrl();
-      await this.startProcessing(photo, stored.etag);
-      return stored;
-    } catch (error) {
-      if (stored) await this.blobs.delete(originalKey(photo.id));
-      await this.store.releaseUpload(photo.id, claimedAt);
-      throw error;
-    }
-  }
-
-  /**
    * Confirms the upload and starts processing. Idempotent: a photo past `pending` is returned as
-   * it is. Adopts the bytes a device PUT straight into an S3 bucket (see `adoptUpload`); on the
-   * filesystem store the upload route has done that already. Once the upload URL has expired it
-   * is too late: a presigned PUT cannot be stopped, so this is where late bytes are refused; the
-   * photo is settled as abandoned and whatever was uploaded for it is removed.
+   * it is. Adopts the bytes the device PUT to its signed URL (see `adoptUpload`), the same way on
+   * every blob store. Once the upload URL has expired it is too late: a presigned PUT cannot be
+   * stopped, so this is where late bytes are refused; the photo is settled as abandoned and
+   * whatever was uploaded for it is removed.
    */
   async complete(ownerId: string, photoId: string): Promise<PhotoJson> {
     const photo = await this.store.findOwned(photoId, ownerId);
@@ -204,8 +164,7 @@ export class PhotoService implements UploadReceiver {
     try {
       const info = await this.blobs.head(key);
       if (!info) throw uploadGone();
-      if (info.size > photo.bytes) throw tooLong(info.size, photo.bytes);
-      if (info.size < photo.bytes) throw incomplete(info.size, photo.bytes);
+      checkUploadLength(info.size, photo.bytes);
       const head = await this.blobs.get(key, { range: { start: 0, end: Math.min(info.size, SNIFF_BYTES) - 1 }, ifMatch: info.etag });
       if (!head) throw uploadGone();
       await assertImageType(await buffer(head.body), photo.contentType);
@@ -307,15 +266,7 @@ export class PhotoService implements UploadReceiver {
 
 const uploadGone = () => new Problem('upload_missing', 'The upload disappeared. PUT the bytes again, then complete.');
 
-const usedUrl = () => new Problem('signed_url_used', 'This upload URL has already been used. Create a new photo to upload again.');
-
 const expiredUrl = () => new Problem('signed_url_expired', UPLOAD_EXPIRED);
-
-const incomplete = (received: number, declared: number) =>
-  new Problem('upload_incomplete', `The upload has ${received} of the ${declared} declared bytes. Send exactly the declared bytes.`);
-
-const tooLong = (received: number, declared: number) =>
-  new Problem('payload_too_large', `The upload has ${received} bytes, but ${declared} were declared. Send exactly the declared bytes.`);
 
 const CURSOR = new RegExp(`^(\\d{1,15})\\.(${PHOTO_ID})$`);
 

@@ -1,4 +1,3 @@
-import { Transform, type TransformCallback } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { Problem } from '../errors.js';
 import type { PhotoType } from './images.js';
@@ -19,43 +18,5 @@ export async function assertImageType(head: Uint8Array, declared: PhotoType): Pr
       `The bytes are ${detected ? `${detected.mime}` : 'not a recognised image'}, but the photo was declared as ${declared}. ` +
         'Upload a JPEG, PNG, WebP or AVIF image and declare its real type.',
     );
-  }
-}
-
-/**
- * Passes a stream through once its first SNIFF_BYTES (or all of it, if shorter) have been checked
- * by `assertImageType`; fails the stream otherwise, before any byte has been passed on.
- */
-export class ImageTypeCheck extends Transform {
-  private head: Buffer[] = [];
-  private headBytes = 0;
-  private checked = false;
-
-  constructor(private readonly declared: PhotoType) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.checked) {
-      done(null, chunk);
-      return;
-    }
-    this.head.push(chunk);
-    this.headBytes += chunk.length;
-    if (this.headBytes < SNIFF_BYTES) done();
-    else this.check().then(() => done(), done);
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.checked) done();
-    else this.check().then(() => done(), done);
-  }
-
-  private async check(): Promise<void> {
-    const head = Buffer.concat(this.head);
-    this.head = [];
-    await assertImageType(head, this.declared);
-    this.checked = true;
-    this.push(head);
   }
 }

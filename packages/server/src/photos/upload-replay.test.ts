@@ -12,9 +12,9 @@ const bytesOf = async (url: string) => {
 };
 
 /**
- * A leaked upload URL, replayed once the photo is complete. Shoebox's own route refuses it (single
- * use); S3 and MinIO refuse it while the uploaded object is there (If-None-Match: *), and a store
- * may take it (s3rver does): what is asserted is the guarantee, not what the store answers. The
+ * A leaked upload URL, replayed once the photo is complete. S3, MinIO and the filesystem store's
+ * route refuse it while the uploaded object is there (If-None-Match: *), and a store may take it
+ * (s3rver does): what is asserted is the guarantee, not what the store answers. The
  * photo keeps serving and processing the bytes `complete` checked, never the replayed ones.
  */
 describe.each(engines)('a replayed upload URL ($name)', (engine) => {

@@ -1,7 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { adminAuth } from '../http/admin-auth.js';
@@ -103,8 +102,8 @@ export async function buildApp(services: AppServices): Promise<App> {
   );
 
   const { photos } = services;
-  // Signed URLs of the filesystem blob store and stable URLs of public photos carry their own authority: no API key.
-  if (photos.urlSigner) await app.register(fsBlobRoutes(photos.blobs, photos.urlSigner, photos.service), { prefix: '/blobs' });
+  // Signed URLs (the filesystem store serves its own) and stable URLs of public photos carry their own authority: no API key.
+  await photos.blobs.mount(app);
   await app.register(publicPhotoRoutes(photos.service, photos.blobs), { prefix: '/public/photos' });
 
   await app.register(

@@ -115,7 +115,6 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const photos = openPhotos({
       config,
       blobs: blobs.store,
-      urlSigner: blobs.urlSigner,
       database,
       outbox,
       publicUrl: () => publicUrl,

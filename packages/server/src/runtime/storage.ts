@@ -154,8 +154,6 @@ async function postgresAdapters(database: PostgresDatabase, schema: string) {
 
 export interface Blobs {
   readonly store: BlobStore;
-  /** Set for the filesystem store only: Shoebox itself serves its signed URLs (blob/fs-routes.ts). */
-  readonly urlSigner: UrlSigner | undefined;
   close(): void;
 }
 
@@ -172,11 +170,10 @@ export async function openBlobs(
   if (config.blobStore !== undefined) {
     const { S3BlobStore } = await import('../blob/s3-store.js');
     const store = await S3BlobStore.open(config.blobStore);
-    return { store, urlSigner: undefined, close: () => store.close() };
+    return { store, close: () => store.close() };
   }
   // With the database elsewhere (PostgreSQL), the blob folder is what the data folder must hold.
   if (!create && !existsSync(layout.blobsDir)) throw new NoDeploymentError(layout.root);
-  const urlSigner = new UrlSigner(loadUrlSigningKey(layout.secretsDir));
-  const store = await FsBlobStore.open(layout.blobsDir, urlSigner, () => `${publicUrl()}/blobs`);
-  return { store, urlSigner, close: () => {} };
+  const store = await FsBlobStore.open(layout.blobsDir, new UrlSigner(loadUrlSigningKey(layout.secretsDir)), publicUrl);
+  return { store, close: () => {} };
 }

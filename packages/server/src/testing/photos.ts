@@ -112,8 +112,8 @@ export async function breakBlobWrites(
 const keepsBlobsInFiles = (engine: TestEngine): boolean => engine.name === 'embedded';
 
 /**
- * Whether uploads go through Shoebox's own signed-URL route: single use, checked while streaming.
- * On S3 the bucket takes the PUT and `complete` checks the object.
+ * Whether uploads go through Shoebox's own signed-URL route (the filesystem store's stand-in for a
+ * presigned PUT). On S3 the bucket takes the PUT; `complete` checks the object on both.
  */
 export const uploadsThroughShoebox = keepsBlobsInFiles;
 
