@@ -75,8 +75,9 @@ export function streamCommand(): Command {
 const consumerOption = () => new Option('--consumer <name>', 'only this consumer (e.g. search)');
 
 function statusTable(statuses: readonly ConsumerStatus[]): string {
+  const header = ['consumer', 'position', 'head', 'lag', 'lag seconds', 'retrying', 'dead letters', 'running in'];
   const rows = [
-    ['consumer', 'position', 'head', 'lag', 'lag seconds', 'retrying', 'dead letters', 'running in'],
+    header,
     ...statuses.map((s) => [
       s.consumer,
       String(s.position),
@@ -88,11 +89,11 @@ function statusTable(statuses: readonly ConsumerStatus[]): string {
       s.leaseHolder ?? '-',
     ]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   return rows
     .map((row) =>
       row
-        .map((cell, column) => cell.padEnd(widths[column]!))
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
         .join('  ')
         .trimEnd(),
     )

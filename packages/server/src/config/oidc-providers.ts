@@ -23,9 +23,9 @@ export function parseOidcProviders(raw: string): OidcProviderConfig[] {
   }
   if (!Array.isArray(parsed)) throw new Error('expected a JSON array of providers');
   const names = new Set<string>();
-  return parsed.map((entry: any, i) => {
+  return parsed.map((entry: unknown, i) => {
     const where = `provider #${i + 1}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new Error(`${where} is not an object`);
+    if (!isRecord(entry)) throw new Error(`${where} is not an object`);
     const unknown = Object.keys(entry).filter((key) => !['name', 'issuer', 'audiences', 'jwksUrl'].includes(key));
     if (unknown.length > 0) throw new Error(`${where} has unknown field(s) ${unknown.join(', ')}`);
     const { name, issuer, audiences, jwksUrl } = entry;
@@ -40,6 +40,7 @@ export function parseOidcProviders(raw: string): OidcProviderConfig[] {
     }
     let jwks: URL;
     try {
+      if (typeof jwksUrl !== 'string') throw new TypeError('not a string');
       jwks = new URL(jwksUrl);
     } catch {
       throw new Error(`${where}: "jwksUrl" must be an absolute URL`);
@@ -51,3 +52,5 @@ export function parseOidcProviders(raw: string): OidcProviderConfig[] {
     return Object.freeze({ name, issuer, audiences: Object.freeze([...audiences]), jwksUrl: jwks.href });
   });
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -11,6 +11,14 @@ export interface Tables {}
 export type Engine = 'sqlite' | 'postgres';
 
 /**
+ * Kysely over tables no type describes: what migrations run on (the schema as it was at their
+ * point of history, not as Tables says today), and the plain-SQL helpers they share with the live
+ * code. Everything else queries through `Database.db`, typed by Tables.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the one untyped schema, named so that it is the only one
+export type UntypedDb = Kysely<any>;
+
+/**
  * An open database of either engine. Services see only `db` (Kysely, one query serves both
  * engines) and the engine name, which adapters use to pick their engine-specific file.
  */

@@ -1,4 +1,5 @@
-import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import { type Compilable, CompiledQuery } from 'kysely';
+import type { UntypedDb } from './database.js';
 
 /**
  * A Kysely query built and compiled once, then run with new parameter values: for the few queries
@@ -11,9 +12,9 @@ export class HotQuery<Params extends readonly string[], Row> {
   private compiled: { readonly sql: string; readonly positions: readonly number[] } | undefined;
 
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: UntypedDb,
     private readonly parameterCount: Params['length'],
-    private readonly build: (db: Kysely<any>, ...params: Params) => Compilable<Row>,
+    private readonly build: (db: UntypedDb, ...params: Params) => Compilable<Row>,
   ) {}
 
   async execute(...params: Params): Promise<Row[]> {

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { UntypedDb } from '../db/database.js';
 import type { ShoeboxMigration } from './migrate.js';
 
 /**
@@ -26,7 +27,7 @@ export const noteKeysPerOwner: ShoeboxMigration = {
   },
 };
 
-async function swapPostgresKeys(db: Kysely<any>): Promise<void> {
+async function swapPostgresKeys(db: UntypedDb): Promise<void> {
   await sql`alter table notes drop constraint notes_pkey, add constraint notes_pk primary key (owner_id, note_id)`.execute(db);
   await sql`alter table note_photos drop constraint note_photos_pk,
     add constraint note_photos_pk primary key (owner_id, note_id, photo_id)`.execute(db);
@@ -34,7 +35,7 @@ async function swapPostgresKeys(db: Kysely<any>): Promise<void> {
     add constraint search_documents_owner_note unique (owner_id, note_id)`.execute(db);
 }
 
-async function rebuildSqliteTables(db: Kysely<any>): Promise<void> {
+async function rebuildSqliteTables(db: UntypedDb): Promise<void> {
   await rebuild(
     db,
     'notes',
@@ -104,10 +105,10 @@ async function rebuildSqliteTables(db: Kysely<any>): Promise<void> {
   end`.execute(db);
 }
 
-type TableBuilder = ReturnType<Kysely<any>['schema']['createTable']>;
+type TableBuilder = ReturnType<UntypedDb['schema']['createTable']>;
 
 /** Replaces `table` by one `define` describes, with the same rows (the old one's indexes and triggers go with it). */
-async function rebuild(db: Kysely<any>, table: string, columns: readonly string[], define: (table: TableBuilder) => TableBuilder) {
+async function rebuild(db: UntypedDb, table: string, columns: readonly string[], define: (table: TableBuilder) => TableBuilder) {
   const next = `${table}_next`;
   await define(db.schema.createTable(next)).execute();
   const list = sql.join(columns.map((column) => sql.ref(column)));
@@ -124,7 +125,7 @@ const SCRUB_CHUNK = 500;
  * merged into another identity, whose notes moved on under new changes). The rows stay, so every
  * consumer still gets every change in order; a blanked insert is followed by its removal.
  */
-async function scrubRecordedWords(db: Kysely<any>): Promise<void> {
+async function scrubRecordedWords(db: UntypedDb): Promise<void> {
   let after = 0;
   for (;;) {
     const rows: { seq: number; old_image: string | null; new_image: string | null }[] = await db

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { UntypedDb } from '../db/database.js';
 import { scoreWords } from '../search/index.postgres.js';
 import { ImpactPostings } from '../search/postings.sqlite.js';
 import { Fts5Tokenizer } from '../search/tokens.sqlite.js';
@@ -38,7 +39,7 @@ export const searchPostings: ShoeboxMigration = {
   },
 };
 
-async function wordScores(db: Kysely<any>): Promise<void> {
+async function wordScores(db: UntypedDb): Promise<void> {
   await sql`create table search_word_scores (
     lexeme text not null, scope text not null, score real not null,
     doc_id bigint not null references search_documents (doc_id) on delete cascade)`.execute(db);

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { UntypedDb } from '../db/database.js';
 import type { ShoeboxMigration } from './migrate.js';
 
 /**
@@ -32,7 +33,7 @@ export const cacheGenerations: ShoeboxMigration = {
   },
 };
 
-async function sqliteCounters(db: Kysely<any>): Promise<void> {
+async function sqliteCounters(db: UntypedDb): Promise<void> {
   await db.schema
     .createTable('cache_generations')
     .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -49,7 +50,7 @@ async function sqliteCounters(db: Kysely<any>): Promise<void> {
   }
 }
 
-async function postgresNotifications(db: Kysely<any>): Promise<void> {
+async function postgresNotifications(db: UntypedDb): Promise<void> {
   // The channel is named after the schema the table lives in, as PostgresCacheGenerations listens.
   await sql`create function cache_changed() returns trigger language plpgsql as $$
     begin

@@ -1,17 +1,17 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { Database, Engine } from '../db/database.js';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Database, Engine, UntypedDb } from '../db/database.js';
 import { migrations } from './index.js';
 
 /** One schema step. `up` receives the engine so the few engine-specific statements can branch to their adapter. */
 export interface ShoeboxMigration {
   readonly name: string;
-  up(db: Kysely<any>, engine: Engine): Promise<void>;
+  up(db: UntypedDb, engine: Engine): Promise<void>;
 }
 
 class ListProvider implements MigrationProvider {
   constructor(private readonly engine: Engine) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: Kysely<any>) => m.up(db, this.engine) }]));
+    return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: UntypedDb) => m.up(db, this.engine) }]));
   }
 }
 

@@ -7,7 +7,7 @@ import type { SearchQuery, Term } from './query.js';
  * scope column is matched only with the token given here.
  */
 export function matchExpression(query: SearchQuery, scopeToken: string): string {
-  const positive = query.groups.map((group) => (group.length === 1 ? quote(group[0]!) : `(${group.map(quote).join(' OR ')})`));
+  const positive = query.groups.map((group) => (group.length === 1 ? group.map(quote).join('') : `(${group.map(quote).join(' OR ')})`));
   let expression = `scope : ${quote({ text: scopeToken, prefix: false })} AND {headline text} : (${positive.join(' AND ')})`;
   if (query.excluded.length > 0) expression += ` NOT {headline text} : (${query.excluded.map(quote).join(' OR ')})`;
   return expression;

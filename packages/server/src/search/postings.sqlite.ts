@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { UntypedDb } from '../db/database.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { bm25, decodeAverages, idfSql, lengthScoringAtMost, type TermStatistics, termStatistics } from './bm25.js';
 import type { SearchPosition } from './index.js';
@@ -41,7 +42,7 @@ export class ImpactPostings {
   constructor(private readonly tokenizer: Fts5Tokenizer) {}
 
   /** Replaces the postings of these documents with their current words (none for a tombstone). */
-  async write(db: Kysely<any>, documents: readonly DocumentText[]): Promise<void> {
+  async write(db: UntypedDb, documents: readonly DocumentText[]): Promise<void> {
     if (documents.length === 0) return;
     await this.remove(
       db,
@@ -73,7 +74,7 @@ export class ImpactPostings {
   }
 
   /** Takes out the postings of these documents (removed from the index, or about to be rewritten). */
-  async remove(db: Kysely<any>, docIds: readonly number[]): Promise<void> {
+  async remove(db: UntypedDb, docIds: readonly number[]): Promise<void> {
     if (docIds.length === 0) return;
     const { rows } = await sql<{ doc_id: number; terms: string }>`
       select doc_id, terms from search_document_terms where doc_id in (select value from json_each(${JSON.stringify(docIds)}))`.execute(db);
@@ -99,7 +100,7 @@ export class ImpactPostings {
    * of the index (a phrase, or punctuation) and FTS5 must answer.
    */
   async rank(
-    db: Kysely<any>,
+    db: UntypedDb,
     text: string,
     scopeToken: string,
     page: { readonly limit: number; readonly after?: SearchPosition },
@@ -135,7 +136,7 @@ export class ImpactPostings {
     return ranked.sort((a, b) => b.score - a.score || a.docId - b.docId).slice(0, page.limit);
   }
 
-  private async scopeId(db: Kysely<any>, token: string): Promise<number | undefined> {
+  private async scopeId(db: UntypedDb, token: string): Promise<number | undefined> {
     const kept = this.scopes.get(token);
     if (kept !== undefined) return kept;
     const { rows } = await sql<{ scope_id: number }>`select scope_id from search_scopes where token = ${token}`.execute(db);
@@ -147,7 +148,7 @@ export class ImpactPostings {
 }
 
 /** Each distinct frequency of a word in a scope, with the shortest length it comes with: one index seek each. */
-async function frequencyGroups(db: Kysely<any>, termId: number, scopeId: number): Promise<{ freq: number; head: number }[]> {
+async function frequencyGroups(db: UntypedDb, termId: number, scopeId: number): Promise<{ freq: number; head: number }[]> {
   const { rows } = await sql<{ freq: number; head: number }>`
     with recursive g(freq) as (
       select max(freq) from search_postings where term_id = ${termId} and scope_id = ${scopeId}
@@ -196,7 +197,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * Counts each word once more per document holding it (adding words not seen before) and returns
  * their ids: one statement, as an upsert returns the rows it inserted and those it updated.
  */
-async function countTerms(db: Kysely<any>, words: ReadonlyMap<number, DocumentTerms>): Promise<Map<string, number>> {
+async function countTerms(db: UntypedDb, words: ReadonlyMap<number, DocumentTerms>): Promise<Map<string, number>> {
   const documents = new Map<string, number>();
   for (const { terms } of words.values()) for (const term of terms.keys()) documents.set(term, (documents.get(term) ?? 0) + 1);
   const result = new Map<string, number>();
@@ -210,7 +211,7 @@ async function countTerms(db: Kysely<any>, words: ReadonlyMap<number, DocumentTe
 }
 
 /** The ids of these scope words, adding the missing ones. */
-async function scopeIdsOf(db: Kysely<any>, tokens: readonly string[]): Promise<Map<string, number>> {
+async function scopeIdsOf(db: UntypedDb, tokens: readonly string[]): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   if (tokens.length === 0) return result;
   const list = JSON.stringify(tokens);
@@ -222,7 +223,7 @@ async function scopeIdsOf(db: Kysely<any>, tokens: readonly string[]): Promise<M
 }
 
 /** Takes each word's documents out of its count, in one statement. */
-async function countDocuments(db: Kysely<any>, delta: ReadonlyMap<number, number>): Promise<void> {
+async function countDocuments(db: UntypedDb, delta: ReadonlyMap<number, number>): Promise<void> {
   const changed = [...delta].filter(([, n]) => n !== 0);
   if (changed.length === 0) return;
   await sql`update search_terms set docs = docs + d.value ->> 1

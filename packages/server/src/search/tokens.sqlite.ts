@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
+import type { UntypedDb } from '../db/database.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
 import { MARK_END, MARK_START } from './index.js';
@@ -32,7 +33,7 @@ export class Fts5Tokenizer {
   private readonly queries = new BoundedMap<string, readonly string[]>(QUERY_CACHE_SIZE);
 
   /** Each document's words and length, as FTS5 indexed them. */
-  async documents(db: Kysely<any>, documents: readonly DocumentText[]): Promise<Map<number, DocumentTerms>> {
+  async documents(db: UntypedDb, documents: readonly DocumentText[]): Promise<Map<number, DocumentTerms>> {
     const result = new Map<number, { length: number; terms: Map<string, number> }>();
     if (documents.length === 0) return result;
     await scratch(db);
@@ -55,7 +56,7 @@ export class Fts5Tokenizer {
   }
 
   /** The tokens FTS5 makes of a query term, in order (a phrase gives several). Kept for repeated queries. */
-  async query(db: Kysely<any>, text: string): Promise<readonly string[]> {
+  async query(db: UntypedDb, text: string): Promise<readonly string[]> {
     const kept = this.queries.get(text);
     if (kept) return kept;
     await scratch(db);
@@ -74,7 +75,7 @@ export class Fts5Tokenizer {
    * highlight() and snippet() make them; a document `match` does not match is absent.
    */
   async marks(
-    db: Kysely<any>,
+    db: UntypedDb,
     documents: readonly { docId: number; headline: string; text: string }[],
     match: string,
     snippetTokens: number,
@@ -96,7 +97,7 @@ export class Fts5Tokenizer {
   }
 }
 
-async function scratch(db: Kysely<any>): Promise<void> {
+async function scratch(db: UntypedDb): Promise<void> {
   await sql`create virtual table if not exists temp.search_scratch using fts5(headline, text, scope, content='', ${TOKENIZE})`.execute(db);
   await sql`create virtual table if not exists temp.search_scratch_words using fts5vocab(temp, search_scratch, instance)`.execute(db);
 }
