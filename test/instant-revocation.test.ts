@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedded, engines, type TestEngine } from '../packages/server/src/testing/engines.js';
+import { engines, type TestEngine } from '../packages/server/src/testing/engines.js';
 import { json, removeTestData, runCli, startTestServer, type TestServer, tempDir } from '../packages/server/src/testing/harness.js';
 import { asIdentity, createGuest, expectProblem, me, ROOMY_PLAN, refresh, signUp } from '../packages/server/src/testing/identity.js';
 
@@ -27,7 +27,7 @@ describe.each(engines)('changes reach every process on its next request ($name)'
   beforeAll(async () => {
     cliEnv = { SHOEBOX_DATA_DIR: dataDir, ...(await engine.prepare(dataDir)) };
     writer = await startTestServer({ engine, dataDir, env: ROOMY_PLAN });
-    reader = engine === embedded ? writer : await startTestServer({ engine, dataDir, env: ROOMY_PLAN, apiKey: writer.apiKey });
+    reader = engine.database === 'sqlite' ? writer : await startTestServer({ engine, dataDir, env: ROOMY_PLAN, apiKey: writer.apiKey });
   });
   afterAll(async () => {
     if (reader !== writer) await reader.stop();

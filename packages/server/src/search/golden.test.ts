@@ -56,7 +56,7 @@ describe.each(engines)('search results for a fixed corpus ($name)', (engine) => 
   let server: TestServer;
   let alice: Pair;
   let bob: Pair;
-  const file = new URL(`./golden.${engine.name.split(' ')[0]}.json`, import.meta.url);
+  const file = new URL(`./golden.${engine.database === 'sqlite' ? 'embedded' : 'postgres'}.json`, import.meta.url);
 
   const send = (who: Pair, method: string, path: string, body?: object) =>
     asIdentity(server, who.accessToken, path, {

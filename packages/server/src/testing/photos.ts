@@ -109,7 +109,7 @@ export async function breakBlobWrites(
 }
 
 /** Whether the engine keeps blobs in files, whose signed URLs are Shoebox's own routes (blob/fs-routes.ts). */
-const keepsBlobsInFiles = (engine: TestEngine): boolean => engine.name === 'embedded';
+const keepsBlobsInFiles = (engine: TestEngine): boolean => engine.blobs === 'files';
 
 /**
  * Whether uploads go through Shoebox's own signed-URL route (the filesystem store's stand-in for a
