@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
 
 /**
- * Checks the photo ids a note references. The photos capability provides it; until then notes
- * store the ids as given (bounded in number and shape by the schema) without checking them.
+ * Checks the photo ids a note references. Declared here and implemented by the photos capability
+ * (photos/note-links.ts), so notes depend on no photo code; the notes service requires one.
  */
 export interface PhotoReferences {
   /**

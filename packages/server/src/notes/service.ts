@@ -38,7 +38,8 @@ export interface LiveCallers {
 }
 
 export interface NotesServiceParts {
-  readonly photos?: PhotoReferences;
+  /** Checks that the photos a note names are its owner's: required, so no wiring can leave a note pointing at another's photo. */
+  readonly photos: PhotoReferences;
   /** Where the engine writes a note and its change in one statement (writes.ts). */
   readonly oneStatement?: OneStatementNoteWrites;
   readonly callers: LiveCallers;
@@ -55,7 +56,7 @@ const FORGET_EVERY_MS = 60_000;
  */
 export class NotesService {
   private lastForget = 0;
-  private readonly photos: PhotoReferences | undefined;
+  private readonly photos: PhotoReferences;
   private readonly oneStatement: OneStatementNoteWrites | undefined;
 
   constructor(
@@ -264,7 +265,7 @@ export class NotesService {
   /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
   async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch): Promise<Note> {
     const next = nextVersion(current, changes);
-    if (changes.photoIds?.length) await this.photos?.assertOwned(trx, next.ownerId, next.photoIds);
+    if (changes.photoIds?.length) await this.photos.assertOwned(trx, next.ownerId, next.photoIds);
     if (!(await this.store.update(trx, next, current.version))) throw changedMeanwhile(current.noteId);
     await recordChange(trx, modifyChange(current, next));
     return next;
@@ -325,7 +326,7 @@ export class NotesService {
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
     const note = newNote(ownerId, noteId, input);
-    if (note.photoIds.length > 0) await this.photos?.assertOwned(trx, ownerId, note.photoIds);
+    if (note.photoIds.length > 0) await this.photos.assertOwned(trx, ownerId, note.photoIds);
     return this.add(trx, note);
   }
 
