@@ -1,9 +1,7 @@
-import type pg from 'pg';
 import type { CacheGenerations, CacheGroup } from './cache-generations.js';
+import { PostgresListener } from './listener.postgres.js';
 import type { PostgresDatabase } from './postgres.js';
 
-/** How long a lost LISTEN connection waits before it is opened again (caches stay unused meanwhile). */
-const RECONNECT_MS = 1_000;
 /**
  * How often the LISTEN connection must answer a query. A connection that died silently (a network
  * failure without a reset) would deliver no notification while caches trusted it: one that has not
@@ -22,20 +20,24 @@ const HEARTBEAT_MS = 5_000;
  */
 export class PostgresCacheGenerations implements CacheGenerations {
   private readonly counters: Record<CacheGroup, number> = { api_keys: 0, identities: 0, signing_keys: 0 };
-  private listener: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
-  private lastAttempt = Number.NEGATIVE_INFINITY;
-  private closed = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly listener: PostgresListener;
 
-  constructor(
-    private readonly database: PostgresDatabase,
-    private readonly schema: string,
-  ) {}
+  constructor(database: PostgresDatabase, schema: string) {
+    this.listener = new PostgresListener(database, {
+      channel: cacheChannel(schema),
+      onNotification: (payload) => {
+        if (payload !== undefined && payload in this.counters) this.counters[payload as CacheGroup]++;
+      },
+      onListening: () => {
+        for (const group of Object.keys(this.counters) as CacheGroup[]) this.counters[group]++;
+      },
+      heartbeatMs: HEARTBEAT_MS,
+    });
+  }
 
   current(group: CacheGroup): number | undefined {
-    if (this.listener === undefined) {
-      this.listen();
+    if (!this.listener.listening) {
+      this.listener.listen();
       return undefined;
     }
     return this.counters[group];
@@ -48,66 +50,11 @@ export class PostgresCacheGenerations implements CacheGenerations {
    */
   async committed(group: CacheGroup): Promise<void> {
     this.counters[group]++;
-    await this.listener?.query('select 1').catch(() => {});
+    await this.listener.roundTrip();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.connecting;
-    clearInterval(this.heartbeat);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => {});
-  }
-
-  private listen(): void {
-    if (this.connecting || this.closed || Date.now() - this.lastAttempt < RECONNECT_MS) return;
-    this.lastAttempt = Date.now();
-    const client = this.database.newClient();
-    client.on('notification', (message) => {
-      if (message.payload !== undefined && message.payload in this.counters) this.counters[message.payload as CacheGroup]++;
-    });
-    // A dropped connection must not crash the process; the next request opens another.
-    client.on('error', () => this.drop(client, true));
-    client.on('end', () => this.drop(client, false));
-    this.connecting = (async () => {
-      try {
-        await client.connect();
-        await client.query(`listen "${cacheChannel(this.schema)}"`);
-        if (this.closed) throw new Error('closed while connecting');
-        for (const group of Object.keys(this.counters) as CacheGroup[]) this.counters[group]++;
-        this.listener = client;
-        this.beat(client);
-      } catch {
-        this.drop(client, true);
-      } finally {
-        this.connecting = undefined;
-      }
-    })();
-  }
-
-  private beat(client: pg.Client): void {
-    let answered = true;
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => {
-      if (!answered) return this.drop(client, true);
-      answered = false;
-      client.query('select 1').then(
-        () => {
-          answered = true;
-        },
-        () => this.drop(client, true),
-      );
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
-  }
-
-  private drop(client: pg.Client, end: boolean): void {
-    if (this.listener === client) {
-      this.listener = undefined;
-      clearInterval(this.heartbeat);
-    }
-    if (end) client.end().catch(() => {});
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }
 

@@ -1,9 +1,6 @@
-import type pg from 'pg';
+import { PostgresListener } from '../db/listener.postgres.js';
 import type { PostgresDatabase } from '../db/postgres.js';
 import { ChangeSignal } from './signal.js';
-
-/** How long a lost LISTEN connection waits before it is opened again (polling covers the meantime). */
-const RECONNECT_MS = 1_000;
 
 /**
  * The doorbell shared by every process on one PostgreSQL database: a write's end is announced with
@@ -15,9 +12,7 @@ const RECONNECT_MS = 1_000;
  * delay work until the next poll.
  */
 export class PostgresChangeSignal extends ChangeSignal {
-  private listener: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
-  private lastAttempt = 0;
+  private readonly listener: PostgresListener;
   private publishing = false;
   private publishAgain = false;
   private closed = false;
@@ -27,6 +22,12 @@ export class PostgresChangeSignal extends ChangeSignal {
     private readonly channel: string,
   ) {
     super();
+    this.listener = new PostgresListener(database, {
+      channel,
+      onNotification: () => this.ring(),
+      // Whatever was committed while nobody listened is found by the pass this ring starts.
+      onListening: () => this.ring(),
+    });
   }
 
   override notify(): void {
@@ -36,16 +37,13 @@ export class PostgresChangeSignal extends ChangeSignal {
 
   /** Starts listening on the first wait, so processes that never process (API only) hold no extra connection. */
   override wait(ms: number, waiter?: string): Promise<void> {
-    this.listen();
+    this.listener.listen();
     return super.wait(ms, waiter);
   }
 
   override async close(): Promise<void> {
     this.closed = true;
-    await this.connecting;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => {});
+    await this.listener.close();
   }
 
   private publish(): void {
@@ -64,35 +62,6 @@ export class PostgresChangeSignal extends ChangeSignal {
         this.publishAgain = false;
         this.publish();
       });
-  }
-
-  private listen(): void {
-    if (this.listener || this.connecting || this.closed || Date.now() - this.lastAttempt < RECONNECT_MS) return;
-    this.lastAttempt = Date.now();
-    const client = this.database.newClient();
-    client.on('notification', () => this.ring());
-    // A dropped connection must not crash the process; the next wait opens another.
-    client.on('error', () => this.drop(client, true));
-    client.on('end', () => this.drop(client, false));
-    this.connecting = (async () => {
-      try {
-        await client.connect();
-        await client.query(`listen "${this.channel}"`);
-        if (this.closed) throw new Error('closed while connecting');
-        this.listener = client;
-        // Whatever was committed while nobody listened is found by the pass this ring starts.
-        this.ring();
-      } catch {
-        this.drop(client, true);
-      } finally {
-        this.connecting = undefined;
-      }
-    })();
-  }
-
-  private drop(client: pg.Client, end: boolean): void {
-    if (this.listener === client) this.listener = undefined;
-    if (end) client.end().catch(() => {});
   }
 }
 
