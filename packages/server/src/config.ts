@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util';
 import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
 import { parseTrustedProxies } from './http/trusted-proxies.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
+import { describeMailTransport, type MailConfig, parseMailFrom, parseSmtpUrl } from './mail/mail-config.js';
 import { redactUrl } from './shared/urls.js';
 
 /**
@@ -61,6 +62,7 @@ export interface Config {
   readonly identity: IdentityConfig;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
+  readonly mail: MailConfig;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -121,6 +123,12 @@ export interface IdentityConfig {
   readonly guestWindowSeconds: number;
   /** scrypt cost as log2(N); stored with each hash, so raising it affects new passwords only. */
   readonly passwordScryptLogN: number;
+  /** Whether a password login needs the email verified first. */
+  readonly emailVerificationRequired: boolean;
+  /** How long the link of a verification or email-change message works. */
+  readonly verifyTokenTtlSeconds: number;
+  /** How long the link of a password-reset message works. */
+  readonly resetTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +220,20 @@ const originList: Parser<string[]> = (raw) => {
   return origins;
 };
 
+/** The app's handler of account links: any absolute URL without a query (the link adds one); custom schemes allowed. */
+const accountLinkUrl: Parser<string> = (raw) => {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s?#]+$/i.test(raw) || raw.length > 500) {
+    throw new Invalid('expected an absolute URL without query, e.g. https://app.example.com/account or photoapp://account');
+  }
+  return raw;
+};
+
+const appName: Parser<string> = (raw) => {
+  if (raw.length > 64 || /[<>]/.test(raw) || [...raw].some((char) => char.charCodeAt(0) < 0x20))
+    throw new Invalid('expected 1 to 64 characters, no control characters or < >');
+  return raw;
+};
+
 const audience: Parser<string> = (raw) => {
   if (!/^[\x21-\x7e]{1,200}$/.test(raw)) throw new Invalid('expected 1 to 200 printable characters without spaces');
   return raw;
@@ -234,6 +256,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'SHOEBOX_DATABASE_URL',
   'SHOEBOX_REDIS_URL',
   'SHOEBOX_BLOB_URL',
+  'SHOEBOX_SMTP_URL',
 ]);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
@@ -334,6 +357,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       guestsPerAddress: read('SHOEBOX_GUESTS_PER_ADDRESS', integer(1, 1_000_000), 30),
       guestWindowSeconds: read('SHOEBOX_GUEST_WINDOW_SECONDS', integer(1, 86_400), 3600),
       passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
+      emailVerificationRequired: read('SHOEBOX_REQUIRE_EMAIL_VERIFICATION', oneOf(['true', 'false']), 'false') === 'true',
+      verifyTokenTtlSeconds: read('SHOEBOX_VERIFY_TOKEN_TTL_SECONDS', integer(60, 30 * 86_400), 86_400),
+      resetTokenTtlSeconds: read('SHOEBOX_RESET_TOKEN_TTL_SECONDS', integer(60, 86_400), 1800),
     }),
     notes: {
       headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
@@ -350,7 +376,23 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
       partitions: read('SHOEBOX_STREAM_PARTITIONS', integer(1, 64), 1),
     },
+    mail: Object.freeze({
+      smtpUrl: read<string | undefined>('SHOEBOX_SMTP_URL', fromModule(parseSmtpUrl), undefined),
+      from: read('SHOEBOX_MAIL_FROM', fromModule(parseMailFrom), 'Shoebox <no-reply@localhost>'),
+      accountLinkUrl: read<string | undefined>('SHOEBOX_ACCOUNT_LINK_URL', accountLinkUrl, undefined),
+      templatesDir: read<string | undefined>('SHOEBOX_MAIL_TEMPLATES_DIR', (raw) => resolve(cwd, raw), undefined),
+      appName: read('SHOEBOX_APP_NAME', appName, 'Shoebox'),
+      perRecipient: read('SHOEBOX_MAIL_PER_RECIPIENT', integer(1, 10_000), 5),
+      perAddress: read('SHOEBOX_MAIL_PER_ADDRESS', integer(1, 1_000_000), 20),
+      windowSeconds: read('SHOEBOX_MAIL_WINDOW_SECONDS', integer(1, 7 * 86_400), 3600),
+    }),
   };
+  if (config.mail.smtpUrl !== undefined && config.mail.smtpUrl !== 'log' && !env.SHOEBOX_MAIL_FROM?.trim()) {
+    problems.push('SHOEBOX_MAIL_FROM must be set with an SMTP server: mail servers refuse a sender at localhost');
+  }
+  if (config.mail.smtpUrl !== undefined && config.mail.accountLinkUrl === undefined) {
+    problems.push("SHOEBOX_ACCOUNT_LINK_URL must be set with SHOEBOX_SMTP_URL: every message carries a link to the app's handler");
+  }
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
       'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: a processor looks for work, and takes over a lapsed lease, once per poll',
@@ -367,6 +409,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
+    mail: config.mail,
   });
 }
 
@@ -424,6 +467,17 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
     ['SHOEBOX_STREAM_PARTITIONS', config.stream.partitions],
+    ['SHOEBOX_REQUIRE_EMAIL_VERIFICATION', config.identity.emailVerificationRequired],
+    ['SHOEBOX_VERIFY_TOKEN_TTL_SECONDS', config.identity.verifyTokenTtlSeconds],
+    ['SHOEBOX_RESET_TOKEN_TTL_SECONDS', config.identity.resetTokenTtlSeconds],
+    ['SHOEBOX_SMTP_URL', describeMailTransport(config.mail)],
+    ['SHOEBOX_MAIL_FROM', config.mail.from],
+    ['SHOEBOX_ACCOUNT_LINK_URL', config.mail.accountLinkUrl ?? '(off: flows that send mail answer 503 mail_not_configured)'],
+    ['SHOEBOX_MAIL_TEMPLATES_DIR', config.mail.templatesDir ?? '(built-in templates)'],
+    ['SHOEBOX_APP_NAME', config.mail.appName],
+    ['SHOEBOX_MAIL_PER_RECIPIENT', config.mail.perRecipient],
+    ['SHOEBOX_MAIL_PER_ADDRESS', config.mail.perAddress],
+    ['SHOEBOX_MAIL_WINDOW_SECONDS', config.mail.windowSeconds],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

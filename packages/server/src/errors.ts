@@ -10,6 +10,8 @@ export const PROBLEMS = {
   malformed_body: { status: 400, title: 'The request body could not be parsed' },
   bad_header: { status: 400, title: 'A request header has a bad value' },
   provider_unknown: { status: 400, title: 'No such login provider' },
+  account_token_invalid: { status: 400, title: 'The link or code is not valid or was already used' },
+  account_token_expired: { status: 400, title: 'The link or code has expired' },
   api_key_missing: { status: 401, title: 'An API key is required' },
   admin_token_required: { status: 401, title: 'An admin bearer token is required' },
   access_token_missing: { status: 401, title: 'An identity access token is required' },
@@ -46,6 +48,7 @@ export const PROBLEMS = {
   admin_token_invalid: { status: 403, title: 'The admin token is not valid' },
   identity_disabled: { status: 403, title: 'The identity is disabled' },
   reauthentication_required: { status: 403, title: 'A recent login is required' },
+  email_not_verified: { status: 403, title: 'The email must be verified first' },
   signed_url_invalid: { status: 403, title: 'The signed URL is not valid' },
   signed_url_expired: { status: 403, title: 'The signed URL has expired' },
   signed_url_used: { status: 403, title: 'The signed URL has already been used' },
@@ -67,9 +70,11 @@ export const PROBLEMS = {
   quota_exceeded: { status: 429, title: 'Usage quota exhausted' },
   login_throttled: { status: 429, title: 'Too many failed logins' },
   guest_creation_throttled: { status: 429, title: 'Too many guest identities from this address' },
+  mail_throttled: { status: 429, title: 'Too many messages for this email or from this address' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
   oidc_provider_unavailable: { status: 503, title: "The login provider's keys could not be fetched" },
+  mail_not_configured: { status: 503, title: 'This server sends no mail' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

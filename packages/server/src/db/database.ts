@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { IdentityTables } from '../identity/tables.js';
 import type { ApiKeyTables } from '../keys/tables.js';
+import type { MailTables } from '../mail/tables.js';
 import type { NoteTables } from '../notes/tables.js';
 import type { PhotoTables } from '../photos/tables.js';
 import type { SearchTables } from '../search/tables.js';
 import type { StreamTables } from '../stream/tables.js';
 
 /** Every table Shoebox owns; each capability declares its own tables beside its store. */
-export interface Tables extends ApiKeyTables, IdentityTables, StreamTables, NoteTables, SearchTables, PhotoTables {}
+export interface Tables extends ApiKeyTables, IdentityTables, StreamTables, NoteTables, SearchTables, PhotoTables, MailTables {}
 
 export type Engine = 'sqlite' | 'postgres';
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
+import { accountRoutes } from './account-routes.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
 import type { LinkCaller } from './linking.js';
@@ -18,6 +19,7 @@ const linkingSecurity = [{ apiKey: [] }, ...identitySecurity];
 export function identityRoutes(identities: IdentityService): FastifyPluginAsyncTypebox {
   return async (app) => {
     const guestIfPresented = identityGuard(identities, { optional: true });
+    await app.register(accountRoutes(identities.accounts, identities));
 
     app.post(
       '/identities',

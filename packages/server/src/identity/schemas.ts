@@ -95,6 +95,10 @@ export const IdentitySchema = Type.Object(
     createdAt: Timestamp,
     disabledAt: Type.Union([Timestamp, Type.Null()]),
     mergedInto: Type.Union([Type.String(), Type.Null()], { description: 'Set when this guest was merged into another identity' }),
+    emailVerified: Type.Boolean({
+      description:
+        'Whether the email of its password login was proven (a verification or reset link); also the access token claim email_verified',
+    }),
     logins: Type.Array(LoginInfoSchema),
   },
   { additionalProperties: false },
@@ -135,5 +139,39 @@ export const JwksSchema = Type.Object(
       ),
     ),
   },
+  { additionalProperties: false },
+);
+
+const AccountToken = Type.String({
+  minLength: 10,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'The token of the link mailed (its `token` parameter), also shown in the message as a code to paste',
+});
+const NewPassword = Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' });
+
+export const AccountTokenSchema = Type.Object({ token: AccountToken }, { additionalProperties: false });
+
+export const PasswordResetSchema = Type.Object({ email: Email }, { additionalProperties: false });
+
+export const PasswordResetConfirmSchema = Type.Object({ token: AccountToken, newPassword: NewPassword }, { additionalProperties: false });
+
+export const PasswordChangeSchema = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+export const EmailChangeSchema = Type.Object(
+  { newEmail: Email, password: Type.String({ minLength: 1, maxLength: 256, description: 'The current password' }) },
+  { additionalProperties: false },
+);
+
+export const VerifiedEmailSchema = Type.Object(
+  { identityId: IdentityId, email: Type.String({ description: 'The address now proven, normalised' }) },
+  { additionalProperties: false },
+);
+
+export const AcceptedSchema = Type.Object(
+  { status: Type.Literal('accepted', { description: 'The request was taken; a message is sent if there is anyone to send it to' }) },
   { additionalProperties: false },
 );

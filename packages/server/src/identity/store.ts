@@ -8,6 +8,8 @@ export interface Login {
   readonly issuer: string;
   readonly subject: string;
   readonly linkedAt: Date;
+  /** For a password login: whether its email was proven. */
+  readonly emailVerified: boolean;
 }
 
 export interface Identity {
@@ -50,7 +52,7 @@ export class IdentityStore {
     this.loginsQuery = new HotQuery(db, 1, (query: Kysely<Tables>, identityId) =>
       query
         .selectFrom('identity_logins')
-        .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at'])
+        .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at', 'email_verified_at'])
         .where('identity_id', '=', identityId)
         .orderBy('created_at')
         .orderBy('provider'),
@@ -90,7 +92,7 @@ export class IdentityStore {
     if (identityIds.length === 0) return byIdentity;
     const rows = await this.db
       .selectFrom('identity_logins')
-      .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at'])
+      .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at', 'email_verified_at'])
       .where('identity_id', 'in', identityIds)
       .orderBy('created_at')
       .orderBy('provider')
@@ -123,6 +125,7 @@ export class IdentityStore {
         identity_id: identityId,
         password_hash: login.passwordHash,
         created_at: now,
+        email_verified_at: null,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -155,13 +158,14 @@ export class IdentityStore {
 }
 
 export type IdentityRow = Tables['identities'];
-type LoginRow = Pick<Tables['identity_logins'], 'identity_id' | 'provider' | 'issuer' | 'subject' | 'created_at'>;
+type LoginRow = Pick<Tables['identity_logins'], 'identity_id' | 'provider' | 'issuer' | 'subject' | 'created_at' | 'email_verified_at'>;
 
 const toLogin = (row: LoginRow): Login => ({
   provider: row.provider,
   issuer: row.issuer,
   subject: row.subject,
   linkedAt: new Date(Number(row.created_at)),
+  emailVerified: row.email_verified_at !== null,
 });
 
 export function toIdentity(row: IdentityRow): Identity {

@@ -22,6 +22,21 @@ export interface IdentityTables {
     /** For password logins only: the scrypt hash with its parameters. */
     password_hash: string | null;
     created_at: number;
+    /** For password logins: when the owner proved the email theirs (a verification or reset link). */
+    email_verified_at: number | null;
+  };
+  /**
+   * Single-use tokens mailed to prove control of an address: verification, password reset, email
+   * change. Stored as SHA-256 (256 random bits each); `email` is the address the token was sent to.
+   */
+  account_tokens: {
+    token_hash: string;
+    purpose: 'verify' | 'reset' | 'email-change';
+    identity_id: string;
+    email: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
   };
   /** A refresh-token family: one sign-in on one device. Revoking it ends every token of the family. */
   identity_sessions: {

@@ -9,6 +9,8 @@ import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { openMail } from '../mail/runtime.js';
+import type { MailSender } from '../mail/sender.js';
 import { NotesDataOwner } from '../notes/data-owner.js';
 import { NoteIndexSource } from '../notes/index-source.js';
 import { NotesService } from '../notes/service.js';
@@ -52,6 +54,8 @@ export interface Shoebox {
   readonly claims: ChangeClaims;
   readonly retries: RetryStore;
   readonly photos: Photos;
+  /** Sends queued mail; started by `serve` and `worker`, idle otherwise. */
+  readonly mailSender: MailSender;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -136,7 +140,16 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
-    const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
+    const mail = openMail(config, database, storage.windowLimiters, logger);
+    const identities = await createIdentityService(
+      config,
+      database,
+      storage.windowLimiters,
+      identityDataOwners,
+      storage.cacheGenerations,
+      mail.mailer,
+    );
+    const mailSender = mail.sender(identities.mailComposer);
     const noteSource = new NoteIndexSource(database);
     return {
       config,
@@ -156,12 +169,15 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       claims,
       retries,
       photos,
+      mailSender,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
       },
       async close() {
         await processor.stop();
+        await mailSender.stop();
+        mail.close();
         blobs?.close();
         await storage.close();
       },
