@@ -47,6 +47,21 @@ const routes = [
     statuses: ['200', ...v1, ...body, '409'],
     codes: ['account_token_invalid', 'email_taken'],
   },
+  { method: 'post', path: '/v1/accounts/mfa/totp', statuses: ['201', ...v1, '409'], codes: ['conflict'] },
+  {
+    method: 'post',
+    path: '/v1/accounts/mfa/totp/confirm',
+    statuses: ['200', ...v1, ...body, '409'],
+    codes: ['mfa_code_invalid', 'login_throttled'],
+  },
+  { method: 'post', path: '/v1/accounts/mfa/totp/disable', statuses: ['204', ...v1, ...body, '409'], codes: ['mfa_code_invalid'] },
+  {
+    method: 'post',
+    path: '/v1/identities/login/mfa',
+    statuses: ['200', ...v1, ...body, '409'],
+    codes: ['mfa_token_invalid', 'mfa_code_invalid', 'login_throttled'],
+  },
+  { method: 'post', path: '/admin/identities/{id}/mfa/reset', statuses: ['200', '401', '403', '404'], codes: ['not_found'] },
 ];
 
 describe('OpenAPI document of the account routes', () => {

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AccountCaller, AccountService } from './accounts.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, identityRouteProblems, identitySecurity } from './bearer-problems.js';
+import { mfaRoutes } from './mfa-routes.js';
 import {
   AcceptedSchema,
   AccountTokenSchema,
@@ -96,6 +97,7 @@ export function accountRoutes(accounts: AccountService, identities: IdentityServ
     await app.register(async (own) => {
       own.addHook('onRequest', identityGuard(identities));
       await own.register(signedInAccountRoutes(accounts));
+      await own.register(mfaRoutes(identities.mfa));
     });
   };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
-import { Problem } from '../errors.js';
+import { Problem, type ProblemCode } from '../errors.js';
 import { sha256 } from '../shared/secrets.js';
 
 export type AccountTokenPurpose = Tables['account_tokens']['purpose'];
@@ -46,6 +46,19 @@ export class AccountTokenStore {
       .execute();
   }
 
+  /** The live token of `purpose`, left unused (the MFA step checks its code first); the same problems as `redeem`. */
+  async check(token: string, purpose: AccountTokenPurpose, now: number): Promise<RedeemedToken> {
+    const row = await this.db
+      .selectFrom('account_tokens')
+      .select(['identity_id', 'email', 'used_at', 'expires_at'])
+      .where('token_hash', '=', sha256(token))
+      .where('purpose', '=', purpose)
+      .executeTakeFirst();
+    if (!row || row.used_at !== null) throw refusal(purpose, 'invalid');
+    if (Number(row.expires_at) <= now) throw refusal(purpose, 'expired');
+    return { identityId: row.identity_id, email: row.email };
+  }
+
   /**
    * Uses up a token of `purpose`. The condition sits in the UPDATE, so of any number of concurrent
    * redemptions exactly one succeeds; the others, like a replay, an expired or an unknown token, get a 400.
@@ -68,10 +81,7 @@ export class AccountTokenStore {
       .where('token_hash', '=', hash)
       .where('purpose', '=', purpose)
       .executeTakeFirst();
-    if (row && row.used_at === null) {
-      throw new Problem('account_token_expired', 'This link has expired. Ask for a new one.');
-    }
-    throw invalidToken();
+    throw refusal(purpose, row && row.used_at === null ? 'expired' : 'invalid');
   }
 
   /** Ends every unused token of `purpose` for an identity, so a newer action makes older links useless. */
@@ -86,5 +96,20 @@ export class AccountTokenStore {
   }
 }
 
-export const invalidToken = () =>
-  new Problem('account_token_invalid', 'This link or code is not valid, or was already used. Ask for a new one.');
+const REFUSALS: Record<'link' | 'mfa', Record<'invalid' | 'expired', [ProblemCode, string]>> = {
+  link: {
+    invalid: ['account_token_invalid', 'This link or code is not valid, or was already used. Ask for a new one.'],
+    expired: ['account_token_expired', 'This link has expired. Ask for a new one.'],
+  },
+  mfa: {
+    invalid: ['mfa_token_invalid', 'This mfaToken is unknown or was already used. Log in with the password again.'],
+    expired: ['mfa_token_invalid', 'This mfaToken has expired. Log in with the password again.'],
+  },
+};
+
+const refusal = (purpose: AccountTokenPurpose, why: 'invalid' | 'expired') => {
+  const [code, detail] = REFUSALS[purpose === 'mfa' ? 'mfa' : 'link'][why];
+  return new Problem(code, detail);
+};
+
+export const invalidToken = () => refusal('verify', 'invalid');

@@ -105,5 +105,20 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
       },
       async (request) => identityJson(await identities.enable(request.params.id)),
     );
+
+    app.post(
+      '/identities/:id/mfa/reset',
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Remove an identity's second factor",
+          description: 'For a user who lost both the authenticator app and the recovery codes: password logins need no code again.',
+          params: IdentityIdParams,
+          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request) => identityJson(await identities.resetMfa(request.params.id)),
+    );
   };
 }

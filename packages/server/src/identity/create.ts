@@ -9,6 +9,7 @@ import { AccountService } from './accounts.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import { GuestThrottle } from './guest-throttle.js';
 import { LoginThrottle } from './login-throttle.js';
+import { MfaService } from './mfa.js';
 import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
 import { IdentitySecretStore } from './secret-store.js';
@@ -21,6 +22,8 @@ import { TokenService } from './tokens.js';
 const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
 /** The secret deriving the tokens mailed in account messages (account-tokens.ts). */
 const ACCOUNT_TOKEN_SECRET = 'account-token';
+/** Long enough to open the authenticator app and type a code. */
+const MFA_CHALLENGE_TTL_SECONDS = 300;
 
 /**
  * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
@@ -70,6 +73,7 @@ export async function createIdentityService(
     mailer,
     emailVerificationRequired: identity.emailVerificationRequired,
     accounts: new AccountService({ database, passwords, loginThrottle, mailer, generations }),
+    mfa: new MfaService({ database, loginThrottle, appName: config.mail.appName, challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS }),
     mailComposer: new AccountMailComposer(database.db, mailer, {
       appName: config.mail.appName,
       tokenKey: await secrets.ensure(ACCOUNT_TOKEN_SECRET, Date.now()),

@@ -175,3 +175,40 @@ export const AcceptedSchema = Type.Object(
   { status: Type.Literal('accepted', { description: 'The request was taken; a message is sent if there is anyone to send it to' }) },
   { additionalProperties: false },
 );
+
+const MfaCode = Type.String({
+  minLength: 6,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9 -]+$',
+  description: 'The six digits of the authenticator app, or one of the recovery codes (xxxxx-xxxxx)',
+});
+
+export const MfaCodeSchema = Type.Object({ code: MfaCode }, { additionalProperties: false });
+
+export const MfaLoginSchema = Type.Object(
+  {
+    mfaToken: Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: 'From the mfa_required problem' }),
+    code: MfaCode,
+  },
+  { additionalProperties: false },
+);
+
+export const TotpEnrolmentSchema = Type.Object(
+  {
+    secret: Type.String({ description: 'Base32; for users who type it into their authenticator app' }),
+    otpauthUri: Type.String({ description: 'otpauth://totp/… (SHA-1, 30 s, 6 digits)' }),
+    qrCode: Type.String({ description: 'The otpauthUri as a PNG QR code: a data: URL to show in an <img>' }),
+  },
+  { additionalProperties: false },
+);
+
+export const RecoveryCodesSchema = Type.Object(
+  {
+    recoveryCodes: Type.Array(Type.String(), {
+      minItems: 10,
+      maxItems: 10,
+      description: 'Ten single-use codes standing in for the authenticator app; shown this once, stored hashed',
+    }),
+  },
+  { additionalProperties: false },
+);

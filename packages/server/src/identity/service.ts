@@ -11,6 +11,7 @@ import type { IdentityDataOwner } from './data-owners.js';
 import type { GuestThrottle } from './guest-throttle.js';
 import { type LinkCaller, type LinkMode, LoginLinker } from './linking.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { MfaService } from './mfa.js';
 import type { OidcVerifier } from './oidc.js';
 import { PASSWORD_ISSUER, PasswordLoginStore } from './password-logins.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
@@ -56,6 +57,8 @@ export interface IdentityServiceParts {
   readonly accounts: AccountService;
   /** Composes the account messages when the mail sender sends them. */
   readonly mailComposer: MailComposer;
+  /** TOTP second factors of password logins. */
+  readonly mfa: MfaService;
   /** How recent a session's login must be for it to add a login to an authenticated identity. */
   readonly reauthWindowSeconds: number;
   readonly clock?: () => number;
@@ -84,6 +87,10 @@ export class IdentityService {
 
   get mailComposer(): MailComposer {
     return this.parts.mailComposer;
+  }
+
+  get mfa(): MfaService {
+    return this.parts.mfa;
   }
 
   /** Guests are limited per client address: each has a photo quota of its own. */
@@ -157,7 +164,14 @@ export class IdentityService {
         'Confirm your email first with the link we sent (POST /v1/accounts/verify), or ask for a new one after signing in.',
       );
     }
+    if (await this.parts.mfa.enabled(login.identityId)) throw await this.parts.mfa.challenge(login.identityId, subject);
     return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, caller, 'existing');
+  }
+
+  /** The second step of a password login whose account has a second factor (mfa.ts); links like a login. */
+  async loginWithMfa(mfaToken: string, code: string, caller: LinkCaller | null, clientAddress: string): Promise<LoginResult> {
+    const { email } = await this.parts.mfa.complete(mfaToken, code, clientAddress);
+    return this.link({ issuer: PASSWORD_ISSUER, subject: email, provider: 'password', passwordHash: null }, caller, 'existing');
   }
 
   hasProvider(name: string): boolean {
@@ -213,6 +227,13 @@ export class IdentityService {
     await this.get(id);
     await this.store.disable(id, this.clock());
     await this.parts.generations.committed('identities');
+    return this.get(id);
+  }
+
+  /** Removes the identity's second factor (admin). Idempotent. */
+  async resetMfa(id: string): Promise<IdentityView> {
+    await this.get(id);
+    await this.parts.mfa.reset(id);
     return this.get(id);
   }
 
