@@ -61,6 +61,8 @@ const routes = [
     statuses: ['200', ...v1, ...body, '409'],
     codes: ['mfa_token_invalid', 'mfa_code_invalid', 'login_throttled'],
   },
+  { method: 'delete', path: '/admin/identities/{id}', statuses: ['204', '401', '403', '404'], codes: ['not_found'] },
+  { method: 'post', path: '/admin/identities/{id}/password-reset', statuses: ['200', '401', '403', '404', '409'], codes: ['conflict'] },
   { method: 'post', path: '/admin/identities/{id}/mfa/reset', statuses: ['200', '401', '403', '404'], codes: ['not_found'] },
 ];
 
@@ -72,5 +74,7 @@ describe('OpenAPI document of the account routes', () => {
     const confirm = document().paths['/v1/accounts/password-reset/confirm'].post.requestBody.content['application/json'].schema;
     expect(confirm.properties.newPassword).toMatchObject({ minLength: 8, maxLength: 256 });
     expect(confirm.properties.token).toMatchObject({ maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+    const list = document().paths['/admin/identities'].get.parameters;
+    expect(list.find((parameter: { name: string }) => parameter.name === 'email')).toMatchObject({ in: 'query' });
   });
 });

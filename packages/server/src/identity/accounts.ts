@@ -143,6 +143,24 @@ export class AccountService {
     return redeemed;
   }
 
+  /**
+   * For administrators, after a suspected compromise: the password stops working, every session
+   * ends, and a reset link is mailed when mail is configured (the message waits in the queue for
+   * a sender otherwise). Answers whether a message was queued.
+   */
+  async forcePasswordReset(identityId: string): Promise<{ mailed: boolean }> {
+    const login = await this.passwordLoginOf(identityId);
+    const now = this.clock();
+    const { mailer } = this.parts;
+    await this.parts.database.db.transaction().execute(async (trx) => {
+      await new PasswordLoginStore(trx).clearPassword(identityId);
+      await new SessionStore(trx).revokeSessionsOf(identityId, now, 'password-reset');
+      if (mailer.configured) await mailer.enqueue(trx, { kind: 'reset', recipient: login.email, identityId }, now);
+    });
+    await this.committed();
+    return { mailed: mailer.configured };
+  }
+
   private async passwordLoginOf(identityId: string): Promise<PasswordLogin> {
     const login = await new PasswordLoginStore(this.parts.database.db).ofIdentity(identityId);
     if (!login) throw new Problem('conflict', 'This identity has no email and password login. Sign up with POST /v1/accounts first.');

@@ -44,6 +44,16 @@ export class PasswordLoginStore {
     return result.numUpdatedRows > 0n;
   }
 
+  /** Removes the password: every password login fails (as a wrong password does) until a reset sets a new one. */
+  async clearPassword(identityId: string): Promise<void> {
+    await this.db
+      .updateTable('identity_logins')
+      .set({ password_hash: null })
+      .where('issuer', '=', PASSWORD_ISSUER)
+      .where('identity_id', '=', identityId)
+      .execute();
+  }
+
   /** Marks `email` proven if it is still the identity's; false otherwise. Idempotent. */
   async markVerified(identityId: string, email: string, now: number): Promise<boolean> {
     const result = await this.db

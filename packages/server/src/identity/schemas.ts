@@ -116,6 +116,10 @@ export const ListQuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional({
+      ...Email,
+      description: 'Only the identity whose password login has this email (compared without regard to case)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -209,6 +213,14 @@ export const RecoveryCodesSchema = Type.Object(
       maxItems: 10,
       description: 'Ten single-use codes standing in for the authenticator app; shown this once, stored hashed',
     }),
+  },
+  { additionalProperties: false },
+);
+
+export const ForcedResetSchema = Type.Object(
+  {
+    identity: IdentitySchema,
+    mailed: Type.Boolean({ description: 'Whether a reset link was queued for the email (mail is configured)' }),
   },
   { additionalProperties: false },
 );

@@ -230,6 +230,19 @@ export class IdentityService {
     return this.get(id);
   }
 
+  /** The identity of a password login's email (admin): a page of one, or none. */
+  async findByEmail(email: string): Promise<IdentityPage> {
+    const login = await new PasswordLoginStore(this.parts.database.db).byEmail(normalizeEmail(email));
+    return { identities: login ? [await this.get(login.identityId)] : [], nextCursor: null };
+  }
+
+  /** Ends the password and every session; mails a reset link when mail is configured (accounts.ts). */
+  async forcePasswordReset(id: string): Promise<{ identity: IdentityView; mailed: boolean }> {
+    await this.get(id);
+    const { mailed } = await this.parts.accounts.forcePasswordReset(id);
+    return { identity: await this.get(id), mailed };
+  }
+
   /** Removes the identity's second factor (admin). Idempotent. */
   async resetMfa(id: string): Promise<IdentityView> {
     await this.get(id);
