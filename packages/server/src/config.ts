@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
 import { parseTrustedProxies } from './http/trusted-proxies.js';
+import { type GuestPolicyConfig, parseGuestActions } from './identity/guest-policy.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
 import { describeMailTransport, type MailConfig, parseMailFrom, parseSmtpUrl } from './mail/mail-config.js';
 import { redactUrl } from './shared/urls.js';
@@ -63,6 +64,7 @@ export interface Config {
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
   readonly mail: MailConfig;
+  readonly guests: GuestPolicyConfig;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -284,6 +286,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
 
   const hostValue = read('SHOEBOX_HOST', host, '127.0.0.1');
   const port = read('SHOEBOX_PORT', integer(0, 65535), 8080);
+  const photoQuotaBytes = read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB);
   const urlHost = hostValue === '0.0.0.0' || hostValue === '::' ? '127.0.0.1' : hostValue;
   const config: Config = {
     host: hostValue,
@@ -305,7 +308,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     metricsHost: read('SHOEBOX_METRICS_HOST', host, '127.0.0.1'),
     metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
-    photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
+    photoQuotaBytes,
     photoQuotaBytesPerKey: read('SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', integer(0, 1024 ** 5), 100 * GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
     signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
@@ -386,6 +389,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       perAddress: read('SHOEBOX_MAIL_PER_ADDRESS', integer(1, 1_000_000), 20),
       windowSeconds: read('SHOEBOX_MAIL_WINDOW_SECONDS', integer(1, 7 * 86_400), 3600),
     }),
+    guests: Object.freeze({
+      allow: Object.freeze(read('SHOEBOX_GUEST_ALLOW', fromModule(parseGuestActions), parseGuestActions('*'))),
+      maxNotes: read('SHOEBOX_GUEST_MAX_NOTES', integer(0, 10_000_000), 0),
+      // Guests store as much as accounts unless told otherwise.
+      photoQuotaBytes: read('SHOEBOX_GUEST_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), photoQuotaBytes),
+      lifetimeDays: read('SHOEBOX_GUEST_LIFETIME_DAYS', integer(0, 36_500), 0),
+      sweepSeconds: read('SHOEBOX_GUEST_SWEEP_SECONDS', integer(1, 86_400), 3600),
+    }),
   };
   if (config.mail.smtpUrl !== undefined && config.mail.smtpUrl !== 'log' && !env.SHOEBOX_MAIL_FROM?.trim()) {
     problems.push('SHOEBOX_MAIL_FROM must be set with an SMTP server: mail servers refuse a sender at localhost');
@@ -410,6 +421,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
     mail: config.mail,
+    guests: config.guests,
   });
 }
 
@@ -478,6 +490,11 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_MAIL_PER_RECIPIENT', config.mail.perRecipient],
     ['SHOEBOX_MAIL_PER_ADDRESS', config.mail.perAddress],
     ['SHOEBOX_MAIL_WINDOW_SECONDS', config.mail.windowSeconds],
+    ['SHOEBOX_GUEST_ALLOW', config.guests.allow.join(',') || 'none'],
+    ['SHOEBOX_GUEST_MAX_NOTES', config.guests.maxNotes || '(no cap)'],
+    ['SHOEBOX_GUEST_PHOTO_QUOTA_BYTES', config.guests.photoQuotaBytes],
+    ['SHOEBOX_GUEST_LIFETIME_DAYS', config.guests.lifetimeDays || '(guests are kept)'],
+    ['SHOEBOX_GUEST_SWEEP_SECONDS', config.guests.sweepSeconds],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

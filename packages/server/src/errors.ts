@@ -50,6 +50,7 @@ export const PROBLEMS = {
   api_key_invalid: { status: 403, title: 'The API key is not valid' },
   admin_token_invalid: { status: 403, title: 'The admin token is not valid' },
   identity_disabled: { status: 403, title: 'The identity is disabled' },
+  guest_not_allowed: { status: 403, title: 'Guests may not do this; sign up first' },
   reauthentication_required: { status: 403, title: 'A recent login is required' },
   email_not_verified: { status: 403, title: 'The email must be verified first' },
   signed_url_invalid: { status: 403, title: 'The signed URL is not valid' },

@@ -17,6 +17,7 @@ export const workerCommand = () =>
     const { logger } = shoebox;
     shoebox.processor.start();
     shoebox.mailSender.start();
+    shoebox.guestReaper.start();
     logger.info(
       { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',

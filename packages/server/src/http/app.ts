@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { identityGuard } from '../identity/bearer.js';
+import { guestPolicy } from '../identity/guest-policy.js';
 import { jwksRoute } from '../identity/jwks-route.js';
 import { identityRoutes } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
@@ -115,6 +116,10 @@ export async function buildApp(services: AppServices): Promise<App> {
       // Everything below acts as an identity: API key and bearer access token.
       await v1.register(async (identified) => {
         identified.addHook('onRequest', identityGuard(services.identities));
+        identified.addHook(
+          'preHandler',
+          guestPolicy(config.guests, services.identities, (id) => services.notes.countLive(id)),
+        );
         await identified.register(noteRoutes(services.notes, config.notes));
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));

@@ -119,6 +119,11 @@ export class IdentityService {
     await this.tokens.assertLive(identityId, sessionId);
   }
 
+  /** The identity of a live session (from the cache of states, tokens.ts); the problem of `assertLive` otherwise. */
+  liveIdentity(identityId: string, sessionId: string): Promise<Identity> {
+    return this.tokens.assertLive(identityId, sessionId);
+  }
+
   refresh(refreshToken: string): Promise<TokenPair> {
     return this.tokens.refresh(refreshToken);
   }

@@ -150,6 +150,35 @@ export class IdentityStore {
     await this.db.updateTable('identities').set({ disabled_at: null }).where('id', '=', id).execute();
   }
 
+  /**
+   * Guests created before `cutoff` whose sessions got no refresh token since (an app in use
+   * refreshes every few minutes): the ones a guest lifetime removes. Merged guests go with the
+   * identity they were merged into.
+   */
+  async inactiveGuests(cutoff: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('identities as i')
+      .select('i.id')
+      .where('i.kind', '=', 'guest')
+      .where('i.merged_into', 'is', null)
+      .where('i.created_at', '<', cutoff)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('identity_sessions as s')
+              .innerJoin('refresh_tokens as t', 't.session_id', 's.id')
+              .select('s.id')
+              .whereRef('s.identity_id', '=', 'i.id')
+              .where('t.created_at', '>=', cutoff),
+          ),
+        ),
+      )
+      .orderBy('i.created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Deletes the identity, its logins and sessions (by cascade), and the empty guests merged into it. */
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('identities').where('merged_into', '=', id).execute();

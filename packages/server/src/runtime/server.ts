@@ -50,6 +50,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (worker) {
       shoebox.processor.start();
       shoebox.mailSender.start();
+      shoebox.guestReaper.start();
     }
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.

@@ -4,7 +4,9 @@ import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { createIdentityService } from '../identity/create.js';
 import type { IdentityDataOwner } from '../identity/data-owners.js';
+import { GuestReaper } from '../identity/guest-reaper.js';
 import type { IdentityService } from '../identity/service.js';
+import { IdentityStore } from '../identity/store.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
@@ -56,6 +58,8 @@ export interface Shoebox {
   readonly photos: Photos;
   /** Sends queued mail; started by `serve` and `worker`, idle otherwise. */
   readonly mailSender: MailSender;
+  /** Removes guests past their lifetime; started by `serve` and `worker` when a lifetime is set. */
+  readonly guestReaper: GuestReaper;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -150,6 +154,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       mail.mailer,
     );
     const mailSender = mail.sender(identities.mailComposer);
+    const guestReaper = new GuestReaper(identities, new IdentityStore(database.db), config.guests, logger.child({ component: 'guests' }));
     const noteSource = new NoteIndexSource(database);
     return {
       config,
@@ -170,6 +175,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       retries,
       photos,
       mailSender,
+      guestReaper,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
@@ -177,6 +183,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       async close() {
         await processor.stop();
         await mailSender.stop();
+        await guestReaper.stop();
         mail.close();
         blobs?.close();
         await storage.close();

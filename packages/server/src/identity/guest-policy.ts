@@ -1,0 +1,91 @@
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/database.js';
+import { Problem } from '../errors.js';
+import type { IdentityService } from './service.js';
+
+/** What an identity does through /v1, as a guest policy names it. */
+export const GUEST_ACTIONS = ['notes:read', 'notes:write', 'photos:read', 'photos:write', 'search'] as const;
+export type GuestAction = (typeof GUEST_ACTIONS)[number];
+
+/** What guests (identities without a login yet) may do; the defaults are what accounts may. */
+export interface GuestPolicyConfig {
+  readonly allow: readonly GuestAction[];
+  /** Live notes one guest may keep; 0: no cap. */
+  readonly maxNotes: number;
+  /** Bytes of photos one guest may store (accounts have SHOEBOX_PHOTO_QUOTA_BYTES). */
+  readonly photoQuotaBytes: number;
+  /** Guests unused this long are deleted with their data; 0: never. */
+  readonly lifetimeDays: number;
+  /** How often the sweep for such guests runs. */
+  readonly sweepSeconds: number;
+}
+
+/** Parses SHOEBOX_GUEST_ALLOW: `*`, `none`, or a comma list of actions. Throws a message completing "… is wrong: ". */
+export function parseGuestActions(raw: string): GuestAction[] {
+  if (raw === '*') return [...GUEST_ACTIONS];
+  if (raw === 'none') return [];
+  const actions = raw.split(',').map((action) => action.trim());
+  for (const action of actions) {
+    if (!(GUEST_ACTIONS as readonly string[]).includes(action)) {
+      throw new Error(`"${action}" is not an action; expected *, none, or a comma list of ${GUEST_ACTIONS.join(', ')}`);
+    }
+  }
+  return actions as GuestAction[];
+}
+
+/** The action of a /v1 route acting as an identity, from its route pattern and method. */
+export function actionOf(method: string, url: string): GuestAction | undefined {
+  const reads = method === 'GET' || method === 'HEAD';
+  if (url.startsWith('/v1/notes')) return reads ? 'notes:read' : 'notes:write';
+  if (url.startsWith('/v1/photos')) return reads ? 'photos:read' : 'photos:write';
+  if (url.startsWith('/v1/search')) return 'search';
+  return undefined;
+}
+
+/** Answers how many live notes an identity keeps (the notes capability's count). */
+export type LiveNoteCount = (ownerId: string) => Promise<number>;
+
+/**
+ * The preHandler of the routes that act as an identity: a guest asking for what the policy does
+ * not allow gets 403 guest_not_allowed, which tells the app to sign the user up. The note cap is
+ * checked here, before the write: concurrent creates of one guest can pass it by the few in flight.
+ * Does nothing when guests may do everything (the default).
+ */
+export function guestPolicy(config: GuestPolicyConfig, identities: IdentityService, liveNotes: LiveNoteCount) {
+  const unrestricted = config.allow.length === GUEST_ACTIONS.length && config.maxNotes === 0;
+  return async (request: FastifyRequest): Promise<void> => {
+    if (unrestricted || request.identityId === null || request.identitySessionId === null) return;
+    const action = actionOf(request.method, request.routeOptions.url ?? '');
+    if (action === undefined) return;
+    // Routes whose write checks liveness read no identity; the state cache answers this (tokens.ts).
+    const identity = request.identity ?? (await identities.liveIdentity(request.identityId, request.identitySessionId));
+    if (identity.kind !== 'guest') return;
+    if (!config.allow.includes(action)) {
+      throw new Problem('guest_not_allowed', `Guests may not do this (${action}). Sign up or log in (POST /v1/accounts) to go on.`, {
+        extensions: { action },
+      });
+    }
+    if (action === 'notes:write' && request.method === 'POST' && config.maxNotes > 0) {
+      const adding = Array.isArray((request.body as { notes?: unknown } | undefined)?.notes)
+        ? (request.body as { notes: unknown[] }).notes.length
+        : 1;
+      if ((await liveNotes(request.identityId)) + adding > config.maxNotes) {
+        throw new Problem(
+          'guest_not_allowed',
+          `Guests may keep ${config.maxNotes} notes. Sign up or log in (POST /v1/accounts) to keep more.`,
+          { extensions: { action, maxNotes: config.maxNotes } },
+        );
+      }
+    }
+  };
+}
+
+/** The photo quota of `ownerId`: the guests' when it is a guest. Read on the quota's transaction when given. */
+export function identityPhotoQuota(db: Kysely<Tables>, accountBytes: number, guestBytes: number) {
+  return async (ownerId: string, trx: Kysely<Tables> | undefined): Promise<number> => {
+    if (accountBytes === guestBytes) return accountBytes;
+    const row = await (trx ?? db).selectFrom('identities').select('kind').where('id', '=', ownerId).executeTakeFirst();
+    return row?.kind === 'guest' ? guestBytes : accountBytes;
+  };
+}
