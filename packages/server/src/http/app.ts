@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { identityGuard } from '../identity/bearer.js';
-import { guestPolicy } from '../identity/guest-policy.js';
+import { documentGuestPolicy, guestPolicy } from '../identity/guest-policy.js';
 import { jwksRoute } from '../identity/jwks-route.js';
 import { identityRoutes } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
@@ -120,6 +120,7 @@ export async function buildApp(services: AppServices): Promise<App> {
           'preHandler',
           guestPolicy(config.guests, services.identities, (id) => services.notes.countLive(id)),
         );
+        identified.addHook('onRoute', documentGuestPolicy);
         await identified.register(noteRoutes(services.notes, config.notes));
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));

@@ -5,6 +5,7 @@ import { json, ownRedisPrefix, type TestServer } from '../testing/harness.js';
 import { asIdentity, bearer, createGuest, expectProblem, postJson, signUp } from '../testing/identity.js';
 import { accountServer } from '../testing/mail.js';
 import { notesSnapshot } from '../testing/notes.js';
+import { servedOpenApiDocument } from '../testing/openapi.js';
 import { createPhoto } from '../testing/photos.js';
 
 const note = (server: TestServer, token: string, headline: string) =>
@@ -133,6 +134,18 @@ describe.each(engines)('guest policies ($name)', (engine) => {
       expect((await server.admin(`/admin/identities/${active.identityId}`)).status).toBe(200);
       expect((await server.admin(`/admin/identities/${account.identityId}`)).status).toBe(200);
     });
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const document = servedOpenApiDocument();
+  it('names guest_not_allowed where the guest policy applies, and only there', () => {
+    const forbidden = (path: string, method: string) => JSON.stringify(document().paths[path][method].responses['403']);
+    expect(forbidden('/v1/notes', 'post')).toContain('guest_not_allowed');
+    expect(forbidden('/v1/notes/batch', 'post')).toContain('guest_not_allowed');
+    expect(forbidden('/v1/photos', 'post')).toContain('guest_not_allowed');
+    expect(forbidden('/v1/search', 'get')).toContain('guest_not_allowed');
+    expect(forbidden('/v1/identities/me', 'get')).not.toContain('guest_not_allowed');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
@@ -79,6 +79,18 @@ export function guestPolicy(config: GuestPolicyConfig, identities: IdentityServi
       }
     }
   };
+}
+
+/**
+ * The onRoute hook that adds guest_not_allowed to the documented 403 of each route the policy
+ * covers, so the OpenAPI document names it where it can happen. Register before those routes.
+ */
+export function documentGuestPolicy(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const responses = route.schema?.response as Record<string, { description?: string }> | undefined;
+  const forbidden = responses?.['403'];
+  if (!responses || !forbidden || !methods.some((method) => actionOf(method, route.url) !== undefined)) return;
+  responses['403'] = { ...forbidden, description: `${forbidden.description ?? 'Problem'}, guest_not_allowed` };
 }
 
 /** The photo quota of `ownerId`: the guests' when it is a guest. Read on the quota's transaction when given. */
