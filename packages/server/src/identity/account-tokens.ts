@@ -84,6 +84,11 @@ export class AccountTokenStore {
     throw refusal(purpose, row && row.used_at === null ? 'expired' : 'invalid');
   }
 
+  /** Forgets the identity's tokens that expired before `before`: each login with a second factor leaves one. */
+  async pruneExpired(identityId: string, before: number): Promise<void> {
+    await this.db.deleteFrom('account_tokens').where('identity_id', '=', identityId).where('expires_at', '<', before).execute();
+  }
+
   /** Ends every unused token of `purpose` for an identity, so a newer action makes older links useless. */
   async revokeAll(identityId: string, purpose: AccountTokenPurpose, now: number): Promise<void> {
     await this.db

@@ -96,7 +96,10 @@ export class MfaService {
   async challenge(identityId: string, email: string): Promise<Problem> {
     const now = this.clock();
     const mfaToken = newSecret('sbm');
-    await new AccountTokenStore(this.parts.database.db).ensure(mfaToken, {
+    const tokens = new AccountTokenStore(this.parts.database.db);
+    // Kept a day past expiry, so a late link still answers account_token_expired.
+    await tokens.pruneExpired(identityId, now - 86_400_000);
+    await tokens.ensure(mfaToken, {
       purpose: 'mfa',
       identityId,
       email,
