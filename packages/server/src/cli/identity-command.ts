@@ -12,12 +12,16 @@ export function identityCommand(): Command {
     .description('List identities, oldest first')
     .option('--limit <n>', 'how many (1 to 200)', '50')
     .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--email <email>', 'only the identity whose password login has this email')
     .option('--json', 'print JSON')
-    .action((flags: { limit: string; cursor?: string; json?: boolean }) =>
+    .action((flags: { limit: string; cursor?: string; email?: string; json?: boolean }) =>
       withShoebox(async (shoebox) => {
         const limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new Error('--limit must be a whole number from 1 to 200');
-        const page = await shoebox.identities.list(limit, flags.cursor);
+        const page =
+          flags.email === undefined
+            ? await shoebox.identities.list(limit, flags.cursor)
+            : await shoebox.identities.findByEmail(flags.email);
         if (flags.json) return print({ identities: page.identities.map(identityJson), nextCursor: page.nextCursor });
         const lines = page.identities.map(line);
         if (page.nextCursor) lines.push(`More: --cursor ${page.nextCursor}`);
@@ -57,6 +61,45 @@ export function identityCommand(): Command {
       withShoebox(async (shoebox) => {
         const view = await shoebox.identities.enable(id);
         print(flags.json ? identityJson(view) : `Enabled ${view.id}.`);
+      }),
+    );
+
+  identity
+    .command('delete <id>')
+    .description('Delete an identity and everything it owns (notes, photos, logins, sessions): irreversible')
+    .option('--yes', 'confirm the deletion')
+    .action((id: string, flags: { yes?: boolean }) =>
+      withShoebox(async (shoebox) => {
+        const view = await shoebox.identities.get(id);
+        if (!flags.yes) throw new Error(`This deletes ${view.id} and everything it owns. Run again with --yes to confirm.`);
+        await shoebox.identities.delete(view.id);
+        print(`Deleted ${view.id} and everything it owned.`);
+      }),
+    );
+
+  identity
+    .command('reset-password <id>')
+    .description('Force a password reset: the password stops working, every session ends, a reset link is mailed')
+    .option('--json', 'print JSON')
+    .action((id: string, flags: { json?: boolean }) =>
+      withShoebox(async (shoebox) => {
+        const { identity: view, mailed } = await shoebox.identities.forcePasswordReset(id);
+        if (flags.json) return print({ identity: identityJson(view), mailed });
+        print(
+          mailed
+            ? `Reset ${view.id}: signed out everywhere; a reset link is queued and goes out from the running server or worker.`
+            : `Reset ${view.id}: signed out everywhere. Mail is not configured, so no link was sent: set SHOEBOX_SMTP_URL, then the user can ask for one.`,
+        );
+      }),
+    );
+
+  identity
+    .command('reset-mfa <id>')
+    .description("Remove an identity's second factor (the user lost the authenticator and the recovery codes)")
+    .action((id: string) =>
+      withShoebox(async (shoebox) => {
+        const view = await shoebox.identities.resetMfa(id);
+        print(`Removed the second factor of ${view.id}.`);
       }),
     );
 

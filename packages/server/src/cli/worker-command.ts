@@ -16,6 +16,8 @@ export const workerCommand = () =>
     const shoebox = await openShoebox(config, createLogger(config.logLevel), { runs: 'worker' });
     const { logger } = shoebox;
     shoebox.processor.start();
+    shoebox.mailSender.start();
+    shoebox.guestReaper.start();
     logger.info(
       { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { redactUrl } from '../shared/urls.js';
+import { type GuestPolicyConfig, parseGuestActions } from './guest-policy.js';
+import { describeMailTransport, type MailConfig, parseMailFrom, parseSmtpUrl } from './mail.js';
 import { type OidcProviderConfig, parseOidcProviders } from './oidc-providers.js';
 import { describeS3Location, parseS3Url, type S3Location } from './s3-location.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -61,6 +63,8 @@ export interface Config {
   readonly identity: IdentityConfig;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
+  readonly mail: MailConfig;
+  readonly guests: GuestPolicyConfig;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -121,6 +125,12 @@ export interface IdentityConfig {
   readonly guestWindowSeconds: number;
   /** scrypt cost as log2(N); stored with each hash, so raising it affects new passwords only. */
   readonly passwordScryptLogN: number;
+  /** Whether a password login needs the email verified first. */
+  readonly emailVerificationRequired: boolean;
+  /** How long the link of a verification or email-change message works. */
+  readonly verifyTokenTtlSeconds: number;
+  /** How long the link of a password-reset message works. */
+  readonly resetTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +222,20 @@ const originList: Parser<string[]> = (raw) => {
   return origins;
 };
 
+/** The app's handler of account links: any absolute URL without a query (the link adds one); custom schemes allowed. */
+const accountLinkUrl: Parser<string> = (raw) => {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s?#]+$/i.test(raw) || raw.length > 500) {
+    throw new Invalid('expected an absolute URL without query, e.g. https://app.example.com/account or photoapp://account');
+  }
+  return raw;
+};
+
+const appName: Parser<string> = (raw) => {
+  if (raw.length > 64 || /[<>]/.test(raw) || [...raw].some((char) => char.charCodeAt(0) < 0x20))
+    throw new Invalid('expected 1 to 64 characters, no control characters or < >');
+  return raw;
+};
+
 const audience: Parser<string> = (raw) => {
   if (!/^[\x21-\x7e]{1,200}$/.test(raw)) throw new Invalid('expected 1 to 200 printable characters without spaces');
   return raw;
@@ -234,6 +258,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'SHOEBOX_DATABASE_URL',
   'SHOEBOX_REDIS_URL',
   'SHOEBOX_BLOB_URL',
+  'SHOEBOX_SMTP_URL',
 ]);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
@@ -261,6 +286,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
 
   const hostValue = read('SHOEBOX_HOST', host, '127.0.0.1');
   const port = read('SHOEBOX_PORT', integer(0, 65535), 8080);
+  const photoQuotaBytes = read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB);
   const urlHost = hostValue === '0.0.0.0' || hostValue === '::' ? '127.0.0.1' : hostValue;
   const config: Config = {
     host: hostValue,
@@ -282,7 +308,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     metricsHost: read('SHOEBOX_METRICS_HOST', host, '127.0.0.1'),
     metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
-    photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
+    photoQuotaBytes,
     photoQuotaBytesPerKey: read('SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', integer(0, 1024 ** 5), 100 * GIB),
     photoMaxPixels: read('SHOEBOX_PHOTO_MAX_PIXELS', integer(1, 1_000_000_000), 50_000_000),
     signedUrlTtlSeconds: read('SHOEBOX_SIGNED_URL_TTL_SECONDS', integer(10, 7 * 24 * 3600), 900),
@@ -334,6 +360,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       guestsPerAddress: read('SHOEBOX_GUESTS_PER_ADDRESS', integer(1, 1_000_000), 30),
       guestWindowSeconds: read('SHOEBOX_GUEST_WINDOW_SECONDS', integer(1, 86_400), 3600),
       passwordScryptLogN: read('SHOEBOX_PASSWORD_SCRYPT_LOG_N', integer(12, 20), 15),
+      emailVerificationRequired: read('SHOEBOX_REQUIRE_EMAIL_VERIFICATION', oneOf(['true', 'false']), 'false') === 'true',
+      verifyTokenTtlSeconds: read('SHOEBOX_VERIFY_TOKEN_TTL_SECONDS', integer(60, 30 * 86_400), 86_400),
+      resetTokenTtlSeconds: read('SHOEBOX_RESET_TOKEN_TTL_SECONDS', integer(60, 86_400), 1800),
     }),
     notes: {
       headlineMaxLength: read('SHOEBOX_NOTE_HEADLINE_MAX', integer(1, 10_000), 200),
@@ -350,7 +379,31 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
       partitions: read('SHOEBOX_STREAM_PARTITIONS', integer(1, 64), 1),
     },
+    mail: Object.freeze({
+      smtpUrl: read<string | undefined>('SHOEBOX_SMTP_URL', fromModule(parseSmtpUrl), undefined),
+      from: read('SHOEBOX_MAIL_FROM', fromModule(parseMailFrom), 'Shoebox <no-reply@localhost>'),
+      accountLinkUrl: read<string | undefined>('SHOEBOX_ACCOUNT_LINK_URL', accountLinkUrl, undefined),
+      templatesDir: read<string | undefined>('SHOEBOX_MAIL_TEMPLATES_DIR', (raw) => resolve(cwd, raw), undefined),
+      appName: read('SHOEBOX_APP_NAME', appName, 'Shoebox'),
+      perRecipient: read('SHOEBOX_MAIL_PER_RECIPIENT', integer(1, 10_000), 5),
+      perAddress: read('SHOEBOX_MAIL_PER_ADDRESS', integer(1, 1_000_000), 20),
+      windowSeconds: read('SHOEBOX_MAIL_WINDOW_SECONDS', integer(1, 7 * 86_400), 3600),
+    }),
+    guests: Object.freeze({
+      allow: Object.freeze(read('SHOEBOX_GUEST_ALLOW', fromModule(parseGuestActions), parseGuestActions('*'))),
+      maxNotes: read('SHOEBOX_GUEST_MAX_NOTES', integer(0, 10_000_000), 0),
+      // Guests store as much as accounts unless told otherwise.
+      photoQuotaBytes: read('SHOEBOX_GUEST_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), photoQuotaBytes),
+      lifetimeDays: read('SHOEBOX_GUEST_LIFETIME_DAYS', integer(0, 36_500), 0),
+      sweepSeconds: read('SHOEBOX_GUEST_SWEEP_SECONDS', integer(1, 86_400), 3600),
+    }),
   };
+  if (config.mail.smtpUrl !== undefined && config.mail.smtpUrl !== 'log' && !env.SHOEBOX_MAIL_FROM?.trim()) {
+    problems.push('SHOEBOX_MAIL_FROM must be set with an SMTP server: mail servers refuse a sender at localhost');
+  }
+  if (config.mail.smtpUrl !== undefined && config.mail.accountLinkUrl === undefined) {
+    problems.push("SHOEBOX_ACCOUNT_LINK_URL must be set with SHOEBOX_SMTP_URL: every message carries a link to the app's handler");
+  }
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
       'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: a processor looks for work, and takes over a lapsed lease, once per poll',
@@ -367,6 +420,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
+    mail: config.mail,
+    guests: config.guests,
   });
 }
 
@@ -424,6 +479,22 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
     ['SHOEBOX_STREAM_PARTITIONS', config.stream.partitions],
+    ['SHOEBOX_REQUIRE_EMAIL_VERIFICATION', config.identity.emailVerificationRequired],
+    ['SHOEBOX_VERIFY_TOKEN_TTL_SECONDS', config.identity.verifyTokenTtlSeconds],
+    ['SHOEBOX_RESET_TOKEN_TTL_SECONDS', config.identity.resetTokenTtlSeconds],
+    ['SHOEBOX_SMTP_URL', describeMailTransport(config.mail)],
+    ['SHOEBOX_MAIL_FROM', config.mail.from],
+    ['SHOEBOX_ACCOUNT_LINK_URL', config.mail.accountLinkUrl ?? '(off: flows that send mail answer 503 mail_not_configured)'],
+    ['SHOEBOX_MAIL_TEMPLATES_DIR', config.mail.templatesDir ?? '(built-in templates)'],
+    ['SHOEBOX_APP_NAME', config.mail.appName],
+    ['SHOEBOX_MAIL_PER_RECIPIENT', config.mail.perRecipient],
+    ['SHOEBOX_MAIL_PER_ADDRESS', config.mail.perAddress],
+    ['SHOEBOX_MAIL_WINDOW_SECONDS', config.mail.windowSeconds],
+    ['SHOEBOX_GUEST_ALLOW', config.guests.allow.join(',') || 'none'],
+    ['SHOEBOX_GUEST_MAX_NOTES', config.guests.maxNotes || '(no cap)'],
+    ['SHOEBOX_GUEST_PHOTO_QUOTA_BYTES', config.guests.photoQuotaBytes],
+    ['SHOEBOX_GUEST_LIFETIME_DAYS', config.guests.lifetimeDays || '(guests are kept)'],
+    ['SHOEBOX_GUEST_SWEEP_SECONDS', config.guests.sweepSeconds],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

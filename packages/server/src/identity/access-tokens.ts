@@ -53,7 +53,7 @@ export class AccessTokens {
    * costs two to three times the Ed25519 signature itself, on every token issued. A compact JWS is
    * three base64url segments; verification, where mistakes would matter, stays with jose.
    */
-  async issue(claims: AccessClaims): Promise<string> {
+  async issue(claims: AccessClaims & { readonly emailVerified: boolean }): Promise<string> {
     const { kid, key } = await this.keys.signingKey();
     const now = Math.floor(this.clock() / 1000);
     const header = base64url({ alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE });
@@ -62,6 +62,8 @@ export class AccessTokens {
       iss: this.options.issuer,
       aud: this.options.audience,
       sub: claims.identityId,
+      // OIDC's claim name: whether the identity's email login has a proven address.
+      email_verified: claims.emailVerified,
       jti: newId('at'),
       iat: now,
       nbf: now,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problemResponses } from '../http/schemas.js';
 import {
   DeveloperLoginSchema,
+  ForcedResetSchema,
   IdentityIdParams,
   IdentityPageSchema,
   IdentitySchema,
@@ -53,13 +54,14 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
-          summary: 'List identities, oldest first, a page at a time',
+          summary: 'List identities, oldest first, a page at a time; or find one by email',
           querystring: ListQuerySchema,
           response: { 200: IdentityPageSchema, ...problemResponses(...adminErrors, 'validation_failed') },
         },
       },
       async (request) => {
-        const page = await identities.list(request.query.limit, request.query.cursor);
+        const { limit, cursor, email } = request.query;
+        const page = email === undefined ? await identities.list(limit, cursor) : await identities.findByEmail(email);
         return { identities: page.identities.map(identityJson), nextCursor: page.nextCursor };
       },
     );
@@ -104,6 +106,60 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         },
       },
       async (request) => identityJson(await identities.enable(request.params.id)),
+    );
+
+    app.delete(
+      '/identities/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Delete an identity and everything it owns',
+          description: 'Irreversible: its notes, photos, logins, sessions, second factor and unsent mail go, in one transaction.',
+          params: IdentityIdParams,
+          response: { 204: { type: 'null', description: 'Deleted' }, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request, reply) => {
+        await identities.get(request.params.id);
+        await identities.delete(request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/identities/:id/password-reset',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Force a password reset',
+          description:
+            'After a suspected compromise: the password stops working, every session ends, and a reset link is mailed to the ' +
+            'account’s email when mail is configured. The user sets a new password through the link.',
+          params: IdentityIdParams,
+          response: { 200: ForcedResetSchema, ...problemResponses(...adminErrors, 'not_found', 'conflict') },
+        },
+      },
+      async (request) => {
+        const { identity, mailed } = await identities.forcePasswordReset(request.params.id);
+        return { identity: identityJson(identity), mailed };
+      },
+    );
+
+    app.post(
+      '/identities/:id/mfa/reset',
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Remove an identity's second factor",
+          description: 'For a user who lost both the authenticator app and the recovery codes: password logins need no code again.',
+          params: IdentityIdParams,
+          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+        },
+      },
+      async (request) => identityJson(await identities.resetMfa(request.params.id)),
     );
   };
 }

@@ -2,10 +2,14 @@ import type { Config } from '../config/config.js';
 import type { CacheGenerations } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
+import type { Mailer } from '../mail/mailer.js';
 import { AccessTokens } from './access-tokens.js';
+import { AccountMailComposer } from './account-mail.js';
+import { AccountService } from './accounts.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import { GuestThrottle } from './guest-throttle.js';
 import { LoginThrottle } from './login-throttle.js';
+import { MfaService } from './mfa.js';
 import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
 import { IdentitySecretStore } from './secret-store.js';
@@ -16,6 +20,10 @@ import { TokenService } from './tokens.js';
 
 /** The secret deriving refresh tokens' successors (refresh-tokens.ts). */
 const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
+/** The secret deriving the tokens mailed in account messages (account-tokens.ts). */
+const ACCOUNT_TOKEN_SECRET = 'account-token';
+/** Long enough to open the authenticator app and type a code. */
+const MFA_CHALLENGE_TTL_SECONDS = 300;
 
 /**
  * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
@@ -28,8 +36,12 @@ export async function createIdentityService(
   limiters: WindowLimiters,
   dataOwners: readonly IdentityDataOwner[],
   generations: CacheGenerations,
+  mailer: Mailer,
 ): Promise<IdentityService> {
   const { identity } = config;
+  const secrets = new IdentitySecretStore(database.db);
+  const passwords = new PasswordHasher(identity.passwordScryptLogN);
+  const loginThrottle = new LoginThrottle(limiters, identity);
   const signingKeys = new SigningKeys(new SigningKeyStore(database.db), generations);
   await signingKeys.ensure();
   const accessTokens = new AccessTokens(signingKeys, {
@@ -45,18 +57,28 @@ export async function createIdentityService(
       {
         refreshTtlSeconds: identity.refreshTokenTtlSeconds,
         refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
-        successorKey: await new IdentitySecretStore(database.db).ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
+        successorKey: await secrets.ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
       },
       generations,
     ),
     signingKeys,
-    passwords: new PasswordHasher(identity.passwordScryptLogN),
-    loginThrottle: new LoginThrottle(limiters, identity),
+    passwords,
+    loginThrottle,
     guestThrottle: new GuestThrottle(limiters, identity),
     oidc: new OidcVerifier(identity.oidcProviders),
     dataOwners,
     generations,
     accessTokenTtlSeconds: identity.accessTokenTtlSeconds,
     reauthWindowSeconds: identity.reauthWindowSeconds,
+    mailer,
+    emailVerificationRequired: identity.emailVerificationRequired,
+    accounts: new AccountService({ database, passwords, loginThrottle, mailer, generations }),
+    mfa: new MfaService({ database, loginThrottle, appName: config.mail.appName, challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS }),
+    mailComposer: new AccountMailComposer(database.db, mailer, {
+      appName: config.mail.appName,
+      tokenKey: await secrets.ensure(ACCOUNT_TOKEN_SECRET, Date.now()),
+      verifyTokenTtlSeconds: identity.verifyTokenTtlSeconds,
+      resetTokenTtlSeconds: identity.resetTokenTtlSeconds,
+    }),
   });
 }

@@ -7,7 +7,9 @@ import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database, Tables } from '../db/database.js';
 import { openSqlite } from '../db/sqlite.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
+import { openMail } from '../mail/runtime.js';
 import { migrate } from '../migrations/migrate.js';
+import { createLogger } from '../shared/observability.js';
 import { tempDir } from '../testing/harness.js';
 import { createIdentityService } from './create.js';
 import type { IdentityDataOwner } from './data-owners.js';
@@ -52,7 +54,8 @@ describe('identity data owners', () => {
     const config = parseConfig({ SHOEBOX_DATA_DIR: dir });
     database = openSqlite(file);
     await migrate(database);
-    identities = await createIdentityService(config, database, memoryWindowLimiters, [owner], generations);
+    const { mailer } = openMail(config, database, memoryWindowLimiters, createLogger('silent'));
+    identities = await createIdentityService(config, database, memoryWindowLimiters, [owner], generations, mailer);
   });
   afterAll(async () => {
     await generations.close();

@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
+import { accountRoutes } from './account-routes.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
 import type { LinkCaller } from './linking.js';
-import { IdentitySchema, LoginResultSchema, LoginSchema, RefreshSchema, SignUpSchema, TokenPairSchema } from './schemas.js';
+import { IdentitySchema, LoginResultSchema, LoginSchema, MfaLoginSchema, RefreshSchema, SignUpSchema, TokenPairSchema } from './schemas.js';
 import type { IdentityService } from './service.js';
 import { identityJson } from './views.js';
 
@@ -19,6 +20,7 @@ const linkingSecurity = [{ apiKey: [] }, ...identitySecurity];
 export function identityRoutes(identities: IdentityService): FastifyPluginAsyncTypebox {
   return async (app) => {
     const guestIfPresented = identityGuard(identities, { optional: true });
+    await app.register(accountRoutes(identities.accounts, identities));
 
     app.post(
       '/identities',
@@ -105,6 +107,8 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
               'provider_unknown',
               'invalid_credentials',
               'login_throttled',
+              'email_not_verified',
+              'mfa_required',
               'login_taken',
               'provider_already_linked',
               'reauthentication_required',
@@ -142,6 +146,36 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         }
         return identities.loginWithIdToken(provider, idToken, nonce, bearerCaller(request));
       },
+    );
+
+    app.post(
+      '/identities/login/mfa',
+      {
+        onRequest: guestIfPresented,
+        schema: {
+          tags,
+          summary: 'Finish a password login with a second-factor code',
+          description:
+            'After a password login answered 401 mfa_required: its mfaToken (single-use, valid minutes) and a code of the authenticator ' +
+            'app or a recovery code. A wrong code leaves the mfaToken usable; codes are throttled like passwords and each works once. ' +
+            'Links a guest bearer token like the password login.',
+          security: linkingSecurity,
+          body: MfaLoginSchema,
+          response: {
+            200: LoginResultSchema,
+            ...gatewayRouteProblems(
+              ...linkingProblems,
+              'mfa_token_invalid',
+              'mfa_code_invalid',
+              'login_throttled',
+              'login_taken',
+              'provider_already_linked',
+              'reauthentication_required',
+            ),
+          },
+        },
+      },
+      async (request) => identities.loginWithMfa(request.body.mfaToken, request.body.code, bearerCaller(request), request.ip),
     );
 
     await app.register(async (own) => {

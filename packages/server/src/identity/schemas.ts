@@ -95,6 +95,10 @@ export const IdentitySchema = Type.Object(
     createdAt: Timestamp,
     disabledAt: Type.Union([Timestamp, Type.Null()]),
     mergedInto: Type.Union([Type.String(), Type.Null()], { description: 'Set when this guest was merged into another identity' }),
+    emailVerified: Type.Boolean({
+      description:
+        'Whether the email of its password login was proven (a verification or reset link); also the access token claim email_verified',
+    }),
     logins: Type.Array(LoginInfoSchema),
   },
   { additionalProperties: false },
@@ -112,6 +116,10 @@ export const ListQuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional({
+      ...Email,
+      description: 'Only the identity whose password login has this email (compared without regard to case)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -134,6 +142,85 @@ export const JwksSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+  },
+  { additionalProperties: false },
+);
+
+const AccountToken = Type.String({
+  minLength: 10,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'The token of the link mailed (its `token` parameter), also shown in the message as a code to paste',
+});
+const NewPassword = Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' });
+
+export const AccountTokenSchema = Type.Object({ token: AccountToken }, { additionalProperties: false });
+
+export const PasswordResetSchema = Type.Object({ email: Email }, { additionalProperties: false });
+
+export const PasswordResetConfirmSchema = Type.Object({ token: AccountToken, newPassword: NewPassword }, { additionalProperties: false });
+
+export const PasswordChangeSchema = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+export const EmailChangeSchema = Type.Object(
+  { newEmail: Email, password: Type.String({ minLength: 1, maxLength: 256, description: 'The current password' }) },
+  { additionalProperties: false },
+);
+
+export const VerifiedEmailSchema = Type.Object(
+  { identityId: IdentityId, email: Type.String({ description: 'The address now proven, normalised' }) },
+  { additionalProperties: false },
+);
+
+export const AcceptedSchema = Type.Object(
+  { status: Type.Literal('accepted', { description: 'The request was taken; a message is sent if there is anyone to send it to' }) },
+  { additionalProperties: false },
+);
+
+const MfaCode = Type.String({
+  minLength: 6,
+  maxLength: 32,
+  pattern: '^[A-Za-z0-9 -]+$',
+  description: 'The six digits of the authenticator app, or one of the recovery codes (xxxxx-xxxxx)',
+});
+
+export const MfaCodeSchema = Type.Object({ code: MfaCode }, { additionalProperties: false });
+
+export const MfaLoginSchema = Type.Object(
+  {
+    mfaToken: Type.String({ minLength: 10, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: 'From the mfa_required problem' }),
+    code: MfaCode,
+  },
+  { additionalProperties: false },
+);
+
+export const TotpEnrolmentSchema = Type.Object(
+  {
+    secret: Type.String({ description: 'Base32; for users who type it into their authenticator app' }),
+    otpauthUri: Type.String({ description: 'otpauth://totp/… (SHA-1, 30 s, 6 digits)' }),
+    qrCode: Type.String({ description: 'The otpauthUri as a PNG QR code: a data: URL to show in an <img>' }),
+  },
+  { additionalProperties: false },
+);
+
+export const RecoveryCodesSchema = Type.Object(
+  {
+    recoveryCodes: Type.Array(Type.String(), {
+      minItems: 10,
+      maxItems: 10,
+      description: 'Ten single-use codes standing in for the authenticator app; shown this once, stored hashed',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ForcedResetSchema = Type.Object(
+  {
+    identity: IdentitySchema,
+    mailed: Type.Boolean({ description: 'Whether a reset link was queued for the email (mail is configured)' }),
   },
   { additionalProperties: false },
 );

@@ -1,19 +1,24 @@
+import type { Kysely } from 'kysely';
 import { type CacheGenerations, GenerationCache } from '../db/cache-generations.js';
-import type { Database } from '../db/database.js';
+import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { MailComposer } from '../mail/sender.js';
 import { newId } from '../shared/secrets.js';
 import { type AccessClaims, CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
+import type { AccountService } from './accounts.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import type { GuestThrottle } from './guest-throttle.js';
 import { type LinkCaller, type LinkMode, LoginLinker } from './linking.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { MfaService } from './mfa.js';
 import type { OidcVerifier } from './oidc.js';
+import { PASSWORD_ISSUER, PasswordLoginStore } from './password-logins.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
 import type { PublicJwk, Rotation, SigningKeys } from './signing-keys.js';
 import { type Identity, IdentityStore, type Login, type NewLogin } from './store.js';
 import type { Authenticated, TokenPair, TokenService } from './tokens.js';
 
-export const PASSWORD_ISSUER = 'shoebox:password';
 const LOGINS_CACHE_MAX_ENTRIES = 10_000;
 export const DEVELOPER_ISSUER = 'shoebox:developer';
 
@@ -44,6 +49,16 @@ export interface IdentityServiceParts {
   /** Tells the caches of identities' logins when they changed; told of this service's own changes. */
   readonly generations: CacheGenerations;
   readonly accessTokenTtlSeconds: number;
+  /** Sends the verification message of a sign-up, when mail is configured. */
+  readonly mailer: Mailer;
+  /** Whether a password login needs a verified email. */
+  readonly emailVerificationRequired: boolean;
+  /** Verification, reset, password and email change. */
+  readonly accounts: AccountService;
+  /** Composes the account messages when the mail sender sends them. */
+  readonly mailComposer: MailComposer;
+  /** TOTP second factors of password logins. */
+  readonly mfa: MfaService;
   /** How recent a session's login must be for it to add a login to an authenticated identity. */
   readonly reauthWindowSeconds: number;
   readonly clock?: () => number;
@@ -64,6 +79,18 @@ export class IdentityService {
     this.logins = new GenerationCache(parts.generations, 'identities', LOGINS_CACHE_MAX_ENTRIES);
     this.linker = new LoginLinker(parts.dataOwners, parts.reauthWindowSeconds);
     this.clock = parts.clock ?? Date.now;
+  }
+
+  get accounts(): AccountService {
+    return this.parts.accounts;
+  }
+
+  get mailComposer(): MailComposer {
+    return this.parts.mailComposer;
+  }
+
+  get mfa(): MfaService {
+    return this.parts.mfa;
   }
 
   /** Guests are limited per client address: each has a photo quota of its own. */
@@ -92,6 +119,11 @@ export class IdentityService {
     await this.tokens.assertLive(identityId, sessionId);
   }
 
+  /** The identity of a live session (from the cache of states, tokens.ts); the problem of `assertLive` otherwise. */
+  liveIdentity(identityId: string, sessionId: string): Promise<Identity> {
+    return this.tokens.assertLive(identityId, sessionId);
+  }
+
   refresh(refreshToken: string): Promise<TokenPair> {
     return this.tokens.refresh(refreshToken);
   }
@@ -107,7 +139,16 @@ export class IdentityService {
    */
   async signUp(email: string, password: string, caller: LinkCaller | null): Promise<LoginResult> {
     const passwordHash = await this.parts.passwords.hash(password);
-    return this.link({ issuer: PASSWORD_ISSUER, subject: normalizeEmail(email), provider: 'password', passwordHash }, caller, 'sign-up');
+    const subject = normalizeEmail(email);
+    const { mailer } = this.parts;
+    // Not throttled: the email is new, so each address gets this message once.
+    const verify = mailer.configured
+      ? (trx: Kysely<Tables>, identityId: string, now: number) =>
+          mailer.enqueue(trx, { kind: 'verify', recipient: subject, identityId }, now).then(() => {})
+      : undefined;
+    const result = await this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash }, caller, 'sign-up', verify);
+    mailer.committed();
+    return result;
   }
 
   /**
@@ -117,12 +158,25 @@ export class IdentityService {
   async loginWithPassword(email: string, password: string, caller: LinkCaller | null, clientAddress: string): Promise<LoginResult> {
     const subject = normalizeEmail(email);
     const attempt = await this.parts.loginThrottle.take(subject, clientAddress);
-    const login = await this.store.findLogin(PASSWORD_ISSUER, subject);
+    const login = await new PasswordLoginStore(this.parts.database.db).byEmail(subject);
     if (!(await this.parts.passwords.verify(password, login?.passwordHash ?? null)) || !login) {
       throw new Problem('invalid_credentials', 'The email or password is wrong.');
     }
     await attempt.succeeded();
+    if (this.parts.emailVerificationRequired && login.emailVerifiedAt === null) {
+      throw new Problem(
+        'email_not_verified',
+        'Confirm your email first with the link we sent (POST /v1/accounts/verify), or ask for a new one after signing in.',
+      );
+    }
+    if (await this.parts.mfa.enabled(login.identityId)) throw await this.parts.mfa.challenge(login.identityId, subject);
     return this.link({ issuer: PASSWORD_ISSUER, subject, provider: 'password', passwordHash: null }, caller, 'existing');
+  }
+
+  /** The second step of a password login whose account has a second factor (mfa.ts); links like a login. */
+  async loginWithMfa(mfaToken: string, code: string, caller: LinkCaller | null, clientAddress: string): Promise<LoginResult> {
+    const { email } = await this.parts.mfa.complete(mfaToken, code, clientAddress);
+    return this.link({ issuer: PASSWORD_ISSUER, subject: email, provider: 'password', passwordHash: null }, caller, 'existing');
   }
 
   hasProvider(name: string): boolean {
@@ -181,6 +235,26 @@ export class IdentityService {
     return this.get(id);
   }
 
+  /** The identity of a password login's email (admin): a page of one, or none. */
+  async findByEmail(email: string): Promise<IdentityPage> {
+    const login = await new PasswordLoginStore(this.parts.database.db).byEmail(normalizeEmail(email));
+    return { identities: login ? [await this.get(login.identityId)] : [], nextCursor: null };
+  }
+
+  /** Ends the password and every session; mails a reset link when mail is configured (accounts.ts). */
+  async forcePasswordReset(id: string): Promise<{ identity: IdentityView; mailed: boolean }> {
+    await this.get(id);
+    const { mailed } = await this.parts.accounts.forcePasswordReset(id);
+    return { identity: await this.get(id), mailed };
+  }
+
+  /** Removes the identity's second factor (admin). Idempotent. */
+  async resetMfa(id: string): Promise<IdentityView> {
+    await this.get(id);
+    await this.parts.mfa.reset(id);
+    return this.get(id);
+  }
+
   async enable(id: string): Promise<IdentityView> {
     await this.get(id);
     await this.store.enable(id);
@@ -192,6 +266,7 @@ export class IdentityService {
   async delete(id: string): Promise<void> {
     await this.parts.database.db.transaction().execute(async (trx) => {
       for (const owner of this.parts.dataOwners) await owner.deleteData(trx, id);
+      await this.parts.mailer.deleteUnsentOf(trx, id);
       await new IdentityStore(trx).delete(id);
     });
     await this.parts.generations.committed('identities');
@@ -210,10 +285,17 @@ export class IdentityService {
     return this.parts.signingKeys.rotate(options.revokeOld ? 0 : (this.parts.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
   }
 
-  private async link(login: NewLogin, caller: LinkCaller | null, mode: LinkMode): Promise<LoginResult> {
+  /** `alongside` writes what must commit with the link (a sign-up's verification message). */
+  private async link(
+    login: NewLogin,
+    caller: LinkCaller | null,
+    mode: LinkMode,
+    alongside?: (trx: Kysely<Tables>, identityId: string, now: number) => Promise<void>,
+  ): Promise<LoginResult> {
     const now = this.clock();
     const { outcome, session } = await this.parts.database.db.transaction().execute(async (trx) => {
       const outcome = await this.linker.link(trx, login, caller, mode, now);
+      await alongside?.(trx, outcome.identityId, now);
       return { outcome, session: await this.tokens.openSession(trx, outcome.identityId, now, 'login') };
     });
     // Linking adds a login, and may make a guest authenticated or merge it (disabled, sessions revoked).

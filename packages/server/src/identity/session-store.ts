@@ -8,7 +8,7 @@ interface StateRow extends IdentityRow {
   revoked_at: number | null;
 }
 
-export type RevokeReason = 'logout' | 'reuse' | 'merged';
+export type RevokeReason = 'logout' | 'reuse' | 'merged' | 'password-reset' | 'password-change';
 
 /** What a request's access token is checked against: its identity and its session, as they are now. */
 export interface SessionState {
@@ -108,6 +108,17 @@ export class SessionStore {
       .updateTable('identity_sessions')
       .set({ revoked_at: now, revoked_reason: reason })
       .where('identity_id', '=', identityId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  /** Ends every session of the identity but `keep` (the one asking). */
+  async revokeOtherSessions(identityId: string, keep: string, now: number, reason: RevokeReason): Promise<void> {
+    await this.db
+      .updateTable('identity_sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('identity_id', '=', identityId)
+      .where('id', '!=', keep)
       .where('revoked_at', 'is', null)
       .execute();
   }

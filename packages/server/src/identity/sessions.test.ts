@@ -40,6 +40,7 @@ describe.each(engines)('guest identities and sessions ($name)', (engine) => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       disabledAt: null,
       mergedInto: null,
+      emailVerified: false,
       logins: [],
     });
   });

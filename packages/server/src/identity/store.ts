@@ -8,6 +8,8 @@ export interface Login {
   readonly issuer: string;
   readonly subject: string;
   readonly linkedAt: Date;
+  /** For a password login: whether its email was proven. */
+  readonly emailVerified: boolean;
 }
 
 export interface Identity {
@@ -50,7 +52,7 @@ export class IdentityStore {
     this.loginsQuery = new HotQuery(db, 1, (query: Kysely<Tables>, identityId) =>
       query
         .selectFrom('identity_logins')
-        .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at'])
+        .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at', 'email_verified_at'])
         .where('identity_id', '=', identityId)
         .orderBy('created_at')
         .orderBy('provider'),
@@ -90,7 +92,7 @@ export class IdentityStore {
     if (identityIds.length === 0) return byIdentity;
     const rows = await this.db
       .selectFrom('identity_logins')
-      .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at'])
+      .select(['identity_id', 'provider', 'issuer', 'subject', 'created_at', 'email_verified_at'])
       .where('identity_id', 'in', identityIds)
       .orderBy('created_at')
       .orderBy('provider')
@@ -123,6 +125,7 @@ export class IdentityStore {
         identity_id: identityId,
         password_hash: login.passwordHash,
         created_at: now,
+        email_verified_at: null,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -147,6 +150,35 @@ export class IdentityStore {
     await this.db.updateTable('identities').set({ disabled_at: null }).where('id', '=', id).execute();
   }
 
+  /**
+   * Guests created before `cutoff` whose sessions got no refresh token since (an app in use
+   * refreshes every few minutes): the ones a guest lifetime removes. Merged guests go with the
+   * identity they were merged into.
+   */
+  async inactiveGuests(cutoff: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('identities as i')
+      .select('i.id')
+      .where('i.kind', '=', 'guest')
+      .where('i.merged_into', 'is', null)
+      .where('i.created_at', '<', cutoff)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('identity_sessions as s')
+              .innerJoin('refresh_tokens as t', 't.session_id', 's.id')
+              .select('s.id')
+              .whereRef('s.identity_id', '=', 'i.id')
+              .where('t.created_at', '>=', cutoff),
+          ),
+        ),
+      )
+      .orderBy('i.created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   /** Deletes the identity, its logins and sessions (by cascade), and the empty guests merged into it. */
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('identities').where('merged_into', '=', id).execute();
@@ -155,13 +187,14 @@ export class IdentityStore {
 }
 
 export type IdentityRow = Tables['identities'];
-type LoginRow = Pick<Tables['identity_logins'], 'identity_id' | 'provider' | 'issuer' | 'subject' | 'created_at'>;
+type LoginRow = Pick<Tables['identity_logins'], 'identity_id' | 'provider' | 'issuer' | 'subject' | 'created_at' | 'email_verified_at'>;
 
 const toLogin = (row: LoginRow): Login => ({
   provider: row.provider,
   issuer: row.issuer,
   subject: row.subject,
   linkedAt: new Date(Number(row.created_at)),
+  emailVerified: row.email_verified_at !== null,
 });
 
 export function toIdentity(row: IdentityRow): Identity {

@@ -22,6 +22,22 @@ export interface IdentityTables {
     /** For password logins only: the scrypt hash with its parameters. */
     password_hash: string | null;
     created_at: number;
+    /** For password logins: when the owner proved the email theirs (a verification or reset link). */
+    email_verified_at: number | null;
+  };
+  /**
+   * Single-use tokens mailed to prove control of an address: verification, password reset, email
+   * change. Stored as SHA-256 (256 random bits each); `email` is the address the token was sent to.
+   */
+  account_tokens: {
+    token_hash: string;
+    /** `mfa`: the second step of a password login, held by the client between the two steps. */
+    purpose: 'verify' | 'reset' | 'email-change' | 'mfa';
+    identity_id: string;
+    email: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
   };
   /** A refresh-token family: one sign-in on one device. Revoking it ends every token of the family. */
   identity_sessions: {
@@ -32,6 +48,22 @@ export interface IdentityTables {
     logged_in_at: number | null;
     revoked_at: number | null;
     revoked_reason: string | null;
+  };
+  /** A TOTP second factor (RFC 6238); active once confirmed with a first code. */
+  identity_totp: {
+    identity_id: string;
+    /** Base32, as authenticator apps take it; it must be read to check codes, so it cannot be hashed. */
+    secret: string;
+    created_at: number;
+    confirmed_at: number | null;
+    /** The time step of the last code accepted: a code works once (codes of earlier steps are refused too). */
+    last_time_step: number | null;
+  };
+  /** Single-use recovery codes of a second factor, stored as SHA-256. */
+  mfa_recovery_codes: {
+    code_hash: string;
+    identity_id: string;
+    used_at: number | null;
   };
   refresh_tokens: {
     /** SHA-256 of the token: tokens carry 256 random bits, so a fast hash is enough. */

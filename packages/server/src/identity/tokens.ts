@@ -4,6 +4,7 @@ import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
+import { PasswordLoginStore } from './password-logins.js';
 import { newRefreshToken, refreshTokenHash, successorRefreshToken } from './refresh-tokens.js';
 import { type SessionState, SessionStore, type StoredRefreshToken } from './session-store.js';
 import type { Identity } from './store.js';
@@ -82,7 +83,10 @@ export class TokenService {
   async pair(session: OpenedSession): Promise<TokenPair> {
     return {
       identityId: session.identityId,
-      accessToken: await this.accessTokens.issue(session),
+      accessToken: await this.accessTokens.issue({
+        ...session,
+        emailVerified: await new PasswordLoginStore(this.database.db).emailVerified(session.identityId),
+      }),
       refreshToken: session.refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.accessTokens.ttlSeconds,

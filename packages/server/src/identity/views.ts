@@ -8,5 +8,6 @@ export const identityJson = (identity: IdentityView) => ({
   createdAt: identity.createdAt.toISOString(),
   disabledAt: identity.disabledAt?.toISOString() ?? null,
   mergedInto: identity.mergedInto,
+  emailVerified: identity.logins.some((login) => login.emailVerified),
   logins: identity.logins.map((login) => ({ provider: login.provider, subject: login.subject, linkedAt: login.linkedAt.toISOString() })),
 });

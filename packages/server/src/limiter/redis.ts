@@ -13,6 +13,8 @@ export const REDIS_NAMESPACES = {
   loginPairs: 'login-pair',
   loginAddresses: 'login-address',
   guestAddresses: 'guest-address',
+  mailRecipients: 'mail-recipient',
+  mailAddresses: 'mail-address',
 } as const;
 
 export type RedisNamespace = (typeof REDIS_NAMESPACES)[keyof typeof REDIS_NAMESPACES];

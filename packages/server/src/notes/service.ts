@@ -229,6 +229,10 @@ export class NotesService {
     });
   }
 
+  countLive(ownerId: string): Promise<number> {
+    return this.store.countLive(ownerId);
+  }
+
   async list(ownerId: string, options: { limit: number; cursor?: string; photoId?: string }): Promise<ListPage> {
     const notes = await this.store.list(ownerId, {
       limit: options.limit + 1,

@@ -179,6 +179,17 @@ export class NotesStore {
     return rows.map(toNote);
   }
 
+  /** How many live notes an identity keeps (guests may have a cap). */
+  async countLive(ownerId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('notes')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   /** An identity's live notes that name `photoId`. */
   async referringTo(db: Kysely<Tables>, ownerId: string, photoId: string): Promise<Note[]> {
     const rows = await db

@@ -6,6 +6,8 @@ import type { HolderColumn, PhotoStore, QuotaHolders } from './store.js';
 export interface QuotaLimits {
   /** Bytes the photos of one identity may take. */
   readonly identityBytes: number;
+  /** When set, the bytes of `ownerId` (guests may have less), read on the quota's transaction: replaces identityBytes. */
+  readonly identityBytesOf?: (ownerId: string, trx: Kysely<Tables> | undefined) => Promise<number>;
   /** Bytes the photos created through one API key may take, every identity of the app together. */
   readonly apiKeyBytes: number;
 }
@@ -51,7 +53,12 @@ export class PhotoQuota {
   private async measure(trx: Kysely<Tables> | undefined, holders: QuotaHolders, neededBytes: number): Promise<QuotaExcess | undefined> {
     // The identity's first: it is the one the identity can do something about.
     const checks: { scope: QuotaExcess['scope']; column: HolderColumn; id: string; quotaBytes: number }[] = [
-      { scope: 'identity', column: 'owner_id', id: holders.ownerId, quotaBytes: this.limits.identityBytes },
+      {
+        scope: 'identity',
+        column: 'owner_id',
+        id: holders.ownerId,
+        quotaBytes: (await this.limits.identityBytesOf?.(holders.ownerId, trx)) ?? this.limits.identityBytes,
+      },
     ];
     if (holders.apiKeyId !== null) {
       checks.push({ scope: 'apiKey', column: 'api_key_id', id: holders.apiKeyId, quotaBytes: this.limits.apiKeyBytes });

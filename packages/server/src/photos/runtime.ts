@@ -1,6 +1,7 @@
 import type { BlobStore } from '../blob/store.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { identityPhotoQuota } from '../identity/guest-policy.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
 import type { PhotoChangeLog } from './changes.js';
 import { PhotoDataOwner } from './data-owner.js';
@@ -38,7 +39,11 @@ export function openPhotos(wiring: PhotoWiring): Photos {
   // Public photos' stable URLs: a CDN in front of /public/photos when one is configured.
   const publicPhotosUrl = () => config.blobPublicUrl ?? `${publicUrl()}/public/photos`;
   const links = new PhotoLinks(blobs, publicPhotosUrl, config.signedUrlTtlSeconds);
-  const quota = new PhotoQuota(store, { identityBytes: config.photoQuotaBytes, apiKeyBytes: config.photoQuotaBytesPerKey });
+  const quota = new PhotoQuota(store, {
+    identityBytes: config.photoQuotaBytes,
+    identityBytesOf: identityPhotoQuota(wiring.database.db, config.photoQuotaBytes, config.guests.photoQuotaBytes),
+    apiKeyBytes: config.photoQuotaBytesPerKey,
+  });
   const limits = { maxBytes: config.photoMaxBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,

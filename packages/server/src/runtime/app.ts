@@ -17,6 +17,7 @@ import { installSecurityHeaders } from '../http/security-headers.js';
 import { buildSerializer, schemaCompiler } from '../http/validation.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { identityGuard } from '../identity/bearer.js';
+import { documentGuestPolicy, guestPolicy } from '../identity/guest-policy.js';
 import { jwksRoute } from '../identity/jwks-route.js';
 import { identityRoutes } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
@@ -114,6 +115,11 @@ export async function buildApp(services: AppServices): Promise<App> {
       // Everything below acts as an identity: API key and bearer access token.
       await v1.register(async (identified) => {
         identified.addHook('onRequest', identityGuard(services.identities));
+        identified.addHook(
+          'preHandler',
+          guestPolicy(config.guests, services.identities, (id) => services.notes.countLive(id)),
+        );
+        identified.addHook('onRoute', documentGuestPolicy);
         await identified.register(noteRoutes(services.notes, config.notes));
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));

@@ -47,7 +47,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn));
     }
     const worker = options.worker ?? true;
-    if (worker) shoebox.processor.start();
+    if (worker) {
+      shoebox.processor.start();
+      shoebox.mailSender.start();
+      shoebox.guestReaper.start();
+    }
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
     if (config.databaseUrl !== undefined && !config.publicUrlSet) {

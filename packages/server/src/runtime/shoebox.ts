@@ -3,11 +3,15 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createIdentityService } from '../identity/create.js';
 import type { IdentityDataOwner } from '../identity/data-owners.js';
+import { GuestReaper } from '../identity/guest-reaper.js';
 import type { IdentityService } from '../identity/service.js';
+import { IdentityStore } from '../identity/store.js';
 import { ApiKeyService } from '../keys/service.js';
 import { ApiKeyStore } from '../keys/store.js';
 import type { Plan } from '../limiter/limiter.js';
 import { PlanLimiter } from '../limiter/plan-limiter.js';
+import { openMail } from '../mail/runtime.js';
+import type { MailSender } from '../mail/sender.js';
 import { migrate } from '../migrations/migrate.js';
 import { NotesDataOwner } from '../notes/data-owner.js';
 import { NoteIndexSource } from '../notes/index-source.js';
@@ -52,6 +56,10 @@ export interface Shoebox {
   readonly claims: ChangeClaims;
   readonly retries: RetryStore;
   readonly photos: Photos;
+  /** Sends queued mail; started by `serve` and `worker`, idle otherwise. */
+  readonly mailSender: MailSender;
+  /** Removes guests past their lifetime; started by `serve` and `worker` when a lifetime is set. */
+  readonly guestReaper: GuestReaper;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -135,7 +143,17 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
-    const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
+    const mail = openMail(config, database, storage.windowLimiters, logger);
+    const identities = await createIdentityService(
+      config,
+      database,
+      storage.windowLimiters,
+      identityDataOwners,
+      storage.cacheGenerations,
+      mail.mailer,
+    );
+    const mailSender = mail.sender(identities.mailComposer);
+    const guestReaper = new GuestReaper(identities, new IdentityStore(database.db), config.guests, logger.child({ component: 'guests' }));
     const noteSource = new NoteIndexSource(database);
     return {
       config,
@@ -155,12 +173,17 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       claims,
       retries,
       photos,
+      mailSender,
+      guestReaper,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
       },
       async close() {
         await processor.stop();
+        await mailSender.stop();
+        await guestReaper.stop();
+        mail.close();
         blobs?.close();
         await storage.close();
       },
