@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { Problem } from '../errors.js';
+import { backupCommand } from './backup-command.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { identityCommand } from './identity-command.js';
 import { importCommand } from './import-command.js';
 import { keysCommand } from './keys-command.js';
 import { reindexCommand } from './reindex-command.js';
+import { restoreCommand } from './restore-command.js';
 import { serveCommand } from './serve-command.js';
 import { streamCommand } from './stream-command.js';
 import { workerCommand } from './worker-command.js';
@@ -29,6 +31,8 @@ program.addCommand(streamCommand());
 program.addCommand(reindexCommand());
 program.addCommand(importCommand());
 program.addCommand(workerCommand());
+program.addCommand(backupCommand());
+program.addCommand(restoreCommand());
 
 try {
   await program.parseAsync(process.argv);
