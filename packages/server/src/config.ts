@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type BackupPlace, describeBackupPlace, parseBackupPlace } from './backup/target.js';
 import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
 import { parseTrustedProxies } from './http/trusted-proxies.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
@@ -61,6 +62,15 @@ export interface Config {
   readonly identity: IdentityConfig;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
+  readonly backup: BackupSchedule;
+}
+
+/** Backups `serve` writes by itself (backup/schedule.ts); `place` unset: none. */
+export interface BackupSchedule {
+  readonly place: BackupPlace | undefined;
+  readonly intervalSeconds: number;
+  /** How many of its backups the place keeps: older ones are removed after each new one. */
+  readonly keep: number;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -234,6 +244,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'SHOEBOX_DATABASE_URL',
   'SHOEBOX_REDIS_URL',
   'SHOEBOX_BLOB_URL',
+  'SHOEBOX_BACKUP_URL',
 ]);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
@@ -350,7 +361,21 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
       partitions: read('SHOEBOX_STREAM_PARTITIONS', integer(1, 64), 1),
     },
+    backup: {
+      place: read<BackupPlace | undefined>(
+        'SHOEBOX_BACKUP_URL',
+        fromModule((raw) => parseBackupPlace(raw, env, cwd)),
+        undefined,
+      ),
+      intervalSeconds: read('SHOEBOX_BACKUP_INTERVAL_SECONDS', integer(1, 366 * 86_400), 86_400),
+      keep: read('SHOEBOX_BACKUP_KEEP', integer(1, 100_000), 7),
+    },
   };
+  if (config.backup.place !== undefined && config.databaseUrl !== undefined) {
+    problems.push(
+      'SHOEBOX_BACKUP_URL backs up the embedded engine; with SHOEBOX_DATABASE_URL set, back up PostgreSQL and the bucket with their own tools (see "Backups" in README.md)',
+    );
+  }
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
       'SHOEBOX_STREAM_LEASE_MS must be at least twice SHOEBOX_STREAM_POLL_MS: a processor looks for work, and takes over a lapsed lease, once per poll',
@@ -367,6 +392,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
+    backup: Object.freeze(config.backup),
   });
 }
 
@@ -424,6 +450,9 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
     ['SHOEBOX_STREAM_PARTITIONS', config.stream.partitions],
+    ['SHOEBOX_BACKUP_URL', config.backup.place === undefined ? '(off: no scheduled backups)' : describeBackupPlace(config.backup.place)],
+    ['SHOEBOX_BACKUP_INTERVAL_SECONDS', config.backup.intervalSeconds],
+    ['SHOEBOX_BACKUP_KEEP', config.backup.keep],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config.js';
 import { type App, buildApp } from '../http/app.js';
 import { listeningUrl } from '../http/listening-url.js';
@@ -48,6 +49,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }
     const worker = options.worker ?? true;
     if (worker) shoebox.processor.start();
+    const backups = scheduleBackups(config, shoebox.registry, shoebox.logger);
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
     if (config.databaseUrl !== undefined && !config.publicUrlSet) {
@@ -66,6 +68,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       async stop() {
         const finished = await withTimeout(fastify.close(), config.shutdownTimeoutMs);
         if (!finished) fastify.server.closeAllConnections();
+        await backups.stop();
         await metricsListener?.close();
         await shoebox.close();
       },
