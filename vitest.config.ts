@@ -9,6 +9,6 @@ export default defineConfig({
     // Suites start real servers and databases; two cores run two files at a time comfortably.
     maxWorkers: 2,
     reporters: ['default'],
-    globalSetup: ['test/engines-notice.ts'],
+    globalSetup: ['test/engines-notice.ts', 'test/build-cli.ts'],
   },
 });

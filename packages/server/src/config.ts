@@ -397,8 +397,11 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
 }
 
 /** The effective configuration as `VARIABLE=value` lines, secrets redacted. */
-export function describeConfig(config: Config): string[] {
-  const rows: [string, unknown][] = [
+export const describeConfig = (config: Config): string[] => configValues(config).map(([name, value]) => `${name}=${value}`);
+
+/** The effective configuration as [VARIABLE, value] pairs, secrets redacted. */
+export function configValues(config: Config): [string, unknown][] {
+  return [
     ['SHOEBOX_HOST', config.host],
     ['SHOEBOX_PORT', config.port],
     ['SHOEBOX_DATA_DIR', config.dataDir],
@@ -454,5 +457,4 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_BACKUP_INTERVAL_SECONDS', config.backup.intervalSeconds],
     ['SHOEBOX_BACKUP_KEEP', config.backup.keep],
   ];
-  return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { Problem } from '../errors.js';
+import { SHOEBOX_VERSION } from '../shared/version.js';
 import { backupCommand } from './backup-command.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
@@ -19,6 +20,7 @@ const program = new Command('shoebox')
       'Configuration comes from SHOEBOX_* environment variables and a .env file in the working directory;\n' +
       '`shoebox config` shows the effective values. Data lives in SHOEBOX_DATA_DIR (default ./data).',
   )
+  .version(SHOEBOX_VERSION, '-v, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

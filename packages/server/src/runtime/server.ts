@@ -7,6 +7,7 @@ import { listenForMetrics, type MetricsListener } from '../http/metrics-listener
 import { createLogger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
+import { publicUrlWarning } from './public-url-warning.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
 export interface RunningServer {
@@ -57,6 +58,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         { publicUrl: config.publicUrl },
         'SHOEBOX_PUBLIC_URL is not set, so access tokens from this process name its own address as issuer and other processes refuse them: set SHOEBOX_PUBLIC_URL to the URL devices use (the load balancer) on every process',
       );
+    }
+    const unreachable = publicUrlWarning(config, Number(new URL(url).port));
+    if (unreachable) {
+      app.fastify.log.warn(unreachable.trim());
+      (options.out ?? process.stdout).write(`\n${unreachable}\n`);
     }
     const { fastify } = app;
     const metricsListener = metrics;
