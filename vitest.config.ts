@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'deploy/aws/test/**/*.test.ts'],
     // Generous: suites spawn real servers and CLI processes on a shared 2-core machine.
     testTimeout: 90_000,
     hookTimeout: 60_000,
