@@ -45,7 +45,10 @@ export async function describeFiles(root: string): Promise<ManifestFile[]> {
  * Reads the manifest of the backup extracted at `root` and checks every file against it: each
  * listed file present with its size and checksum, and no file it does not list.
  */
-export async function verifiedManifest(root: string): Promise<BackupManifest> {
+export async function verifiedManifest(
+  root: string,
+  onProgress: (checked: number, total: number) => void = () => {},
+): Promise<BackupManifest> {
   let manifest: BackupManifest;
   try {
     manifest = JSON.parse(await readFile(join(root, MANIFEST_FILE), 'utf8'));
@@ -62,7 +65,11 @@ export async function verifiedManifest(root: string): Promise<BackupManifest> {
   for (const path of await filesUnder(root)) {
     if (path !== MANIFEST_FILE && !listed.has(path)) throw new CorruptBackupError(`it holds ${path}, which its manifest does not list`);
   }
+  const total = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+  let checked = 0;
   for (const file of manifest.files) {
+    onProgress(checked, total);
+    checked += file.bytes;
     const full = join(root, file.path);
     const info = await stat(full).catch(() => undefined);
     if (!info?.isFile()) throw new CorruptBackupError(`${file.path} is missing`);
@@ -70,6 +77,7 @@ export async function verifiedManifest(root: string): Promise<BackupManifest> {
       throw new CorruptBackupError(`${file.path} does not match its checksum`);
     }
   }
+  onProgress(total, total);
   return manifest;
 }
 

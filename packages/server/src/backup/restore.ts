@@ -14,6 +14,8 @@ import { SNAPSHOT } from './snapshot.sqlite.js';
 export interface RestoreOptions {
   /** Replace what the data folder holds; otherwise only an empty (or absent) data folder is restored into. */
   readonly replace?: boolean;
+  /** Hears how many bytes of the backup's files have been checked, of how many. */
+  readonly onProgress?: (checked: number, total: number) => void;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function restoreBackup(config: Config, file: string, options: Resto
   // Inside the data folder, so the restored parts move into place by renaming.
   const staging = await mkdtemp(join(layout.root, '.restore-'));
   try {
-    const manifest = await readBackup(file, staging);
+    const manifest = await readBackup(file, staging, options.onProgress);
     refuseWhileRunning(layout);
     if (options.replace) await removeData(layout);
     for (const [name, place] of placesOf(layout)) {
@@ -56,13 +58,13 @@ export async function restoreBackup(config: Config, file: string, options: Resto
   }
 }
 
-async function readBackup(file: string, staging: string): Promise<BackupManifest> {
+async function readBackup(file: string, staging: string, onProgress: RestoreOptions['onProgress']): Promise<BackupManifest> {
   let manifest: BackupManifest;
   try {
     await unpackArchive(file, staging).catch((error: Error) => {
       throw new CorruptBackupError(`it cannot be read to its end (${error.message})`);
     });
-    manifest = await verifiedManifest(staging);
+    manifest = await verifiedManifest(staging, onProgress);
   } catch (error) {
     if (!(error instanceof CorruptBackupError)) throw error;
     throw new Error(`The backup ${file} is damaged or not a Shoebox backup: ${error.message}. Nothing was restored.`);

@@ -1,12 +1,11 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { type BackupProgress, backupToTarget, writeBackup } from '../backup/backup.js';
+import { backupToTarget, writeBackup } from '../backup/backup.js';
 import { backupName, openBackupTarget, parseBackupPlace } from '../backup/target.js';
 import { loadEnv } from '../config.js';
 import { readConfig } from './config-command.js';
-import { progressBar } from './progress.js';
+import { progressOnDemand } from './progress.js';
 
 export const backupCommand = () =>
   new Command('backup')
@@ -17,7 +16,7 @@ export const backupCommand = () =>
     .option('--to <place>', 'a file, an existing folder, or s3://bucket/prefix?region=… (default: a new file in the working directory)')
     .action(async (flags: { to?: string }) => {
       const config = readConfig();
-      const { progress, stop } = showingProgress();
+      const { progress, stop } = progressOnDemand('backing up [{bar}] {percentage}% of {total} bytes');
       try {
         const to = flags.to ?? backupName(new Date());
         if (to.startsWith('s3://') || statSync(to, { throwIfNoEntry: false })?.isDirectory()) {
@@ -39,22 +38,3 @@ export const backupCommand = () =>
         stop();
       }
     });
-
-/** A progress bar of the archive's bytes, drawn once there is something to show. */
-function showingProgress(): { progress: BackupProgress; stop: () => void } {
-  let bar: SingleBar | undefined;
-  return {
-    progress(written, total) {
-      if (!bar) {
-        bar = progressBar('backing up [{bar}] {percentage}% of {total} bytes');
-        bar.start(total, 0);
-      }
-      bar.setTotal(total);
-      bar.update(written);
-    },
-    stop() {
-      bar?.stop();
-      bar = undefined;
-    },
-  };
-}

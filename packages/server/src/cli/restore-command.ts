@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { restoreBackup } from '../backup/restore.js';
 import { readConfig } from './config-command.js';
+import { progressOnDemand } from './progress.js';
 
 export const restoreCommand = () =>
   new Command('restore')
@@ -13,7 +14,8 @@ export const restoreCommand = () =>
     .option('--replace', 'replace what the data folder holds')
     .action(async (file: string, flags: { replace?: boolean }) => {
       const config = readConfig();
-      const manifest = await restoreBackup(config, resolve(file), { replace: flags.replace ?? false });
+      const { progress, stop } = progressOnDemand('checking [{bar}] {percentage}% of {total} bytes');
+      const manifest = await restoreBackup(config, resolve(file), { replace: flags.replace ?? false, onProgress: progress }).finally(stop);
       process.stdout.write(
         `Restored ${manifest.files.length} files into ${config.dataDir}: the deployment as it was at ${manifest.createdAt} ` +
           `(written by Shoebox ${manifest.shoebox}). Start it with shoebox serve.\n`,
