@@ -37,12 +37,13 @@ describe('the shoebox-server package', () => {
     mkdirSync(app);
     // Offline from npm's cache where it can; without install scripts, because better-sqlite3's
     // compiles SQLite for minutes on a machine without its prebuilt binary: the addon this
-    // checkout built is copied in instead (below), and only if the versions match.
-    await run('npm', ['install', join(work, packed.filename), '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
-      cwd: app,
-    });
+    // checkout built is copied in instead, its version pinned to the one it was built for.
     const addon = (root: string) => join(root, 'better-sqlite3');
     const version = (root: string) => JSON.parse(readFileSync(join(addon(root), 'package.json'), 'utf8')).version;
+    const pinned = `better-sqlite3@${version(workspaceModules)}`;
+    await run('npm', ['install', join(work, packed.filename), pinned, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: app,
+    });
     const installed = join(app, 'node_modules');
     expect(version(installed)).toBe(version(workspaceModules));
     mkdirSync(join(addon(installed), 'build', 'Release'), { recursive: true });
