@@ -39,9 +39,13 @@ describe('scheduled backups from serve', () => {
     const kept = (await readdir(folder)).sort();
     expect(kept).toHaveLength(2);
     for (const name of kept) expect(name).toMatch(BACKUP_NAME);
-    // The newest one restores.
-    const restored = await runCli(['restore', join(folder, kept[1] ?? '')], { env: { SHOEBOX_DATA_DIR: join(work, 'restored') } });
+    // The newest one restores with --latest.
+    const restored = await runCli(['restore', '--latest'], {
+      env: { SHOEBOX_DATA_DIR: join(work, 'restored'), SHOEBOX_BACKUP_URL: folder },
+    });
+    expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain(`from ${join(folder, kept[1] ?? '')}`);
   });
 
   it('writes backups under the prefix of a bucket', async () => {
@@ -60,6 +64,11 @@ describe('scheduled backups from serve', () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]?.replace('nightly/', '')).toMatch(BACKUP_NAME);
     expect(logged(server, 'backup written').at(-1)?.backup).not.toContain('S3RVER');
+    const restored = await runCli(['restore', '--latest'], {
+      env: { SHOEBOX_DATA_DIR: join(work, 'from-bucket'), SHOEBOX_BACKUP_URL: url },
+    });
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain(`from s3://${bucket}/${keys[0]}`);
     await removeBucket(bucket);
   });
 
@@ -80,6 +89,20 @@ describe('scheduled backups from serve', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('restores --latest only from a place that has a backup, and wants a file or --latest', async () => {
+    const dataDir = join(work, 'nothing');
+    const unset = await runCli(['restore', '--latest'], { env: { SHOEBOX_DATA_DIR: dataDir } });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain('SHOEBOX_BACKUP_URL, which is not set');
+    const empty = await runCli(['restore', '--latest'], { env: { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_BACKUP_URL: join(work, 'empty') } });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('There is no backup at');
+    const neither = await runCli(['restore'], { env: { SHOEBOX_DATA_DIR: dataDir } });
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('Give either a backup file or --latest');
+    expect(await readdir(dataDir).catch(() => [])).toEqual([]);
   });
 
   it('is refused at start on PostgreSQL, where the database has backups of its own', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { constants, mkdirSync } from 'node:fs';
 import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type BackupTarget, isBackupName } from './target.js';
@@ -21,6 +21,10 @@ export class FolderBackupTarget implements BackupTarget {
     // Copied aside and renamed: a backup in the folder is always whole.
     await copyFile(file, partial);
     await rename(partial, join(this.folder, name));
+  }
+
+  async fetch(name: string, file: string): Promise<void> {
+    await copyFile(join(this.folder, name), file, constants.COPYFILE_EXCL);
   }
 
   async list(): Promise<string[]> {

@@ -1,6 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3ClientFor } from '../blob/s3-client.js';
 import type { S3Location } from '../blob/s3-location.js';
 import { type BackupTarget, isBackupName } from './target.js';
@@ -31,6 +33,11 @@ export class S3BackupTarget implements BackupTarget {
         ContentType: 'application/gzip',
       }),
     );
+  }
+
+  async fetch(name: string, file: string): Promise<void> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: `${this.location.prefix}${name}` }));
+    await pipeline(object.Body as Readable, createWriteStream(file, { mode: 0o600, flags: 'wx' }));
   }
 
   async list(): Promise<string[]> {

@@ -10,6 +10,8 @@ export interface BackupTarget {
   describe(name: string): string;
   /** Stores the local file `file` as `name`. */
   put(file: string, name: string): Promise<void>;
+  /** Copies the backup named `name` to the new local file `file`. */
+  fetch(name: string, file: string): Promise<void>;
   /** The names of the backups kept there, oldest first. */
   list(): Promise<string[]>;
   remove(name: string): Promise<void>;
