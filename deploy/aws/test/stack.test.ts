@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../packages/server/src/config.js';
 import { readSettings } from '../lib/settings.js';
 import { ShoeboxStack } from '../lib/shoebox-stack.js';
 
@@ -35,6 +36,25 @@ function taskRoleStatements(template: Template): any[] {
   return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
     .filter((policy) => policy.Properties.Roles.some((role: any) => roles.has(role.Ref)))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** What CloudFormation would put in place of the references in an environment value, for Shoebox to parse. */
+const SAMPLES: Record<string, string> = {
+  CidrBlock: '10.0.0.0/16',
+  'Endpoint.Address': 'shoebox.abc.eu-west-1.rds.amazonaws.com',
+  'Endpoint.Port': '5432',
+  DomainName: 'd111111abcdef8.cloudfront.net',
+  'PrimaryEndPoint.Address': 'master.shoebox.abc.euw1.cache.amazonaws.com',
+  'PrimaryEndPoint.Port': '6379',
+};
+function sample(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::Join']) return value['Fn::Join'][1].map(sample).join(value['Fn::Join'][0]);
+  if (value.Ref === 'AWS::Region') return 'eu-west-1';
+  if (value.Ref) return 'shoebox-photos-abc123';
+  const attribute = value['Fn::GetAtt']?.[1];
+  if (attribute in SAMPLES) return SAMPLES[attribute] as string;
+  throw new Error(`no sample for ${JSON.stringify(value)}`);
 }
 
 const asList = (value: unknown) => (Array.isArray(value) ? value : [value]);
@@ -131,6 +151,23 @@ describe('the AWS CDK app (deploy/aws)', () => {
       expect(value('SHOEBOX_HOST')).toBe('0.0.0.0');
       // No secret in plain sight: the database URL names the user only, its password comes as PGPASSWORD.
       expect(JSON.stringify(value('SHOEBOX_DATABASE_URL'))).toMatch(/postgres:\/\/shoebox@/);
+    }
+    // Shoebox itself accepts the settings, as the entrypoint completes them (deploy/aws/entrypoint.sh).
+    for (const container of containers) {
+      const env = Object.fromEntries(container.Environment.map((variable: any) => [variable.Name, sample(variable.Value)]));
+      const config = parseConfig({
+        ...env,
+        SHOEBOX_ADMIN_TOKEN: 'a'.repeat(48),
+        SHOEBOX_REDIS_URL: `rediss://:${'b'.repeat(64)}@${env.REDIS_ENDPOINT}/0`,
+      });
+      expect(config).toMatchObject({
+        databaseUrl: expect.stringMatching(/^postgres:\/\/shoebox@shoebox\.abc\.eu-west-1\.rds\.amazonaws\.com:5432\/shoebox/),
+        blobStore: { bucket: 'shoebox-photos-abc123', region: 'eu-west-1' },
+        blobPublicUrl: 'https://d111111abcdef8.cloudfront.net/public/photos',
+        trustProxy: ['10.0.0.0/16'],
+        publicUrl: 'https://api.example.com',
+        redisUrl: expect.stringMatching(/^rediss:\/\//),
+      });
     }
     expect(containers.map((container) => container.Command)).toEqual(expect.arrayContaining([['serve', '--no-worker'], ['worker']]));
   });
