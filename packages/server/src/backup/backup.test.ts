@@ -7,6 +7,7 @@ import { json, removeTestData, runCli, startTestServer, type TestServer, tempDir
 import { asIdentity, bearer, createGuest, type Pair, postJson, ROOMY_PLAN, refresh } from '../testing/identity.js';
 import { phoneJpeg } from '../testing/images.js';
 import { getPhoto, uploaded } from '../testing/photos.js';
+import { blobUrlFor, bucketKeys, createBucket, removeBucket } from '../testing/s3.js';
 import { eventually } from '../testing/shoebox.js';
 
 const bytesAt = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
@@ -178,6 +179,44 @@ describe('shoebox backup and restore (embedded)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('secrets/blob-url-signing.key does not match its checksum');
     expect(await readdir(dataDir).catch(() => [])).toEqual([]);
+  });
+
+  it('refuses a backup from a newer schema, as a downgrade would be', async () => {
+    const unpacked = join(work, 'future');
+    await mkdir(unpacked);
+    await extract({ file: backupFile, cwd: unpacked });
+    const manifest = JSON.parse(await readFile(join(unpacked, 'manifest.json'), 'utf8'));
+    await writeFile(
+      join(unpacked, 'manifest.json'),
+      JSON.stringify({ ...manifest, shoebox: '9.0.0', migrations: [...manifest.migrations, '999-future'] }),
+    );
+    const future = join(work, 'future.tar.gz');
+    await create({ gzip: true, file: future, cwd: unpacked }, await readdir(unpacked));
+    const dataDir = join(work, 'from-future');
+    const result = await runCli(['restore', future], { env: { SHOEBOX_DATA_DIR: dataDir } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('written by Shoebox 9.0.0');
+    expect(result.stderr).toContain('999-future');
+    expect(await readdir(dataDir).catch(() => [])).toEqual([]);
+  });
+
+  it('writes to a bucket with --to s3://, and never over an existing file', async () => {
+    const bucket = 'shoebox-test-backup-command';
+    await createBucket(bucket);
+    try {
+      const url = (await blobUrlFor(bucket)).replace('?', '/manual?');
+      const result = await runCli(['backup', '--to', url], { env: { SHOEBOX_DATA_DIR: original.dataDir } });
+      expect(result.code).toBe(0);
+      const keys = await bucketKeys(bucket);
+      expect(keys).toHaveLength(1);
+      expect(result.stdout).toContain(`s3://${bucket}/${keys[0]}`);
+      expect(result.stdout).not.toContain('S3RVER');
+    } finally {
+      await removeBucket(bucket);
+    }
+    const again = await runCli(['backup', '--to', backupFile], { env: { SHOEBOX_DATA_DIR: original.dataDir } });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
   });
 
   it('on PostgreSQL, says how to back up instead of copying part of the deployment', async () => {
