@@ -152,51 +152,54 @@ describe('shoebox backup and restore (embedded)', () => {
     expect((await asIdentity(original, guest.accessToken, `/v1/notes/${note.noteId}`)).status).toBe(200);
   });
 
-  it('refuses a damaged archive and leaves the data folder empty', async () => {
-    const damaged = join(work, 'damaged.tar.gz');
-    const bytes = readFileSync(backupFile);
-    const middle = Math.floor(bytes.length / 2);
-    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
-    writeFileSync(damaged, bytes);
-    const dataDir = join(work, 'from-damaged');
-    const result = await runCli(['restore', damaged], { env: { SHOEBOX_DATA_DIR: dataDir } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('is damaged or not a Shoebox backup');
-    expect(result.stderr).toContain('Nothing was restored');
-    expect(await readdir(dataDir).catch(() => [])).toEqual([]);
-  });
+  /** The backup unpacked, changed by `change`, packed again as a well-formed archive. */
+  async function repacked(name: string, change: (folder: string) => Promise<void>): Promise<string> {
+    const folder = join(work, name);
+    await mkdir(folder);
+    await extract({ file: backupFile, cwd: folder });
+    await change(folder);
+    const file = join(work, `${name}.tar.gz`);
+    await create({ gzip: true, file, cwd: folder }, await readdir(folder));
+    return file;
+  }
 
-  it('refuses a backup whose file does not match its checksum', async () => {
-    const unpacked = join(work, 'unpacked');
-    await mkdir(unpacked);
-    await extract({ file: backupFile, cwd: unpacked });
-    const secret = join(unpacked, 'secrets', 'blob-url-signing.key');
-    await writeFile(secret, `${(await readFile(secret, 'utf8')).trim()}0\n`);
-    const tampered = join(work, 'tampered.tar.gz');
-    await create({ gzip: true, file: tampered, cwd: unpacked }, await readdir(unpacked));
-    const dataDir = join(work, 'from-tampered');
-    const result = await runCli(['restore', tampered], { env: { SHOEBOX_DATA_DIR: dataDir } });
+  it.each([
+    {
+      case: 'a damaged archive',
+      make: async () => {
+        const bytes = readFileSync(backupFile);
+        const middle = Math.floor(bytes.length / 2);
+        bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+        writeFileSync(join(work, 'damaged.tar.gz'), bytes);
+        return join(work, 'damaged.tar.gz');
+      },
+      says: ['is damaged or not a Shoebox backup'],
+    },
+    {
+      case: 'a file that does not match its checksum',
+      make: () =>
+        repacked('tampered', async (folder) => {
+          const secret = join(folder, 'secrets', 'blob-url-signing.key');
+          await writeFile(secret, `${(await readFile(secret, 'utf8')).trim()}0\n`);
+        }),
+      says: ['is damaged or not a Shoebox backup', 'secrets/blob-url-signing.key does not match its checksum'],
+    },
+    {
+      case: 'a newer schema, as a downgrade would be',
+      make: () =>
+        repacked('future', async (folder) => {
+          const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
+          const migrations = [...manifest.migrations, '999-future'];
+          await writeFile(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, shoebox: '9.0.0', migrations }));
+        }),
+      says: ['written by Shoebox 9.0.0', '999-future'],
+    },
+  ])('refuses $case and leaves the data folder empty', async ({ case: name, make, says }) => {
+    const file = await make();
+    const dataDir = join(work, `from ${name}`);
+    const result = await runCli(['restore', file], { env: { SHOEBOX_DATA_DIR: dataDir } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('secrets/blob-url-signing.key does not match its checksum');
-    expect(await readdir(dataDir).catch(() => [])).toEqual([]);
-  });
-
-  it('refuses a backup from a newer schema, as a downgrade would be', async () => {
-    const unpacked = join(work, 'future');
-    await mkdir(unpacked);
-    await extract({ file: backupFile, cwd: unpacked });
-    const manifest = JSON.parse(await readFile(join(unpacked, 'manifest.json'), 'utf8'));
-    await writeFile(
-      join(unpacked, 'manifest.json'),
-      JSON.stringify({ ...manifest, shoebox: '9.0.0', migrations: [...manifest.migrations, '999-future'] }),
-    );
-    const future = join(work, 'future.tar.gz');
-    await create({ gzip: true, file: future, cwd: unpacked }, await readdir(unpacked));
-    const dataDir = join(work, 'from-future');
-    const result = await runCli(['restore', future], { env: { SHOEBOX_DATA_DIR: dataDir } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('written by Shoebox 9.0.0');
-    expect(result.stderr).toContain('999-future');
+    for (const text of [...says, 'Nothing was restored']) expect(result.stderr).toContain(text);
     expect(await readdir(dataDir).catch(() => [])).toEqual([]);
   });
 
