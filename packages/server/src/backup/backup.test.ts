@@ -55,6 +55,17 @@ describe('shoebox backup and restore (embedded)', () => {
   });
 
   it('backs up while notes are written, and the restored server answers every acknowledged note, photo, identity and key', async () => {
+    // A key with a quota, used before the backup: its usage must come back with it.
+    const created = await original.admin('/admin/keys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'metered', quota: { limit: 1_000_000, period: 'month' } }),
+    });
+    expect(created.status).toBe(201);
+    const metered = await json(created);
+    for (let n = 0; n < 7; n++)
+      expect((await fetch(`${original.url}/v1/ping`, { headers: { 'x-api-key': metered.key } })).status).toBe(200);
+    const usage = async (server: TestServer) => (await json(await server.admin(`/admin/keys/${metered.id}`))).usage;
     const acknowledged = new Map<string, any>();
     let writing = true;
     const load = (async () => {
@@ -124,6 +135,8 @@ describe('shoebox backup and restore (embedded)', () => {
       // API keys: the same ones (the restored server answered with the original's key all along).
       const keyIds = async (server: TestServer) => (await json(await server.admin('/admin/keys'))).keys.map((key: any) => key.id).sort();
       expect(await keyIds(restored)).toEqual(await keyIds(original));
+      expect(await usage(restored)).toEqual(await usage(original));
+      expect((await usage(restored)).used).toBe(7);
     } finally {
       await restored.stop();
     }
