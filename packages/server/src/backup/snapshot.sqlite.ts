@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, cp, link, mkdir, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { originalKey, variantKey } from '../photos/photo.js';
 import type { DataLayout } from '../runtime/layout.js';
@@ -29,7 +31,7 @@ export async function snapshotSqlite(layout: DataLayout, into: string): Promise<
   const blobs = join(into, SNAPSHOT.blobs);
   await linkTree(layout.blobsDir, blobs);
   await copySqlite(layout.databaseFile, join(into, SNAPSHOT.database));
-  await copySqlite(layout.quotaFile, join(into, SNAPSHOT.quotas)).catch(ifMissing);
+  if (existsSync(layout.quotaFile)) await copySqlite(layout.quotaFile, join(into, SNAPSHOT.quotas));
   await linkTree(layout.blobsDir, blobs);
   await cp(layout.secretsDir, join(into, SNAPSHOT.secrets), { recursive: true }).catch(ifMissing);
   const missing = await missingPhotoBlobs(join(into, SNAPSHOT.database), blobs);
@@ -47,27 +49,40 @@ export function snapshotMigrations(into: string): string[] {
 }
 
 /**
- * Copies a live database through SQLite's online backup API. Between two steps of a backup,
+ * Runs in a worker thread (the copy of a large database would otherwise stall a serving process's
+ * requests, as scheduled backups run inside `serve`). Between two steps of an online backup,
  * another connection's write restarts it from the first page, so under a steady write load a
- * backup in small steps might never end: after the first step, the rest goes in one. In WAL
- * mode that step reads a snapshot without holding writers up.
+ * backup in small steps might never end: after the first step, the rest goes in one. In WAL mode
+ * that step reads a snapshot without holding writers up. The copy keeps the source's WAL mode, and
+ * with it a write-ahead log beside it: one file is simpler to keep, and the restored database is
+ * put back in WAL mode when it is opened. Written as CommonJS source: the CLI runs from a bundle,
+ * where a worker file of its own would not exist (as in db/checkpoints.sqlite.ts).
  */
-async function copySqlite(file: string, to: string): Promise<void> {
-  const source = new SQLite(file, { fileMustExist: true });
-  try {
-    source.pragma('busy_timeout = 5000');
-    await source.backup(to, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
-  } finally {
-    source.close();
-  }
-  // The copy keeps the source's WAL mode, and with it a write-ahead log beside it: one file is
-  // simpler to keep. The restored database is put back in WAL mode when it is opened.
-  const copy = new SQLite(to, { fileMustExist: true });
-  try {
+const COPY_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const source = new Database(workerData.file, { fileMustExist: true });
+source.pragma('busy_timeout = 5000');
+source
+  .backup(workerData.to, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) })
+  .finally(() => source.close())
+  .then(() => {
+    const copy = new Database(workerData.to, { fileMustExist: true });
     copy.pragma('journal_mode = DELETE');
-  } finally {
     copy.close();
-  }
+  });
+`;
+
+/** Copies the live database `file` to `to` through SQLite's online backup API, off the event loop. */
+async function copySqlite(file: string, to: string): Promise<void> {
+  const worker = new Worker(COPY_SOURCE, {
+    eval: true,
+    workerData: { file, to, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`copying ${file} stopped with exit code ${code}`))));
+  });
 }
 
 /** Hard-links every file under `from` that `to` lacks, copying where links cannot be made (another file system). */
