@@ -3,7 +3,7 @@
 const src = '^packages/server/src/';
 const foundation = `${src}(errors\\.ts|shared/|config/)`;
 const platform = `${src}(db|stream|limiter|blob|http)/`;
-const upper = `${src}(migrations|runtime|cli|testing)/`;
+const upper = `${src}(migrations|runtime|backup|cli|testing)/`;
 const tests = '\\.test\\.ts$';
 
 module.exports = {
@@ -34,13 +34,14 @@ module.exports = {
       comment: 'The schema history may run a capability’s code (a backfill), never the assembly.',
       severity: 'error',
       from: { path: `${src}migrations/`, pathNot: tests },
-      to: { path: `${src}(runtime|cli|testing)/` },
+      to: { path: `${src}(runtime|backup|cli|testing)/` },
     },
     {
       name: 'runtime-below-the-cli',
-      comment: 'The runtime assembles and runs Shoebox; commands build on it, not the other way round.',
+      comment:
+        'The runtime assembles and runs Shoebox, and backup works on a whole deployment beside it; commands build on both, not the other way round.',
       severity: 'error',
-      from: { path: `${src}runtime/`, pathNot: tests },
+      from: { path: `${src}(runtime|backup)/`, pathNot: tests },
       to: { path: `${src}(cli|testing)/` },
     },
     {

@@ -10,12 +10,13 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describeS3Location, type S3Location } from '../config/s3-location.js';
 import { ByteLimit } from './byte-limit.js';
+import { s3ClientFor } from './s3-client.js';
 import {
   assertBlobKey,
   BlobChangedError,
@@ -47,16 +48,7 @@ export class S3BlobStore implements BlobStore {
 
   /** Connects and checks the bucket exists and answers (HeadBucket): a bad configuration fails at start. */
   static async open(location: S3Location): Promise<S3BlobStore> {
-    const client = new S3Client({
-      region: location.region,
-      endpoint: location.endpoint,
-      forcePathStyle: location.forcePathStyle,
-      // A copy: the SDK marks the credentials object it is given.
-      credentials: location.credentials && { ...location.credentials },
-      // Checksums only where S3 requires them: presigned PUTs must not demand a checksum the
-      // device cannot know, and not every S3-compatible store knows the flexible checksums.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+    const client = s3ClientFor(location, {
       maxAttempts: 3,
       // A store that stops answering fails the call (and the photo's change is retried) instead of
       // hanging it: the socket may stay silent 30 s at most, connecting may take 5 s.

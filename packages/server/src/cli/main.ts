@@ -1,12 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { Problem } from '../errors.js';
+import { SHOEBOX_VERSION } from '../shared/version.js';
+import { backupCommand } from './backup-command.js';
 import { configCommand } from './config-command.js';
 import { destroyCommand } from './destroy-command.js';
 import { identityCommand } from './identity-command.js';
 import { importCommand } from './import-command.js';
 import { keysCommand } from './keys-command.js';
 import { reindexCommand } from './reindex-command.js';
+import { restoreCommand } from './restore-command.js';
 import { serveCommand } from './serve-command.js';
 import { streamCommand } from './stream-command.js';
 import { workerCommand } from './worker-command.js';
@@ -17,6 +20,7 @@ const program = new Command('shoebox')
       'Configuration comes from SHOEBOX_* environment variables and a .env file in the working directory;\n' +
       '`shoebox config` shows the effective values. Data lives in SHOEBOX_DATA_DIR (default ./data).',
   )
+  .version(SHOEBOX_VERSION, '-v, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
@@ -29,6 +33,8 @@ program.addCommand(streamCommand());
 program.addCommand(reindexCommand());
 program.addCommand(importCommand());
 program.addCommand(workerCommand());
+program.addCommand(backupCommand());
+program.addCommand(restoreCommand());
 
 try {
   await program.parseAsync(process.argv);

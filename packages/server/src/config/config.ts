@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { redactUrl } from '../shared/urls.js';
+import { type BackupPlace, describeBackupPlace, parseBackupPlace } from './backup-place.js';
 import { type GuestPolicyConfig, parseGuestActions } from './guest-policy.js';
 import { describeMailTransport, type MailConfig, parseMailFrom, parseSmtpUrl } from './mail.js';
 import { type OidcProviderConfig, parseOidcProviders } from './oidc-providers.js';
@@ -65,6 +66,15 @@ export interface Config {
   readonly stream: StreamSettings;
   readonly mail: MailConfig;
   readonly guests: GuestPolicyConfig;
+  readonly backup: BackupSchedule;
+}
+
+/** Backups `serve` writes by itself (backup/schedule.ts); `place` unset: none. */
+export interface BackupSchedule {
+  readonly place: BackupPlace | undefined;
+  readonly intervalSeconds: number;
+  /** How many of its backups the place keeps: older ones are removed after each new one. */
+  readonly keep: number;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -259,6 +269,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'SHOEBOX_REDIS_URL',
   'SHOEBOX_BLOB_URL',
   'SHOEBOX_SMTP_URL',
+  'SHOEBOX_BACKUP_URL',
 ]);
 
 /** Reads `.env` from the working directory, if present. Real environment variables win over it. */
@@ -397,7 +408,21 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       lifetimeDays: read('SHOEBOX_GUEST_LIFETIME_DAYS', integer(0, 36_500), 0),
       sweepSeconds: read('SHOEBOX_GUEST_SWEEP_SECONDS', integer(1, 86_400), 3600),
     }),
+    backup: {
+      place: read<BackupPlace | undefined>(
+        'SHOEBOX_BACKUP_URL',
+        fromModule((raw) => parseBackupPlace(raw, env, cwd)),
+        undefined,
+      ),
+      intervalSeconds: read('SHOEBOX_BACKUP_INTERVAL_SECONDS', integer(1, 366 * 86_400), 86_400),
+      keep: read('SHOEBOX_BACKUP_KEEP', integer(1, 100_000), 7),
+    },
   };
+  if (config.backup.place !== undefined && config.databaseUrl !== undefined) {
+    problems.push(
+      'SHOEBOX_BACKUP_URL backs up the embedded engine; with SHOEBOX_DATABASE_URL set, back up PostgreSQL and the bucket with their own tools (see "Backups" in README.md)',
+    );
+  }
   if (config.mail.smtpUrl !== undefined && config.mail.smtpUrl !== 'log' && !env.SHOEBOX_MAIL_FROM?.trim()) {
     problems.push('SHOEBOX_MAIL_FROM must be set with an SMTP server: mail servers refuse a sender at localhost');
   }
@@ -422,12 +447,16 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     stream: Object.freeze(config.stream),
     mail: config.mail,
     guests: config.guests,
+    backup: Object.freeze(config.backup),
   });
 }
 
 /** The effective configuration as `VARIABLE=value` lines, secrets redacted. */
-export function describeConfig(config: Config): string[] {
-  const rows: [string, unknown][] = [
+export const describeConfig = (config: Config): string[] => configValues(config).map(([name, value]) => `${name}=${value}`);
+
+/** The effective configuration as [VARIABLE, value] pairs, secrets redacted. */
+export function configValues(config: Config): [string, unknown][] {
+  return [
     ['SHOEBOX_HOST', config.host],
     ['SHOEBOX_PORT', config.port],
     ['SHOEBOX_DATA_DIR', config.dataDir],
@@ -495,6 +524,8 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_GUEST_PHOTO_QUOTA_BYTES', config.guests.photoQuotaBytes],
     ['SHOEBOX_GUEST_LIFETIME_DAYS', config.guests.lifetimeDays || '(guests are kept)'],
     ['SHOEBOX_GUEST_SWEEP_SECONDS', config.guests.sweepSeconds],
+    ['SHOEBOX_BACKUP_URL', config.backup.place === undefined ? '(off: no scheduled backups)' : describeBackupPlace(config.backup.place)],
+    ['SHOEBOX_BACKUP_INTERVAL_SECONDS', config.backup.intervalSeconds],
+    ['SHOEBOX_BACKUP_KEEP', config.backup.keep],
   ];
-  return rows.map(([name, value]) => `${name}=${value}`);
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config/config.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
@@ -6,6 +7,7 @@ import { createLogger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { type App, buildApp } from './app.js';
 import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
+import { publicUrlWarning } from './public-url-warning.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
 export interface RunningServer {
@@ -52,6 +54,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       shoebox.mailSender.start();
       shoebox.guestReaper.start();
     }
+    const backups = scheduleBackups(config, shoebox.registry, shoebox.logger);
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
     if (config.databaseUrl !== undefined && !config.publicUrlSet) {
@@ -59,6 +62,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         { publicUrl: config.publicUrl },
         'SHOEBOX_PUBLIC_URL is not set, so access tokens from this process name its own address as issuer and other processes refuse them: set SHOEBOX_PUBLIC_URL to the URL devices use (the load balancer) on every process',
       );
+    }
+    const unreachable = publicUrlWarning(config, Number(new URL(url).port));
+    if (unreachable) {
+      app.fastify.log.warn(unreachable.trim());
+      (options.out ?? process.stdout).write(`\n${unreachable}\n`);
     }
     const { fastify } = app;
     const metricsListener = metrics;
@@ -70,6 +78,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       async stop() {
         const finished = await withTimeout(fastify.close(), config.shutdownTimeoutMs);
         if (!finished) fastify.server.closeAllConnections();
+        await backups.stop();
         await metricsListener?.close();
         await shoebox.close();
       },

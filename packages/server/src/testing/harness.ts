@@ -135,10 +135,13 @@ export const childEnv = (env: Record<string, string> = {}): Record<string, strin
   ...env,
 });
 
-/** Runs the real `shoebox` binary. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
+/** Runs the real `shoebox` binary (this checkout's, unless `options.bin` names another). */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string; bin?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? tmpdir(),
       env: childEnv(options.env),
     });

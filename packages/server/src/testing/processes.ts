@@ -52,10 +52,16 @@ process.once('exit', () => {
 /** How long a process may take to say it is ready: bundling the CLI on a busy 2-core machine takes a while. */
 const READY_TIMEOUT_MS = 60_000;
 
-/** Spawns the real `shoebox serve` (with `args`, e.g. --no-worker) on a random port and waits until it listens. */
-export async function spawnServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
-  const { process: child, ready } = await spawnShoebox(['serve', ...args], { SHOEBOX_PORT: '0', ...env }, (stdout) =>
-    /"url":"(http:\/\/[^"]+)".*"msg":"Shoebox is listening"/.exec(stdout),
+/**
+ * Spawns the real `shoebox serve` (with `args`, e.g. --no-worker) on a random port and waits until
+ * it listens. `bin`: another `shoebox` than this checkout's, e.g. one installed from the package.
+ */
+export async function spawnServe(env: Record<string, string>, args: string[] = [], bin = BIN): Promise<ServeProcess> {
+  const { process: child, ready } = await spawnShoebox(
+    ['serve', ...args],
+    { SHOEBOX_PORT: '0', ...env },
+    (stdout) => /"url":"(http:\/\/[^"]+)".*"msg":"Shoebox is listening"/.exec(stdout),
+    bin,
   );
   return { ...child, url: ready };
 }
@@ -77,8 +83,9 @@ async function spawnShoebox(
   args: string[],
   env: Record<string, string>,
   readyLine: (stdout: string) => RegExpExecArray | null,
+  bin = BIN,
 ): Promise<{ process: ShoeboxProcess; ready: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: childEnv(env) });
+  const child = spawn(process.execPath, [bin, ...args], { cwd: tmpdir(), env: childEnv(env) });
   running.add(child);
   let stdout = '';
   let stderr = '';

@@ -1,0 +1,48 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { create, extract } from 'tar';
+import { MANIFEST_FILE } from './manifest.js';
+
+/**
+ * Writes the folder `root` as a gzipped tar at `file`, the manifest first, readable by the owner
+ * only (a backup holds the deployment's secrets). Written aside and renamed, so `file` is either
+ * absent or whole. `onBytes` hears of the archive's bytes as they are written.
+ */
+export async function packFolder(root: string, entries: readonly string[], file: string, onBytes: (bytes: number) => void): Promise<void> {
+  const partial = `${file}.partial`;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      create({ gzip: true, cwd: root, portable: true }, [MANIFEST_FILE, ...entries]),
+      counter,
+      createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
+    );
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Extracts the archive `file` into the new folder `into`: plain files and folders only, no path
+ * leaving it (node-tar strips `..` and absolute paths). Throws when the archive cannot be read to
+ * its end, e.g. a damaged gzip stream.
+ */
+export async function unpackArchive(file: string, into: string): Promise<void> {
+  await mkdir(into, { recursive: true, mode: 0o700 });
+  await extract({
+    file,
+    cwd: into,
+    strict: true,
+    preserveOwner: false,
+    filter: (_path, entry) => 'type' in entry && (entry.type === 'File' || entry.type === 'Directory'),
+  });
+}
