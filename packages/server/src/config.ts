@@ -5,6 +5,7 @@ import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-locat
 import { parseTrustedProxies } from './http/trusted-proxies.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
 import { redactUrl } from './shared/urls.js';
+import { type AllowedTargets, parseAllowedTargets } from './webhooks/target-policy.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`
@@ -61,6 +62,7 @@ export interface Config {
   readonly identity: IdentityConfig;
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
+  readonly webhooks: WebhookSettings;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -92,6 +94,18 @@ export interface StreamSettings {
    * so that many processors work one consumer side by side (stream/partitions.ts).
    */
   readonly partitions?: number;
+}
+
+/** How webhooks are sent (webhooks/). */
+export interface WebhookSettings {
+  /** Targets allowed though they are private, loopback or link-local (SSRF protection otherwise refuses them). */
+  readonly allowedTargets: AllowedTargets;
+  /** Bound on one attempt, redirects included. */
+  readonly timeoutMs: number;
+  /** How long a failing delivery is retried before it becomes a dead letter. */
+  readonly retryPeriodSeconds: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
 }
 
 export type { OidcProviderConfig };
@@ -350,6 +364,13 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retentionHours: read('SHOEBOX_STREAM_RETENTION_HOURS', integer(0, 100_000), 168),
       partitions: read('SHOEBOX_STREAM_PARTITIONS', integer(1, 64), 1),
     },
+    webhooks: {
+      allowedTargets: read('SHOEBOX_WEBHOOK_ALLOWED_HOSTS', fromModule(parseAllowedTargets), { hosts: [], networks: [] }),
+      timeoutMs: read('SHOEBOX_WEBHOOK_TIMEOUT_MS', integer(100, 120_000), 10_000),
+      retryPeriodSeconds: read('SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS', integer(1, 30 * 86_400), 86_400),
+      retryBaseMs: read('SHOEBOX_WEBHOOK_RETRY_BASE_MS', integer(1, 3_600_000), 1_000),
+      retryMaxMs: read('SHOEBOX_WEBHOOK_RETRY_MAX_MS', integer(1, 86_400_000), 3_600_000),
+    },
   };
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
@@ -359,6 +380,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   if (config.stream.retryMaxMs < config.stream.retryBaseMs) {
     problems.push('SHOEBOX_STREAM_RETRY_MAX_MS must not be below SHOEBOX_STREAM_RETRY_BASE_MS');
   }
+  if (config.webhooks.retryMaxMs < config.webhooks.retryBaseMs) {
+    problems.push('SHOEBOX_WEBHOOK_RETRY_MAX_MS must not be below SHOEBOX_WEBHOOK_RETRY_BASE_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...config,
@@ -367,6 +391,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobStore: config.blobStore && Object.freeze(config.blobStore),
     notes: Object.freeze(config.notes),
     stream: Object.freeze(config.stream),
+    webhooks: Object.freeze(config.webhooks),
   });
 }
 
@@ -424,6 +449,14 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_STREAM_LEASE_MS', config.stream.leaseMs],
     ['SHOEBOX_STREAM_RETENTION_HOURS', config.stream.retentionHours],
     ['SHOEBOX_STREAM_PARTITIONS', config.stream.partitions],
+    [
+      'SHOEBOX_WEBHOOK_ALLOWED_HOSTS',
+      [...config.webhooks.allowedTargets.hosts, ...config.webhooks.allowedTargets.networks].join(',') || '(none: private targets refused)',
+    ],
+    ['SHOEBOX_WEBHOOK_TIMEOUT_MS', config.webhooks.timeoutMs],
+    ['SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS', config.webhooks.retryPeriodSeconds],
+    ['SHOEBOX_WEBHOOK_RETRY_BASE_MS', config.webhooks.retryBaseMs],
+    ['SHOEBOX_WEBHOOK_RETRY_MAX_MS', config.webhooks.retryMaxMs],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

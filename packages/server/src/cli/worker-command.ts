@@ -16,6 +16,7 @@ export const workerCommand = () =>
     const shoebox = await openShoebox(config, createLogger(config.logLevel), { runs: 'worker' });
     const { logger } = shoebox;
     shoebox.processor.start();
+    shoebox.webhooks.dispatcher.start();
     logger.info(
       { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',

@@ -5,9 +5,10 @@ import type { NoteTables } from '../notes/tables.js';
 import type { PhotoTables } from '../photos/tables.js';
 import type { SearchTables } from '../search/tables.js';
 import type { StreamTables } from '../stream/tables.js';
+import type { WebhookTables } from '../webhooks/tables.js';
 
 /** Every table Shoebox owns; each capability declares its own tables beside its store. */
-export interface Tables extends ApiKeyTables, IdentityTables, StreamTables, NoteTables, SearchTables, PhotoTables {}
+export interface Tables extends ApiKeyTables, IdentityTables, StreamTables, NoteTables, SearchTables, PhotoTables, WebhookTables {}
 
 export type Engine = 'sqlite' | 'postgres';
 

@@ -25,6 +25,8 @@ import type { Photos } from '../photos/runtime.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
+import { webhookAdminRoutes } from '../webhooks/admin-routes.js';
+import type { Webhooks } from '../webhooks/runtime.js';
 import { adminAuth } from './admin-auth.js';
 import { registerCors } from './cors.js';
 import { healthRoutes } from './health.js';
@@ -55,6 +57,7 @@ export interface AppServices {
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
+  readonly webhooks: Webhooks;
 }
 
 export interface App {
@@ -98,6 +101,7 @@ export async function buildApp(services: AppServices): Promise<App> {
       admin.addHook('onRequest', adminAuth(services.adminTokenHash));
       await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
       await admin.register(identityAdminRoutes(services.identities));
+      await admin.register(webhookAdminRoutes(services.webhooks.service));
     },
     { prefix: '/admin' },
   );

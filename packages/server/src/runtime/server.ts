@@ -48,6 +48,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }
     const worker = options.worker ?? true;
     if (worker) shoebox.processor.start();
+    if (worker) shoebox.webhooks.dispatcher.start();
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.
     if (config.databaseUrl !== undefined && !config.publicUrlSet) {

@@ -26,6 +26,7 @@ import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
+import { openWebhooks, type Webhooks } from '../webhooks/runtime.js';
 import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
 import { registerRunningProcess } from './running-processes.js';
@@ -52,6 +53,8 @@ export interface Shoebox {
   readonly claims: ChangeClaims;
   readonly retries: RetryStore;
   readonly photos: Photos;
+  /** Webhooks: their admin service, the stream consumer that queues deliveries and the dispatcher (started with the processor). */
+  readonly webhooks: Webhooks;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -122,7 +125,8 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       referrers: [new NotesReferringToPhotos(notesStore, notes)],
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
-    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor];
+    const webhooks = openWebhooks(config, database, logger);
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
@@ -156,12 +160,14 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       claims,
       retries,
       photos,
+      webhooks,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
       },
       async close() {
         await processor.stop();
+        await webhooks.dispatcher.stop();
         blobs?.close();
         await storage.close();
       },
