@@ -9,6 +9,7 @@ import { keysCommand } from './keys-command.js';
 import { reindexCommand } from './reindex-command.js';
 import { serveCommand } from './serve-command.js';
 import { streamCommand } from './stream-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 import { workerCommand } from './worker-command.js';
 
 const program = new Command('shoebox')
@@ -29,6 +30,7 @@ program.addCommand(streamCommand());
 program.addCommand(reindexCommand());
 program.addCommand(importCommand());
 program.addCommand(workerCommand());
+program.addCommand(webhooksCommand());
 
 try {
   await program.parseAsync(process.argv);
