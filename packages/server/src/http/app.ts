@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { fsBlobRoutes } from '../blob/fs-routes.js';
+import type { ChangeFeed } from '../changes/feed.js';
+import { changeFeedRoutes } from '../changes/routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
@@ -58,6 +60,7 @@ export interface AppServices {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly webhooks: Webhooks;
+  readonly changeFeed: ChangeFeed;
 }
 
 export interface App {
@@ -123,6 +126,7 @@ export async function buildApp(services: AppServices): Promise<App> {
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));
         await identified.register(photoRoutes(photos.service));
+        await identified.register(changeFeedRoutes(services.changeFeed));
       });
     },
     { prefix: '/v1' },

@@ -1,4 +1,6 @@
 import type { Registry } from 'prom-client';
+import { ChangeFeed } from '../changes/feed.js';
+import { ChangePublication } from '../changes/published.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
@@ -55,6 +57,8 @@ export interface Shoebox {
   readonly photos: Photos;
   /** Webhooks: their admin service, the stream consumer that queues deliveries and the dispatcher (started with the processor). */
   readonly webhooks: Webhooks;
+  /** The caller's changes for offline sync, up to what the `changes` consumer has published. */
+  readonly changeFeed: ChangeFeed;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -126,7 +130,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const webhooks = openWebhooks(config, database, logger);
-    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout];
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout, new ChangePublication()];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
@@ -161,6 +165,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       retries,
       photos,
       webhooks,
+      changeFeed: new ChangeFeed(database, ChangePublication.reader(database, config.stream.partitions ?? 1), notes, photos.service),
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;

@@ -49,4 +49,9 @@ export interface StreamTables {
     holder: string;
     until: number;
   };
+  /** How far pruning went: every change with a seq up to `through` may be gone (one row, name 'stream'). */
+  stream_pruned: {
+    name: string;
+    through: number;
+  };
 }

@@ -14,7 +14,7 @@ import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 import { searchPostings } from './013-search-postings.js';
 import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pending-list.js';
 import { cacheGenerations } from './016-cache-generations.js';
-import { webhooks } from './017-webhooks.js';
+import { webhooksAndChangeFeed } from './017-webhooks-and-change-feed.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
 export const migrations: readonly ShoeboxMigration[] = [
@@ -33,5 +33,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   searchPostings,
   streamMembersAndGinPendingList,
   cacheGenerations,
-  webhooks,
+  webhooksAndChangeFeed,
 ];

@@ -1,8 +1,11 @@
 import type { ShoeboxMigration } from '../migrate.js';
 
-/** Webhooks and their delivery queue (webhooks/): the same statements on both engines. */
-export const webhooks: ShoeboxMigration = {
-  name: '017-webhooks',
+/**
+ * Webhooks and their delivery queue (webhooks/), and what the change feed and realtime stream
+ * (changes/) read the stream by: the same statements on both engines.
+ */
+export const webhooksAndChangeFeed: ShoeboxMigration = {
+  name: '017-webhooks-and-change-feed',
   async up(db) {
     await db.schema
       .createTable('webhooks')
@@ -43,5 +46,13 @@ export const webhooks: ShoeboxMigration = {
     await db.schema.createIndex('webhook_deliveries_lane').on('webhook_deliveries').columns(['webhook_id', 'lane', 'seq']).execute();
     // The delivery log, newest first, and pruning of finished deliveries.
     await db.schema.createIndex('webhook_deliveries_log').on('webhook_deliveries').columns(['webhook_id', 'created_at']).execute();
+    // A caller's changes in stream order, for the change feed and a realtime client's replay.
+    await db.schema.createIndex('stream_changes_owner_seq').on('stream_changes').columns(['owner_id', 'seq']).execute();
+    // How far pruning has deleted the stream: a feed cursor below it may have missed changes.
+    await db.schema
+      .createTable('stream_pruned')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('through', 'bigint', (c) => c.notNull())
+      .execute();
   },
 };
