@@ -1,13 +1,18 @@
+import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { callerOf } from '../http/caller.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
+import { EventStream } from './event-stream.js';
 import type { ChangeFeed } from './feed.js';
-import { ChangesPageSchema, ChangesQuery } from './schemas.js';
+import type { RealtimeHub } from './hub.js';
+import { ChangesPageSchema, ChangesQuery, Cursor, StreamQuery } from './schemas.js';
 
 const tags = ['changes'];
+const REPLAY_CHUNK = 500;
 
-/** /v1/changes: the caller's change feed, for offline sync. */
-export function changeFeedRoutes(feed: ChangeFeed): FastifyPluginAsyncTypebox {
+/** /v1/changes: the caller's change feed for offline sync, and its realtime stream. */
+export function changeRoutes(feed: ChangeFeed, hub: RealtimeHub): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/changes',
@@ -23,5 +28,65 @@ export function changeFeedRoutes(feed: ChangeFeed): FastifyPluginAsyncTypebox {
       },
       async (request) => feed.page(callerOf(request), Number(request.query.since ?? 0), request.query.limit),
     );
+
+    // Open streams would hold shutdown up until its timeout: they end first, and clients reconnect elsewhere.
+    app.addHook('preClose', async () => hub.endAll());
+
+    app.get(
+      '/changes/stream',
+      {
+        schema: {
+          operationId: 'streamChanges',
+          tags,
+          security: identitySecurity,
+          summary: 'Your note and photo changes as they commit, as Server-Sent Events',
+          description:
+            'Each event has `id:` its stream position, `event:` its type (note.created, note.updated, note.deleted, photo.ready, ' +
+            'photo.failed, photo.deleted) and `data:` the webhook body `{ id, type, createdAt, data }`. Reconnect with ' +
+            '`Last-Event-ID` to get what was missed (410 cursor_expired when it is older than what is kept); a comment ' +
+            'every 15 seconds keeps proxies from closing an idle stream; a client that reads too slowly is disconnected.',
+          querystring: StreamQuery,
+          headers: Type.Object({ 'last-event-id': Type.Optional(Cursor) }),
+          produces: ['text/event-stream'],
+          response: {
+            200: Type.Unsafe<PassThrough>({ type: 'string', description: 'A text/event-stream that stays open' }),
+            ...identityRouteProblems('validation_failed', 'cursor_expired'),
+          },
+        },
+      },
+      async (request, reply) => {
+        const ownerId = callerOf(request);
+        const lastEventId = request.headers['last-event-id'];
+        const since = lastEventId === undefined ? undefined : Number(lastEventId);
+        if (since !== undefined) await feed.assertRetained(since);
+        const out = new PassThrough();
+        let stop = () => {};
+        out.on('close', () => stop());
+        const stream = new EventStream(ownerId, request.query.public, out, since ?? 0);
+        const listening = await hub.listen(stream);
+        stop = listening.stop;
+        reply
+          .header('content-type', 'text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache, no-transform')
+          .header('x-accel-buffering', 'no');
+        void replay(stream, since, listening.from).catch((error) => {
+          request.log.warn({ err: error }, 'realtime replay failed; the client reconnects');
+          out.destroy();
+        });
+        return reply.send(out);
+      },
+    );
+
+    /** Writes the caller's changes after `since` up to where the hub started, then lets live changes through. */
+    async function replay(stream: EventStream, since: number | undefined, through: number): Promise<void> {
+      let after = since ?? through;
+      while (after < through) {
+        const changes = await feed.changesOf(stream.ownerId, after, REPLAY_CHUNK, through);
+        for (const change of changes) stream.send(change);
+        if (changes.length < REPLAY_CHUNK) break;
+        after = changes.at(-1)?.seq ?? through;
+      }
+      stream.live();
+    }
   };
 }

@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { ChangeFeed } from '../changes/feed.js';
-import { changeFeedRoutes } from '../changes/routes.js';
+import type { RealtimeHub } from '../changes/hub.js';
+import { changeRoutes } from '../changes/routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
@@ -61,6 +62,7 @@ export interface AppServices {
   readonly registry: Registry;
   readonly webhooks: Webhooks;
   readonly changeFeed: ChangeFeed;
+  readonly realtime: RealtimeHub;
 }
 
 export interface App {
@@ -126,7 +128,7 @@ export async function buildApp(services: AppServices): Promise<App> {
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));
         await identified.register(photoRoutes(photos.service));
-        await identified.register(changeFeedRoutes(services.changeFeed));
+        await identified.register(changeRoutes(services.changeFeed, services.realtime));
       });
     },
     { prefix: '/v1' },

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { ChangeFeed } from '../changes/feed.js';
+import { RealtimeHub } from '../changes/hub.js';
 import { ChangePublication } from '../changes/published.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -34,6 +35,9 @@ import { type DataLayout, dataLayout } from './layout.js';
 import { registerRunningProcess } from './running-processes.js';
 import { type OpenOptions, openBlobs, openStorage } from './storage.js';
 
+/** How often realtime connections' hub looks for newly published changes (only while someone listens). */
+const REALTIME_POLL_MS = 40;
+
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
   readonly config: Config;
@@ -59,6 +63,8 @@ export interface Shoebox {
   readonly webhooks: Webhooks;
   /** The caller's changes for offline sync, up to what the `changes` consumer has published. */
   readonly changeFeed: ChangeFeed;
+  /** Pushes published changes to this process's realtime connections. */
+  readonly realtime: RealtimeHub;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -146,6 +152,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
     const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
     const noteSource = new NoteIndexSource(database);
+    const published = ChangePublication.reader(database, config.stream.partitions ?? 1);
     return {
       config,
       layout,
@@ -165,7 +172,8 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       retries,
       photos,
       webhooks,
-      changeFeed: new ChangeFeed(database, ChangePublication.reader(database, config.stream.partitions ?? 1), notes, photos.service),
+      changeFeed: new ChangeFeed(database, published, notes, photos.service),
+      realtime: new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' })),
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;

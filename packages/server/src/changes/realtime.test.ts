@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../testing/engines.js';
+import { json, startTestServer, type TestServer } from '../testing/harness.js';
+import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { eventually } from '../testing/shoebox.js';
+import { type EventStreamClient, openEventStream } from '../testing/sse.js';
+
+/** One public URL for every server of a test, so each accepts the others' access tokens. */
+const ENV = { ...ROOMY_PLAN, SHOEBOX_STREAM_RETENTION_HOURS: '0', SHOEBOX_PUBLIC_URL: 'http://shoebox.test' };
+
+describe.each(engines)('realtime changes ($name)', (engine) => {
+  let server: TestServer;
+  let alice: Pair;
+  let bob: Pair;
+  const open: EventStreamClient[] = [];
+  const stream = async (who: Pair, options: Parameters<typeof openEventStream>[2] = {}, on: TestServer = server) => {
+    const client = await openEventStream(on, who.accessToken, options);
+    expect(client.response.status).toBe(200);
+    expect(client.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    open.push(client);
+    return client;
+  };
+  beforeAll(async () => {
+    server = await startTestServer({ engine, env: ENV });
+    alice = await createGuest(server);
+    bob = await createGuest(server);
+  });
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await server.stop();
+  });
+
+  const write = async (who: Pair, method: string, path: string, body?: unknown, on: TestServer = server) => {
+    const response = await asIdentity(on, who.accessToken, path, {
+      method,
+      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    expect(response.ok).toBe(true);
+    return response.status === 204 ? undefined : json(response);
+  };
+  const note = (who: Pair, headline: string, extra: object = {}, on: TestServer = server) =>
+    write(who, 'POST', '/v1/notes', { headline, text: 'x', ...extra }, on);
+  /** Waits until `client` has an event of the note `noteId` (a marker written last: everything before it has come too). */
+  const until = (client: EventStreamClient, noteId: string) =>
+    eventually(async () => client.events.some((e) => e.data.data.noteId === noteId) && client.events);
+
+  it('pushes each identity its own changes only, as webhook bodies with stream positions', async () => {
+    const aliceStream = await stream(alice);
+    const bobStream = await stream(bob);
+    const a = await note(alice, 'alice one');
+    await note(bob, 'bob one');
+    await write(alice, 'PUT', `/v1/notes/${a.noteId}`, { headline: 'alice one', text: 'changed' });
+    const aliceMarker = await note(alice, 'alice marker');
+    const bobMarker = await note(bob, 'bob marker');
+
+    const aliceEvents = await until(aliceStream, aliceMarker.noteId);
+    const bobEvents = await until(bobStream, bobMarker.noteId);
+    expect(aliceEvents.map((e) => [e.event, e.data.data.headline])).toEqual([
+      ['note.created', 'alice one'],
+      ['note.updated', 'alice one'],
+      ['note.created', 'alice marker'],
+    ]);
+    expect(bobEvents.map((e) => e.data.data.headline)).toEqual(['bob one', 'bob marker']);
+    for (const [events, who] of [
+      [aliceEvents, alice],
+      [bobEvents, bob],
+    ] as const) {
+      for (const e of events) {
+        expect(e.data).toEqual({
+          id: e.id,
+          type: e.event,
+          createdAt: expect.any(String),
+          data: expect.objectContaining({ ownerId: who.identityId }),
+        });
+      }
+      const ids = events.map((e) => Number(e.id));
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    }
+  });
+
+  it('replays what was missed when reconnecting with Last-Event-ID, then goes on live', async () => {
+    const first = await stream(alice);
+    const kept = await note(alice, 'before the drop');
+    const [seen] = await until(first, kept.noteId);
+    first.close();
+    const missed = await note(alice, 'while away');
+    await write(alice, 'DELETE', `/v1/notes/${kept.noteId}`);
+
+    const again = await stream(alice, { lastEventId: seen?.id });
+    const live = await note(alice, 'after the reconnect');
+    const events = await until(again, live.noteId);
+    expect(events.map((e) => [e.event, e.data.data.noteId])).toEqual([
+      ['note.created', missed.noteId],
+      ['note.deleted', kept.noteId],
+      ['note.created', live.noteId],
+    ]);
+  });
+
+  it('pushes public notes of others to a client that asks, and never their private ones', async () => {
+    const watcher = await stream(bob, { publicNotes: true });
+    const shared = await note(alice, 'for everyone', { visibility: 'public' });
+    await note(alice, 'for alice only');
+    const marker = await note(bob, 'bob marker');
+    const events = await until(watcher, marker.noteId);
+    expect(events.map((e) => e.data.data.noteId)).toEqual([shared.noteId, marker.noteId]);
+  });
+
+  it.skipIf(engine.name === 'embedded')('hears writes made through another API process', async () => {
+    const other = await startTestServer({ engine, dataDir: server.dataDir, apiKey: server.apiKey, env: ENV });
+    try {
+      const listening = await stream(alice);
+      const made = await note(alice, 'through the other process', {}, other);
+      const events = await until(listening, made.noteId);
+      expect(events.map((e) => e.data.data.headline)).toEqual(['through the other process']);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('answers 410 cursor_expired for a Last-Event-ID older than what is kept', async () => {
+    const marker = await note(alice, 'to be pruned');
+    const listening = await stream(alice);
+    await until(listening, (await note(alice, 'published')).noteId);
+    expect(marker).toBeDefined();
+    await eventually(async () => (await server.server.shoebox.processor.prune()) > 0);
+    const response = await openEventStream(server, alice.accessToken, { lastEventId: '1' });
+    await expectProblem(response.response, 410, 'cursor_expired');
+  });
+
+  it('refuses a Last-Event-ID that is not a position', async () => {
+    const client = await openEventStream(server, alice.accessToken, { lastEventId: 'abc' });
+    await expectProblem(client.response, 400, 'validation_failed');
+  });
+
+  it('needs an identity', async () => {
+    await expectProblem(await server.v1('/v1/changes/stream'), 401, 'access_token_missing');
+  });
+});
