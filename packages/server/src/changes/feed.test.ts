@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { callAs, writeAs } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 
 interface Local {
@@ -21,16 +22,8 @@ describe.each(engines)('change feed ($name)', (engine) => {
   });
   afterAll(() => server.stop());
 
-  const call = (who: Pair, method: string, path: string, body?: unknown) =>
-    asIdentity(server, who.accessToken, path, {
-      method,
-      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-  const write = async (who: Pair, method: string, path: string, body?: unknown) => {
-    const response = await call(who, method, path, body);
-    expect(response.ok).toBe(true);
-    return response.status === 204 ? undefined : json(response);
-  };
+  const call = (who: Pair, method: string, path: string, body?: unknown) => callAs(server, who, method, path, body);
+  const write = (who: Pair, method: string, path: string, body?: unknown) => writeAs(server, who, method, path, body);
   /** Reads the feed from the local copy's cursor until nothing more waits, applying each entry as sync() would. */
   const sync = async (who: Pair, local: Local, limit = 2) => {
     for (;;) {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
-import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { startTestServer, type TestServer } from '../testing/harness.js';
+import { createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { writeAs } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 import { type EventStreamClient, openEventStream } from '../testing/sse.js';
 
@@ -30,16 +31,8 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     await server.stop();
   });
 
-  const write = async (who: Pair, method: string, path: string, body?: unknown, on: TestServer = server) => {
-    const response = await asIdentity(on, who.accessToken, path, {
-      method,
-      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    expect(response.ok).toBe(true);
-    return response.status === 204 ? undefined : json(response);
-  };
   const note = (who: Pair, headline: string, extra: object = {}, on: TestServer = server) =>
-    write(who, 'POST', '/v1/notes', { headline, text: 'x', ...extra }, on);
+    writeAs(on, who, 'POST', '/v1/notes', { headline, text: 'x', ...extra });
   /** Waits until `client` has an event of the note `noteId` (a marker written last: everything before it has come too). */
   const until = (client: EventStreamClient, noteId: string) =>
     eventually(async () => client.events.some((e) => e.data.data.noteId === noteId) && client.events);
@@ -49,7 +42,7 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     const bobStream = await stream(bob);
     const a = await note(alice, 'alice one');
     await note(bob, 'bob one');
-    await write(alice, 'PUT', `/v1/notes/${a.noteId}`, { headline: 'alice one', text: 'changed' });
+    await writeAs(server, alice, 'PUT', `/v1/notes/${a.noteId}`, { headline: 'alice one', text: 'changed' });
     const aliceMarker = await note(alice, 'alice marker');
     const bobMarker = await note(bob, 'bob marker');
 
@@ -84,7 +77,7 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     const [seen] = await until(first, kept.noteId);
     first.close();
     const missed = await note(alice, 'while away');
-    await write(alice, 'DELETE', `/v1/notes/${kept.noteId}`);
+    await writeAs(server, alice, 'DELETE', `/v1/notes/${kept.noteId}`);
 
     const again = await stream(alice, { lastEventId: seen?.id });
     const live = await note(alice, 'after the reconnect');

@@ -2,16 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
+import { withJson } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 import { startReceiver, type WebhookReceiver } from '../testing/webhook-receiver.js';
-
-const request = (method: string, body?: unknown): RequestInit => ({
-  method,
-  ...(body !== undefined && {
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  }),
-});
 
 /** Every webhook row and queued delivery: what a refused request must leave as it was. */
 async function webhooksSnapshot(server: TestServer): Promise<unknown[]> {
@@ -34,7 +27,7 @@ describe.each(engines)('admin API for webhooks ($name)', (engine) => {
     await server.stop();
   });
 
-  const send = (method: string, path: string, body?: unknown) => server.admin(path, request(method, body));
+  const send = (method: string, path: string, body?: unknown) => server.admin(path, withJson(method, body));
   const create = async (body: object = {}) => {
     const response = await send('POST', '/admin/webhooks', { url: receiver.url, events: ['note.created'], ...body });
     expect(response.status).toBe(201);
@@ -84,7 +77,7 @@ describe.each(engines)('admin API for webhooks ($name)', (engine) => {
       expect(Date.parse(rotated.previousSecretExpiresAt)).toBeGreaterThan(Date.now());
       own.secrets = [old, rotated.secret];
       const guest = await createGuest(server);
-      await asIdentity(server, guest.accessToken, '/v1/notes', request('POST', { headline: 'rotated', text: 'x' }));
+      await asIdentity(server, guest.accessToken, '/v1/notes', withJson('POST', { headline: 'rotated', text: 'x' }));
       const delivered = await eventually(async () => own.received[0]);
       expect(delivered.signedWith).toEqual([old, rotated.secret]);
       expect(delivered.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
@@ -92,7 +85,7 @@ describe.each(engines)('admin API for webhooks ($name)', (engine) => {
       const again = await json(await send('POST', `/admin/webhooks/${id}/rotate-secret`, { graceSeconds: 0 }));
       expect(again.previousSecretExpiresAt).toBeNull();
       own.secrets = [old, rotated.secret, again.secret];
-      await asIdentity(server, guest.accessToken, '/v1/notes', request('POST', { headline: 'rotated again', text: 'x' }));
+      await asIdentity(server, guest.accessToken, '/v1/notes', withJson('POST', { headline: 'rotated again', text: 'x' }));
       const last = await eventually(async () => own.received.find((r) => r.body.data.headline === 'rotated again'));
       expect(last.signedWith).toEqual([again.secret]);
     } finally {
@@ -213,7 +206,7 @@ describe.each(engines)('admin API for webhooks ($name)', (engine) => {
 
   it('needs the admin token', async () => {
     const before = await webhooksSnapshot(server);
-    const response = await fetch(`${server.url}/admin/webhooks`, request('POST', { url: receiver.url, events: ['note.created'] }));
+    const response = await fetch(`${server.url}/admin/webhooks`, withJson('POST', { url: receiver.url, events: ['note.created'] }));
     await expectProblem(response, 401, 'admin_token_required');
     expect(await webhooksSnapshot(server)).toEqual(before);
   });
@@ -227,7 +220,7 @@ describe.each(engines)('webhook targets without an allow-list ($name)', (engine)
   afterAll(() => server.stop());
 
   it.each(['http://127.0.0.1:9/hook', 'http://localhost:9/hook'])('refuses %s, loopback once resolved', async (url) => {
-    const response = await server.admin('/admin/webhooks', request('POST', { url, events: ['note.created'] }));
+    const response = await server.admin('/admin/webhooks', withJson('POST', { url, events: ['note.created'] }));
     const problem = await expectProblem(response, 400, 'validation_failed');
     expect(problem.detail).toMatch(/loopback/);
     expect((await json(await server.admin('/admin/webhooks'))).webhooks).toEqual([]);

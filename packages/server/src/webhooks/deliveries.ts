@@ -134,6 +134,8 @@ export class DeliveryQueue {
         last_error: outcome.error?.slice(0, MAX_ERROR_LENGTH) ?? null,
         latency_ms: outcome.latencyMs,
         finished_at: status === 'pending' ? null : now,
+        // A delivered body is needed no more: the log keeps no copy of the notes' words.
+        ...(status === 'delivered' && { body: '' }),
       })
       .where('id', '=', delivery.id)
       .where('status', '=', 'pending')

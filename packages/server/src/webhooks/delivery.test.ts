@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { createGuest, type Pair, ROOMY_PLAN } from '../testing/identity.js';
 import { image } from '../testing/images.js';
 import { uploadPhoto } from '../testing/photos.js';
+import { callAs, withJson, writeAs } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 import { type Behaviour, startReceiver, type WebhookReceiver } from '../testing/webhook-receiver.js';
 
@@ -16,14 +17,9 @@ const FAST = {
   SHOEBOX_WEBHOOK_RETRY_MAX_MS: '200',
 };
 
-const jsonBody = (method: string, body?: unknown): RequestInit => ({
-  method,
-  ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-});
-
 /** Registers a webhook for `receiver`, which then verifies signatures with its secret. */
 async function register(server: TestServer, receiver: WebhookReceiver, events: string[]): Promise<any> {
-  const response = await server.admin('/admin/webhooks', jsonBody('POST', { url: receiver.url, events }));
+  const response = await server.admin('/admin/webhooks', withJson('POST', { url: receiver.url, events }));
   expect(response.status).toBe(201);
   const webhook = await json(response);
   receiver.secrets.push(webhook.secret);
@@ -57,11 +53,7 @@ describe.each(engines)('webhook delivery ($name)', (engine) => {
   });
   afterAll(() => server.stop());
 
-  const write = async (who: Pair, method: string, path: string, body?: unknown) => {
-    const response = await asIdentity(server, who.accessToken, path, jsonBody(method, body));
-    expect(response.ok).toBe(true);
-    return response.status === 204 ? undefined : json(response);
-  };
+  const write = (who: Pair, method: string, path: string, body?: unknown) => writeAs(server, who, method, path, body);
 
   it('gets every event once after de-duplication, in order per note, signed, through failures and timeouts', async () => {
     // Fails, hangs past the timeout and answers in turn for a while, then recovers.
@@ -138,11 +130,11 @@ describe.each(engines)('webhook delivery ($name)', (engine) => {
   it('queues while paused and sends once resumed', async () => {
     const later = await receiver();
     const webhook = await register(server, later, ['note.created']);
-    expect((await server.admin(`/admin/webhooks/${webhook.id}`, jsonBody('PATCH', { paused: true }))).status).toBe(200);
+    expect((await server.admin(`/admin/webhooks/${webhook.id}`, withJson('PATCH', { paused: true }))).status).toBe(200);
     const { noteId } = await write(alice, 'POST', '/v1/notes', { headline: 'while paused', text: 'x' });
     await eventually(async () => (await deliveries(server, webhook.id)).length === 1);
     expect(later.received).toEqual([]);
-    await server.admin(`/admin/webhooks/${webhook.id}`, jsonBody('PATCH', { paused: false }));
+    await server.admin(`/admin/webhooks/${webhook.id}`, withJson('PATCH', { paused: false }));
     const got = await eventually(async () => later.acknowledged().length === 1 && later.acknowledged());
     expect(got[0]?.body.data.noteId).toBe(noteId);
     expect(await deliveries(server, webhook.id)).toMatchObject([{ status: 'delivered', attempts: 1, lastStatusCode: 200 }]);
@@ -162,7 +154,7 @@ describe.each(engines)('webhook dead letters and redirects ($name)', (engine) =>
     const down = await startReceiver(() => 500);
     try {
       const webhook = await register(server, down, ['note.created']);
-      await asIdentity(server, alice.accessToken, '/v1/notes', jsonBody('POST', { headline: 'lost?', text: 'no' }));
+      await callAs(server, alice, 'POST', '/v1/notes', { headline: 'lost?', text: 'no' });
       const [dead] = await eventually(async () => {
         const log = await deliveries(server, webhook.id, '?status=dead');
         return log.length === 1 && log;
@@ -186,7 +178,7 @@ describe.each(engines)('webhook dead letters and redirects ($name)', (engine) =>
     redirecting.behaviour = () => ({ redirect: `${redirecting.url.replace('127.0.0.1', '127.0.0.2')}` });
     try {
       const webhook = await register(server, redirecting, ['note.created']);
-      await asIdentity(server, alice.accessToken, '/v1/notes', jsonBody('POST', { headline: 'redirected', text: 'x' }));
+      await callAs(server, alice, 'POST', '/v1/notes', { headline: 'redirected', text: 'x' });
       const [entry] = await eventually(async () => {
         const log = await deliveries(server, webhook.id);
         return log[0]?.attempts > 0 && log;
