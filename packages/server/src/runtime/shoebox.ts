@@ -149,7 +149,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     });
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
-    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
+    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner, webhooks.dataOwner];
     const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
     const noteSource = new NoteIndexSource(database);
     const published = ChangePublication.reader(database, config.stream.partitions ?? 1);

@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
 import type { WebhookEventType } from './events.js';
 import type { SendOutcome } from './send.js';
 import type { DeliveryStatus, WebhookTables } from './tables.js';
@@ -164,6 +164,28 @@ export class DeliveryQueue {
       .where('status', '=', 'dead');
     if (deliveryId !== undefined) query = query.where('id', '=', deliveryId);
     return Number((await query.executeTakeFirst()).numUpdatedRows);
+  }
+
+  /**
+   * Rewrites the bodies of an identity's note deliveries not yet delivered with `rewrite` applied
+   * to their data, inside the caller's transaction (a deleted identity's words must not outlive it).
+   */
+  async rewriteNoteData(trx: Kysely<Tables>, ownerId: string, rewrite: (data: Record<string, unknown>) => Record<string, unknown>) {
+    const rows = await trx
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'body'])
+      .where('owner_id', '=', ownerId)
+      .where('status', '!=', 'delivered')
+      .where('type', 'in', ['note.created', 'note.updated', 'note.deleted'])
+      .execute();
+    for (const row of rows) {
+      const body = JSON.parse(row.body);
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ body: JSON.stringify({ ...body, data: rewrite(body.data) }) })
+        .where('id', '=', row.id)
+        .execute();
+    }
   }
 
   /** Forgets delivered deliveries finished before `olderThan` (dead letters stay until re-driven or their webhook goes). */

@@ -139,6 +139,23 @@ describe.each(engines)('webhook delivery ($name)', (engine) => {
     expect(got[0]?.body.data.noteId).toBe(noteId);
     expect(await deliveries(server, webhook.id)).toMatchObject([{ status: 'delivered', attempts: 1, lastStatusCode: 200 }]);
   });
+
+  it("blanks a deleted identity's words in deliveries still queued", async () => {
+    const held = await receiver();
+    const webhook = await register(server, held, ['note.created', 'note.deleted']);
+    await server.admin(`/admin/webhooks/${webhook.id}`, withJson('PATCH', { paused: true }));
+    const leaving = await createGuest(server);
+    const { noteId } = await writeAs(server, leaving, 'POST', '/v1/notes', { headline: 'secret words', text: 'more of them' });
+    await eventually(async () => (await deliveries(server, webhook.id)).length === 1);
+    expect((await callAs(server, leaving, 'DELETE', '/v1/identities/me')).status).toBe(204);
+    await server.admin(`/admin/webhooks/${webhook.id}`, withJson('PATCH', { paused: false }));
+    const got = await eventually(async () => held.acknowledged().length === 2 && held.acknowledged());
+    expect(got.map((r) => [r.body.type, r.body.data.noteId, r.body.data.headline, r.body.data.text])).toEqual([
+      ['note.created', noteId, '', ''],
+      ['note.deleted', noteId, '', ''],
+    ]);
+    expect(held.received.every((r) => !r.raw.includes('secret words'))).toBe(true);
+  });
 });
 
 describe.each(engines)('webhook dead letters and redirects ($name)', (engine) => {

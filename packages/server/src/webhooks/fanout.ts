@@ -46,6 +46,7 @@ export class WebhookFanout implements StreamConsumer {
           id,
           webhook_id: webhook.id,
           seq: change.seq,
+          owner_id: change.ownerId,
           lane: laneOf(change),
           type: event.type,
           body: JSON.stringify({ id, ...event }),

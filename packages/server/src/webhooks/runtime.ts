@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../shared/observability.js';
+import { WebhookDataOwner } from './data-owner.js';
 import { DeliveryQueue } from './deliveries.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { WebhookFanout } from './fanout.js';
@@ -14,6 +15,8 @@ export interface Webhooks {
   readonly fanout: WebhookFanout;
   /** Sends the queue; started with the stream processor (serve, worker). */
   readonly dispatcher: WebhookDispatcher;
+  /** Blanks a deleted identity's words in queued deliveries. */
+  readonly dataOwner: WebhookDataOwner;
 }
 
 export function openWebhooks(config: Config, database: Database, logger: Logger): Webhooks {
@@ -33,5 +36,6 @@ export function openWebhooks(config: Config, database: Database, logger: Logger)
     service: new WebhookService(store, queue, policy, retryPeriodMs),
     fanout: new WebhookFanout(store, queue, retryPeriodMs, () => dispatcher.wake()),
     dispatcher,
+    dataOwner: new WebhookDataOwner(queue),
   };
 }

@@ -25,6 +25,8 @@ export interface WebhookTables {
     webhook_id: string;
     /** The change's stream position. */
     seq: number;
+    /** The identity whose note or photo changed. */
+    owner_id: string;
     /** Deliveries of one entity share a lane and go one at a time, in seq order. */
     lane: string;
     type: WebhookEventType;

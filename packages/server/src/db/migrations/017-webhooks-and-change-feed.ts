@@ -25,6 +25,7 @@ export const webhooksAndChangeFeed: ShoeboxMigration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('webhook_id', 'text', (c) => c.notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('owner_id', 'text', (c) => c.notNull())
       .addColumn('lane', 'text', (c) => c.notNull())
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('body', 'text', (c) => c.notNull())
@@ -44,6 +45,8 @@ export const webhooksAndChangeFeed: ShoeboxMigration = {
     // The dispatcher's due scan, and "does an older delivery of this note wait" per lane.
     await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
     await db.schema.createIndex('webhook_deliveries_lane').on('webhook_deliveries').columns(['webhook_id', 'lane', 'seq']).execute();
+    // A deleted identity's queued deliveries, whose words go with it.
+    await db.schema.createIndex('webhook_deliveries_owner').on('webhook_deliveries').columns(['owner_id']).execute();
     // The delivery log, newest first, and pruning of finished deliveries.
     await db.schema.createIndex('webhook_deliveries_log').on('webhook_deliveries').columns(['webhook_id', 'created_at']).execute();
     // A caller's changes in stream order, for the change feed and a realtime client's replay.
