@@ -105,16 +105,21 @@ export class DeliveryQueue {
     }));
   }
 
-  /** Takes the delivery for sending until `until`; false when another dispatcher has it or it is done. */
-  async claim(id: string, now: number, until: number): Promise<boolean> {
-    const result = await this.database.db
+  /**
+   * Takes deliveries for sending until `until`, in one statement; answers the ids taken (those
+   * another dispatcher took meanwhile, or that are done, are left out).
+   */
+  async claim(ids: readonly string[], now: number, until: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.database.db
       .updateTable('webhook_deliveries')
       .set({ lease_until: until })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('status', '=', 'pending')
       .where('lease_until', '<=', now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+      .returning('id')
+      .execute();
+    return new Set(rows.map((row) => row.id));
   }
 
   /**

@@ -3,7 +3,7 @@ import { backoffMs } from '../stream/retries.js';
 import type { DeliveryQueue, DueDelivery } from './deliveries.js';
 import { send } from './send.js';
 import { signatureHeader } from './signature.js';
-import { signingSecrets, type WebhookStore } from './store.js';
+import { signingSecrets, type Webhook, type WebhookStore } from './store.js';
 import type { TargetPolicy } from './target-policy.js';
 
 export interface DispatcherSettings {
@@ -101,19 +101,31 @@ export class WebhookDispatcher {
     if (free <= 0) return;
     const busy = [...this.inFlight].filter(([, n]) => n >= MAX_IN_FLIGHT_PER_WEBHOOK).map(([id]) => id);
     const now = Date.now();
-    for (const delivery of await this.queue.due(now, free, busy)) {
-      if (this.stopping || this.sending.size >= MAX_IN_FLIGHT) return;
-      if ((this.inFlight.get(delivery.webhookId) ?? 0) >= MAX_IN_FLIGHT_PER_WEBHOOK) continue;
-      // Long enough for a whole attempt; a dispatcher that dies mid-send leaves it to another after that.
-      if (!(await this.queue.claim(delivery.id, now, Date.now() + 2 * this.settings.timeoutMs + 5_000))) continue;
-      this.track(delivery);
+    const room = new Map(this.inFlight);
+    const wanted = (await this.queue.due(now, free, busy)).filter((delivery) => {
+      const taken = room.get(delivery.webhookId) ?? 0;
+      if (taken >= MAX_IN_FLIGHT_PER_WEBHOOK) return false;
+      room.set(delivery.webhookId, taken + 1);
+      return true;
+    });
+    if (wanted.length === 0 || this.stopping) return;
+    // Long enough for a whole attempt; a dispatcher that dies mid-send leaves them to another after that.
+    const claimed = await this.queue.claim(
+      wanted.map((delivery) => delivery.id),
+      now,
+      Date.now() + 2 * this.settings.timeoutMs + 5_000,
+    );
+    const webhooks = new Map((await this.webhooks.list()).map((webhook) => [webhook.id, webhook]));
+    for (const delivery of wanted) {
+      const webhook = webhooks.get(delivery.webhookId);
+      if (claimed.has(delivery.id) && webhook) this.track(webhook, delivery);
     }
   }
 
-  private track(delivery: DueDelivery): void {
+  private track(webhook: Webhook, delivery: DueDelivery): void {
     const { webhookId } = delivery;
     this.inFlight.set(webhookId, (this.inFlight.get(webhookId) ?? 0) + 1);
-    const sending: Promise<void> = this.deliver(delivery)
+    const sending: Promise<void> = this.deliver(webhook, delivery)
       .catch((error) => this.log.warn({ err: error, delivery: delivery.id }, 'webhook delivery could not be recorded; it is sent again'))
       .finally(() => {
         this.sending.delete(sending);
@@ -125,9 +137,7 @@ export class WebhookDispatcher {
     this.sending.add(sending);
   }
 
-  private async deliver(delivery: DueDelivery): Promise<void> {
-    const webhook = await this.webhooks.find(delivery.webhookId);
-    if (!webhook) return;
+  private async deliver(webhook: Webhook, delivery: DueDelivery): Promise<void> {
     const now = new Date();
     const headers = {
       'content-type': 'application/json',
