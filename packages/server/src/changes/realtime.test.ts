@@ -1,3 +1,4 @@
+import { get, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
@@ -6,8 +7,21 @@ import { writeAs } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 import { type EventStreamClient, openEventStream } from '../testing/sse.js';
 
+/** Whether the server has closed the response's connection (its end is then readable once paused data is drained). */
+async function serverDropped(response: IncomingMessage): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return response.socket?.readableEnded === true || response.socket?.destroyed === true;
+}
+
 /** One public URL for every server of a test, so each accepts the others' access tokens. */
-const ENV = { ...ROOMY_PLAN, SHOEBOX_STREAM_RETENTION_HOURS: '0', SHOEBOX_PUBLIC_URL: 'http://shoebox.test' };
+const ENV = {
+  ...ROOMY_PLAN,
+  SHOEBOX_STREAM_RETENTION_HOURS: '0',
+  SHOEBOX_PUBLIC_URL: 'http://shoebox.test',
+  // Large notes, so a client that stops reading falls far behind in a few writes.
+  SHOEBOX_NOTE_TEXT_MAX: '300000',
+  SHOEBOX_BODY_LIMIT_BYTES: '1048576',
+};
 
 describe.each(engines)('realtime changes ($name)', (engine) => {
   let server: TestServer;
@@ -118,6 +132,31 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     await eventually(async () => (await server.server.shoebox.processor.prune()) > 0);
     const response = await openEventStream(server, alice.accessToken, { lastEventId: '1' });
     await expectProblem(response.response, 410, 'cursor_expired');
+  });
+
+  it('disconnects a client that stops reading rather than buffering for it', async () => {
+    const slow = await createGuest(server);
+    let ended = false;
+    let received = 0;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const url = new URL('/v1/changes/stream', server.url);
+      get(url, { headers: { 'x-api-key': server.apiKey, authorization: `Bearer ${slow.accessToken}` } }, resolve).on('error', reject);
+    });
+    expect(response.statusCode).toBe(200);
+    // Reads nothing while the writes go on: the server's buffers fill up.
+    response.pause();
+    response.on('end', () => (ended = true)).on('close', () => (ended = true));
+    const text = 'w'.repeat(250_000);
+    let written = 0;
+    while (!response.destroyed && written < 200) {
+      await writeAs(server, slow, 'POST', '/v1/notes', { headline: `big ${written}`, text });
+      written++;
+      if (written % 20 === 0 && (await serverDropped(response))) break;
+    }
+    response.on('data', (chunk: Buffer) => (received += chunk.length));
+    response.resume();
+    await eventually(async () => ended);
+    expect(received).toBeLessThan(written * text.length);
   });
 
   it('refuses a Last-Event-ID that is not a position', async () => {
