@@ -63,6 +63,8 @@ export interface Config {
   readonly notes: NoteLimits;
   readonly stream: StreamSettings;
   readonly webhooks: WebhookSettings;
+  /** How often a realtime stream sends a heartbeat and checks that its session is still live. */
+  readonly realtimeHeartbeatSeconds: number;
 }
 
 /** Bounds of a note, stated in the OpenAPI document and enforced by the schemas built from them. */
@@ -371,6 +373,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       retryBaseMs: read('SHOEBOX_WEBHOOK_RETRY_BASE_MS', integer(1, 3_600_000), 1_000),
       retryMaxMs: read('SHOEBOX_WEBHOOK_RETRY_MAX_MS', integer(1, 86_400_000), 3_600_000),
     },
+    realtimeHeartbeatSeconds: read('SHOEBOX_REALTIME_HEARTBEAT_SECONDS', integer(1, 300), 15),
   };
   if (config.stream.leaseMs < 2 * config.stream.pollMs) {
     problems.push(
@@ -457,6 +460,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS', config.webhooks.retryPeriodSeconds],
     ['SHOEBOX_WEBHOOK_RETRY_BASE_MS', config.webhooks.retryBaseMs],
     ['SHOEBOX_WEBHOOK_RETRY_MAX_MS', config.webhooks.retryMaxMs],
+    ['SHOEBOX_REALTIME_HEARTBEAT_SECONDS', config.realtimeHeartbeatSeconds],
   ];
   return rows.map(([name, value]) => `${name}=${value}`);
 }

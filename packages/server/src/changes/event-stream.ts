@@ -5,12 +5,11 @@ import type { Listener } from './hub.js';
 
 /** Bytes a connection may have waiting for a client that reads slowly; past it the client is dropped, not buffered for. */
 export const MAX_BUFFERED_BYTES = 512 * 1024;
-export const HEARTBEAT_MS = 15_000;
 
 /**
  * One realtime connection: writes each change as a Server-Sent Event (`id:` its stream position,
- * `event:` its type, `data:` the webhook body) and a comment every HEARTBEAT_MS so proxies keep an
- * idle connection open. Until `live()` it holds what the hub tells it, so a replay written
+ * `event:` its type, `data:` the webhook body) and a comment every heartbeat so proxies keep an
+ * idle connection open, once it has checked that the caller's session is still live. Until `live()` it holds what the hub tells it, so a replay written
  * first keeps the stream in order; changes at or before the last written position are skipped,
  * so a replay and the live changes never repeat one.
  */
@@ -23,8 +22,11 @@ export class EventStream implements Listener {
     readonly publicNotes: boolean,
     private readonly out: PassThrough,
     private written: number,
+    /** Asked at every heartbeat: a signed-out session or a deleted or disabled identity loses its stream. */
+    private readonly stillAllowed: () => Promise<boolean>,
+    heartbeatMs: number,
   ) {
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
     out.on('close', () => clearInterval(this.heartbeat));
     this.write('retry: 1000\n\n');
   }
@@ -49,6 +51,11 @@ export class EventStream implements Listener {
     const held = this.held ?? [];
     this.held = undefined;
     for (const change of held) this.send(change);
+  }
+
+  private async beat(): Promise<void> {
+    if (await this.stillAllowed()) this.write(': heartbeat\n\n');
+    else this.end();
   }
 
   end(): void {

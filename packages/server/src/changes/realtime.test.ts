@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { startTestServer, type TestServer } from '../testing/harness.js';
 import { createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
-import { writeAs } from '../testing/requests.js';
+import { callAs, writeAs } from '../testing/requests.js';
 import { eventually } from '../testing/shoebox.js';
 import { type EventStreamClient, openEventStream } from '../testing/sse.js';
 
@@ -21,6 +21,7 @@ const ENV = {
   // Large notes, so a client that stops reading falls far behind in a few writes.
   SHOEBOX_NOTE_TEXT_MAX: '300000',
   SHOEBOX_BODY_LIMIT_BYTES: '1048576',
+  SHOEBOX_REALTIME_HEARTBEAT_SECONDS: '1',
 };
 
 describe.each(engines)('realtime changes ($name)', (engine) => {
@@ -157,6 +158,14 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     response.resume();
     await eventually(async () => ended);
     expect(received).toBeLessThan(written * text.length);
+  });
+
+  it('sends heartbeats, and ends the stream once its session is signed out', async () => {
+    const leaving = await createGuest(server);
+    const client = await stream(leaving);
+    await eventually(async () => client.comments.includes(': heartbeat'));
+    expect((await callAs(server, leaving, 'POST', '/v1/identities/logout')).status).toBe(204);
+    await eventually(async () => client.ended());
   });
 
   it('refuses a Last-Event-ID that is not a position', async () => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf } from '../http/caller.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
+import type { IdentityService } from '../identity/service.js';
 import { EventStream } from './event-stream.js';
 import type { ChangeFeed } from './feed.js';
 import type { RealtimeHub } from './hub.js';
@@ -12,7 +13,12 @@ const tags = ['changes'];
 const REPLAY_CHUNK = 500;
 
 /** /v1/changes: the caller's change feed for offline sync, and its realtime stream. */
-export function changeRoutes(feed: ChangeFeed, hub: RealtimeHub): FastifyPluginAsyncTypebox {
+export function changeRoutes(
+  feed: ChangeFeed,
+  hub: RealtimeHub,
+  identities: Pick<IdentityService, 'assertLive'>,
+  heartbeatSeconds: number,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/changes',
@@ -44,7 +50,8 @@ export function changeRoutes(feed: ChangeFeed, hub: RealtimeHub): FastifyPluginA
             'Each event has `id:` its stream position, `event:` its type (note.created, note.updated, note.deleted, photo.ready, ' +
             'photo.failed, photo.deleted) and `data:` the webhook body `{ id, type, createdAt, data }`. Reconnect with ' +
             '`Last-Event-ID` to get what was missed (410 cursor_expired when it is older than what is kept); a comment ' +
-            'every 15 seconds keeps proxies from closing an idle stream; a client that reads too slowly is disconnected.',
+            'every few seconds (15 by default) keeps proxies from closing an idle stream; the stream ends by the next one once ' +
+            'the session is signed out or the identity deleted or disabled; a client that reads too slowly is disconnected.',
           querystring: StreamQuery,
           headers: Type.Object({ 'last-event-id': Type.Optional(Cursor) }),
           produces: ['text/event-stream'],
@@ -62,7 +69,13 @@ export function changeRoutes(feed: ChangeFeed, hub: RealtimeHub): FastifyPluginA
         const out = new PassThrough();
         let stop = () => {};
         out.on('close', () => stop());
-        const stream = new EventStream(ownerId, request.query.public, out, since ?? 0);
+        const sessionId = request.identitySessionId ?? '';
+        const stillAllowed = () =>
+          identities.assertLive(ownerId, sessionId).then(
+            () => true,
+            () => false,
+          );
+        const stream = new EventStream(ownerId, request.query.public, out, since ?? 0, stillAllowed, heartbeatSeconds * 1000);
         const listening = await hub.listen(stream);
         stop = listening.stop;
         reply

@@ -128,7 +128,9 @@ export async function buildApp(services: AppServices): Promise<App> {
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));
         await identified.register(photoRoutes(photos.service));
-        await identified.register(changeRoutes(services.changeFeed, services.realtime));
+        await identified.register(
+          changeRoutes(services.changeFeed, services.realtime, services.identities, config.realtimeHeartbeatSeconds),
+        );
       });
     },
     { prefix: '/v1' },
