@@ -4,8 +4,8 @@ import { parseEnv } from 'node:util';
 import { describeS3Location, parseS3Url, type S3Location } from './blob/s3-location.js';
 import { parseTrustedProxies } from './http/trusted-proxies.js';
 import { type OidcProviderConfig, parseOidcProviders } from './identity/oidc-config.js';
+import { type AllowedTargets, parseAllowedTargets } from './shared/allowed-targets.js';
 import { redactUrl } from './shared/urls.js';
-import { type AllowedTargets, parseAllowedTargets } from './webhooks/target-policy.js';
 
 /**
  * The only reader of `process.env` in Shoebox. Everything else receives the frozen `Config`

@@ -66,6 +66,11 @@ export class RealtimeHub {
     };
   }
 
+  /** Connections listening now. */
+  get connections(): number {
+    return this.count;
+  }
+
   /** Ends every connection: for shutdown, so open streams do not hold the server up. */
   endAll(): void {
     for (const owned of this.listeners.values()) for (const listener of owned) listener.end();

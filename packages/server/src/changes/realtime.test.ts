@@ -55,6 +55,8 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
   it('pushes each identity its own changes only, as webhook bodies with stream positions', async () => {
     const aliceStream = await stream(alice);
     const bobStream = await stream(bob);
+    const metrics = await (await server.admin('/metrics')).text();
+    expect(Number(/^shoebox_realtime_connections (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
     const a = await note(alice, 'alice one');
     await note(bob, 'bob one');
     await writeAs(server, alice, 'PUT', `/v1/notes/${a.noteId}`, { headline: 'alice one', text: 'changed' });

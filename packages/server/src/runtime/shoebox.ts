@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { ChangeFeed } from '../changes/feed.js';
 import { RealtimeHub } from '../changes/hub.js';
+import { registerRealtimeMetrics } from '../changes/metrics.js';
 import { ChangePublication } from '../changes/published.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -29,6 +30,7 @@ import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { openWebhooks, type Webhooks } from '../webhooks/runtime.js';
 import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
@@ -153,6 +155,9 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const identities = await createIdentityService(config, database, storage.windowLimiters, identityDataOwners, storage.cacheGenerations);
     const noteSource = new NoteIndexSource(database);
     const published = ChangePublication.reader(database, config.stream.partitions ?? 1);
+    const realtime = new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' }));
+    registerWebhookMetrics(registry, database);
+    registerRealtimeMetrics(registry, realtime);
     return {
       config,
       layout,
@@ -173,7 +178,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       photos,
       webhooks,
       changeFeed: new ChangeFeed(database, published, notes, photos.service),
-      realtime: new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' })),
+      realtime,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;

@@ -134,6 +134,8 @@ describe.each(engines)('webhook delivery ($name)', (engine) => {
     const { noteId } = await write(alice, 'POST', '/v1/notes', { headline: 'while paused', text: 'x' });
     await eventually(async () => (await deliveries(server, webhook.id)).length === 1);
     expect(later.received).toEqual([]);
+    const metrics = await (await server.admin('/metrics')).text();
+    expect(Number(/^shoebox_webhook_deliveries\{status="pending"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     await server.admin(`/admin/webhooks/${webhook.id}`, withJson('PATCH', { paused: false }));
     const got = await eventually(async () => later.acknowledged().length === 1 && later.acknowledged());
     expect(got[0]?.body.data.noteId).toBe(noteId);

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import type { AllowedTargets } from '../shared/allowed-targets.js';
 
 /**
  * Address ranges a webhook may not reach unless the operator allows them: loopback, private,
@@ -29,36 +30,6 @@ const REFUSED_V6 = [
 const refused = new BlockList();
 for (const [address, prefix] of REFUSED_V4) refused.addSubnet(address, prefix, 'ipv4');
 for (const [address, prefix] of REFUSED_V6) refused.addSubnet(address, prefix, 'ipv6');
-
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-/** What SHOEBOX_WEBHOOK_ALLOWED_HOSTS names: host names, addresses and CIDRs webhooks may reach though they are refused ranges. */
-export interface AllowedTargets {
-  readonly hosts: readonly string[];
-  readonly networks: readonly string[];
-}
-
-/** Parses the comma-separated list; throws with the entry that is wrong. */
-export function parseAllowedTargets(raw: string): AllowedTargets {
-  const hosts: string[] = [];
-  const networks: string[] = [];
-  for (const entry of raw
-    .split(',')
-    .map((part) => part.trim().toLowerCase())
-    .filter(Boolean)) {
-    const [address = '', prefix, extra] = entry.split('/');
-    const family = isIP(address);
-    const bits = family === 4 ? 32 : 128;
-    if (family !== 0 && extra === undefined && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
-      networks.push(prefix === undefined ? `${address}/${bits}` : entry);
-    } else if (prefix === undefined && HOST_NAME.test(entry)) {
-      hosts.push(entry);
-    } else {
-      throw new Error(`"${entry}" is not a host name, an IP address or a CIDR`);
-    }
-  }
-  return { hosts, networks };
-}
 
 /** Unwraps an IPv4-mapped IPv6 address (::ffff:10.0.0.1), which reaches the IPv4 address. */
 const unmapped = (address: string): string => {
