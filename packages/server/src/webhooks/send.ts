@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { TargetPolicy } from './target-policy.js';
 
@@ -16,6 +16,24 @@ export interface SendOutcome {
 const MAX_REDIRECTS = 3;
 
 class TargetRefused extends Error {}
+
+/**
+ * Connections kept open between deliveries to one endpoint: a new connection per delivery costs
+ * more than the request. Each was made through the guarded lookup below, so reusing it reaches
+ * only an address that passed the check; they are kept per policy, so a connection one policy
+ * allowed is never reused under another.
+ */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 8, maxFreeSockets: 8 };
+const agentsByPolicy = new WeakMap<TargetPolicy, { readonly http: HttpAgent; readonly https: HttpsAgent }>();
+
+const agentFor = (url: URL, policy: TargetPolicy): HttpAgent => {
+  let agents = agentsByPolicy.get(policy);
+  if (!agents) {
+    agents = { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
+    agentsByPolicy.set(policy, agents);
+  }
+  return url.protocol === 'https:' ? agents.https : agents.http;
+};
 
 /**
  * Why `url` may not be a webhook's target, or undefined when it may: a scheme other than http(s),
@@ -34,7 +52,7 @@ export async function targetRefusal(url: string, policy: TargetPolicy): Promise<
   );
   if (addresses instanceof Error) return `${host} could not be resolved (${addresses.message})`;
   const refusal = addresses.map((address) => policy.refusal(address)).find(Boolean);
-  return refusal && `${host} resolves to ${refusal}`;
+  return refusal && `${host} resolves to a refused address: ${refusal}`;
 }
 
 /**
@@ -98,8 +116,7 @@ function post(
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
-        // A fresh connection per attempt, so every attempt's addresses pass the lookup's check.
-        agent: false,
+        agent: agentFor(url, policy),
         lookup: guardedLookup(policy),
         signal,
       },
@@ -120,7 +137,7 @@ const guardedLookup =
   (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       const refusal = error || policy.allowsHost(hostname) ? undefined : addresses.map((a) => policy.refusal(a.address)).find(Boolean);
-      if (error || refusal) return callback(error ?? new TargetRefused(`${hostname} resolves to ${refusal}`), '', 0);
+      if (error || refusal) return callback(error ?? new TargetRefused(`${hostname} resolves to a refused address: ${refusal}`), '', 0);
       if (options.all) return (callback as (error: null, all: LookupAddress[]) => void)(null, addresses);
       const [first] = addresses;
       callback(null, first?.address ?? '', first?.family ?? 4);
