@@ -11,7 +11,8 @@ import { partitionName } from '../stream/partitions.js';
  * PostgreSQL.
  */
 export class ChangePublication implements StreamConsumer {
-  readonly name = 'changes';
+  static readonly consumer = 'changes';
+  readonly name = ChangePublication.consumer;
   readonly entities = ['note', 'photo'] as const;
 
   async handle(_change: Change): Promise<void> {}
@@ -20,7 +21,7 @@ export class ChangePublication implements StreamConsumer {
 
   /** Reads the stream position up to which changes are published: 0 until every lane has a checkpoint. */
   static reader(database: Database, partitions: number): () => Promise<number> {
-    const name = new ChangePublication().name;
+    const name = ChangePublication.consumer;
     const lanes = partitions === 1 ? [name] : Array.from({ length: partitions }, (_, i) => partitionName(name, i, partitions));
     return async () => {
       const rows = await database.db.selectFrom('stream_checkpoints').select('position').where('consumer', 'in', lanes).execute();

@@ -31,12 +31,6 @@ const refused = new BlockList();
 for (const [address, prefix] of REFUSED_V4) refused.addSubnet(address, prefix, 'ipv4');
 for (const [address, prefix] of REFUSED_V6) refused.addSubnet(address, prefix, 'ipv6');
 
-/** Unwraps an IPv4-mapped IPv6 address (::ffff:10.0.0.1), which reaches the IPv4 address. */
-const unmapped = (address: string): string => {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped?.[1] ?? address;
-};
-
 /**
  * Decides which targets a webhook may reach. Checked on the addresses a host name resolves to at
  * the moment of sending (not only at registration: DNS can change), and again for every redirect.
@@ -60,9 +54,9 @@ export class TargetPolicy {
 
   /** Why `address` may not be reached, or undefined when it may. */
   refusal(address: string): string | undefined {
-    const plain = unmapped(address);
-    const type = isIP(plain) === 4 ? 'ipv4' : 'ipv6';
-    if (this.allowedNetworks.check(plain, type) || !refused.check(plain, type)) return undefined;
+    // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) reaches the IPv4 one: BlockList checks it against the IPv4 ranges.
+    const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+    if (this.allowedNetworks.check(address, type) || !refused.check(address, type)) return undefined;
     return `${address} is a private, loopback, link-local or reserved address; allow it with SHOEBOX_WEBHOOK_ALLOWED_HOSTS`;
   }
 }
