@@ -37,21 +37,24 @@ export class ChangeFeed {
     private readonly photos: PhotoService,
   ) {}
 
-  /** The caller's raw changes after `since`, up to what is published, oldest first. */
-  async changesOf(ownerId: string, since: number, limit: number, through?: number): Promise<Change[]> {
+  /**
+   * Raw changes after `since`, up to what is published (or `through`), oldest first: the caller's
+   * own, or with `everyone` those of every identity (the realtime replay of public notes filters
+   * them; nothing else may see them).
+   */
+  async changesOf(ownerId: string, since: number, limit: number, through?: number, everyone = false): Promise<Change[]> {
     const upTo = through ?? (await this.published());
     if (upTo <= since) return [];
-    const rows = await this.database.db
+    let query = this.database.db
       .selectFrom('stream_changes')
       .selectAll()
-      .where('owner_id', '=', ownerId)
       .where('seq', '>', since)
       .where('seq', '<=', upTo)
       .where('entity', 'in', ['note', 'photo'])
       .orderBy('seq')
-      .limit(limit)
-      .execute();
-    return rows.map(toChange);
+      .limit(limit);
+    if (!everyone) query = query.where('owner_id', '=', ownerId);
+    return (await query.execute()).map(toChange);
   }
 
   /** Refuses a cursor below what pruning may have deleted: the client must read everything again. */

@@ -17,7 +17,8 @@ const READ_CHUNK = 500;
 const OWNER_FILTER_MAX = 200;
 
 /** Whether a change shows a public note: its new state is public, or it removed a public one (whose words are gone). */
-const isPublicNote = (change: Change): boolean => change.entity === 'note' && (change.newImage ?? change.oldImage)?.visibility === 'public';
+export const isPublicNote = (change: Change): boolean =>
+  change.entity === 'note' && (change.newImage ?? change.oldImage)?.visibility === 'public';
 
 /**
  * Fans published changes (published.ts) out to this process's realtime connections. While

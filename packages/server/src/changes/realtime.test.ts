@@ -113,6 +113,14 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     const marker = await note(bob, 'bob marker');
     const events = await until(watcher, marker.noteId);
     expect(events.map((e) => e.data.data.noteId)).toEqual([shared.noteId, marker.noteId]);
+
+    // Reconnecting replays the public notes missed meanwhile, and still none of the private ones.
+    watcher.close();
+    const missed = await note(alice, 'while bob was away', { visibility: 'public' });
+    await note(alice, 'still alice’s only');
+    const back = await stream(bob, { publicNotes: true, lastEventId: events.at(-1)?.id });
+    const again = await note(bob, 'bob is back');
+    expect((await until(back, again.noteId)).map((e) => e.data.data.noteId)).toEqual([missed.noteId, again.noteId]);
   });
 
   it.skipIf(engine.name === 'embedded')('hears writes made through another API process', async () => {

@@ -6,7 +6,7 @@ import { identityRouteProblems, identitySecurity } from '../identity/bearer-prob
 import type { IdentityService } from '../identity/service.js';
 import { EventStream } from './event-stream.js';
 import type { ChangeFeed } from './feed.js';
-import type { RealtimeHub } from './hub.js';
+import { isPublicNote, type RealtimeHub } from './hub.js';
 import { ChangesPageSchema, ChangesQuery, Cursor, StreamQuery } from './schemas.js';
 
 const tags = ['changes'];
@@ -90,12 +90,13 @@ export function changeRoutes(
       },
     );
 
-    /** Writes the caller's changes after `since` up to where the hub started, then lets live changes through. */
+    /** Writes what the caller missed after `since` (public notes too, if asked) up to where the hub started, then lets live changes through. */
     async function replay(stream: EventStream, since: number | undefined, through: number): Promise<void> {
+      const { ownerId, publicNotes } = stream;
       let after = since ?? through;
       while (after < through) {
-        const changes = await feed.changesOf(stream.ownerId, after, REPLAY_CHUNK, through);
-        for (const change of changes) stream.send(change);
+        const changes = await feed.changesOf(ownerId, after, REPLAY_CHUNK, through, publicNotes);
+        for (const change of changes) if (change.ownerId === ownerId || isPublicNote(change)) stream.send(change);
         if (changes.length < REPLAY_CHUNK) break;
         after = changes.at(-1)?.seq ?? through;
       }
