@@ -38,11 +38,17 @@ export class ChangeFeed {
   ) {}
 
   /**
-   * Raw changes after `since`, up to what is published (or `through`), oldest first: the caller's
-   * own, or with `everyone` those of every identity (the realtime replay of public notes filters
-   * them; nothing else may see them).
+   * Raw changes after `since`, up to what is published (or `options.through`), oldest first: the
+   * caller's own, or with `options.everyone` those of every identity (the realtime replay of public
+   * notes filters them; nothing else may see them).
    */
-  async changesOf(ownerId: string, since: number, limit: number, through?: number, everyone = false): Promise<Change[]> {
+  async changesOf(
+    ownerId: string,
+    since: number,
+    limit: number,
+    options: { readonly through?: number; readonly everyone?: boolean } = {},
+  ): Promise<Change[]> {
+    const { through, everyone = false } = options;
     const upTo = through ?? (await this.published());
     if (upTo <= since) return [];
     let query = this.database.db

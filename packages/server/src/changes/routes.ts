@@ -95,7 +95,7 @@ export function changeRoutes(
       const { ownerId, publicNotes } = stream;
       let after = since ?? through;
       while (after < through) {
-        const changes = await feed.changesOf(ownerId, after, REPLAY_CHUNK, through, publicNotes);
+        const changes = await feed.changesOf(ownerId, after, REPLAY_CHUNK, { through, everyone: publicNotes });
         for (const change of changes) if (change.ownerId === ownerId || isPublicNote(change)) stream.send(change);
         if (changes.length < REPLAY_CHUNK) break;
         after = changes.at(-1)?.seq ?? through;
