@@ -7,6 +7,7 @@ import { notesImport } from './notes-import.js';
 import { notesPostgres } from './notes-postgres.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
 import { search, searchPostgres } from './search.js';
+import { streamFanout } from './stream-fanout.js';
 
 /** Every benchmark, in the order `npm run bench` runs them. Add a scenario module here. */
 export const scenarios: readonly BenchScenario[] = [
@@ -21,4 +22,5 @@ export const scenarios: readonly BenchScenario[] = [
   photoMemory,
   thumbnails,
   atRest,
+  streamFanout,
 ];

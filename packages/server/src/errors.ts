@@ -64,6 +64,7 @@ export const PROBLEMS = {
   email_taken: { status: 409, title: 'An account with this email exists' },
   login_taken: { status: 409, title: 'The login belongs to another identity' },
   provider_already_linked: { status: 409, title: 'The identity already has a login with this provider' },
+  cursor_expired: { status: 410, title: 'The cursor is older than the retained changes: synchronise in full' },
   precondition_failed: { status: 412, title: 'The resource changed' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   storage_quota_exceeded: { status: 413, title: 'Storage quota exhausted' },

@@ -12,6 +12,7 @@ import { reindexCommand } from './reindex-command.js';
 import { restoreCommand } from './restore-command.js';
 import { serveCommand } from './serve-command.js';
 import { streamCommand } from './stream-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 import { workerCommand } from './worker-command.js';
 
 const program = new Command('shoebox')
@@ -35,6 +36,7 @@ program.addCommand(importCommand());
 program.addCommand(workerCommand());
 program.addCommand(backupCommand());
 program.addCommand(restoreCommand());
+program.addCommand(webhooksCommand());
 
 try {
   await program.parseAsync(process.argv);

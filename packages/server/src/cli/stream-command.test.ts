@@ -57,6 +57,8 @@ describe('shoebox stream', () => {
     expect(consumers).toEqual([
       expect.objectContaining({ consumer: 'search', position: 0, head: 4, lagChanges: 4, deadLetters: 0 }),
       expect.objectContaining({ consumer: 'photo-processor', position: 0, head: 4, deadLetters: 0 }),
+      expect.objectContaining({ consumer: 'webhooks', position: 0, head: 4, deadLetters: 0 }),
+      expect.objectContaining({ consumer: 'changes', position: 0, head: 4, deadLetters: 0 }),
     ]);
     expect(consumers[0].lagSeconds).toBeGreaterThanOrEqual(0);
     const text = await runCli(['stream', 'status'], { env });

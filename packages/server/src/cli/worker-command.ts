@@ -18,6 +18,7 @@ export const workerCommand = () =>
     shoebox.processor.start();
     shoebox.mailSender.start();
     shoebox.guestReaper.start();
+    shoebox.webhooks.dispatcher.start();
     logger.info(
       { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { type AllowedTargets, parseAllowedTargets } from '../shared/allowed-targets.js';
 import { redactUrl } from '../shared/urls.js';
 import { type BackupPlace, describeBackupPlace, parseBackupPlace } from './backup-place.js';
 import { type GuestPolicyConfig, parseGuestActions } from './guest-policy.js';
@@ -67,6 +68,9 @@ export interface Config {
   readonly mail: MailConfig;
   readonly guests: GuestPolicyConfig;
   readonly backup: BackupSchedule;
+  readonly webhooks: WebhookSettings;
+  /** How often a realtime stream sends a heartbeat and checks that its session is still live. */
+  readonly realtimeHeartbeatSeconds: number;
 }
 
 /** Backups `serve` writes by itself (backup/schedule.ts); `place` unset: none. */
@@ -106,6 +110,18 @@ export interface StreamSettings {
    * so that many processors work one consumer side by side (stream/partitions.ts).
    */
   readonly partitions?: number;
+}
+
+/** How webhooks are sent (webhooks/). */
+export interface WebhookSettings {
+  /** Targets allowed though they are private, loopback or link-local (SSRF protection otherwise refuses them). */
+  readonly allowedTargets: AllowedTargets;
+  /** Bound on one attempt, redirects included. */
+  readonly timeoutMs: number;
+  /** How long a failing delivery is retried before it becomes a dead letter. */
+  readonly retryPeriodSeconds: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
 }
 
 export type { OidcProviderConfig };
@@ -417,6 +433,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       intervalSeconds: read('SHOEBOX_BACKUP_INTERVAL_SECONDS', integer(1, 366 * 86_400), 86_400),
       keep: read('SHOEBOX_BACKUP_KEEP', integer(1, 100_000), 7),
     },
+    webhooks: {
+      allowedTargets: read('SHOEBOX_WEBHOOK_ALLOWED_HOSTS', fromModule(parseAllowedTargets), { hosts: [], networks: [] }),
+      timeoutMs: read('SHOEBOX_WEBHOOK_TIMEOUT_MS', integer(100, 120_000), 10_000),
+      retryPeriodSeconds: read('SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS', integer(1, 30 * 86_400), 86_400),
+      retryBaseMs: read('SHOEBOX_WEBHOOK_RETRY_BASE_MS', integer(1, 3_600_000), 1_000),
+      retryMaxMs: read('SHOEBOX_WEBHOOK_RETRY_MAX_MS', integer(1, 86_400_000), 3_600_000),
+    },
+    realtimeHeartbeatSeconds: read('SHOEBOX_REALTIME_HEARTBEAT_SECONDS', integer(1, 300), 15),
   };
   if (config.backup.place !== undefined && config.databaseUrl !== undefined) {
     problems.push(
@@ -437,6 +461,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   if (config.stream.retryMaxMs < config.stream.retryBaseMs) {
     problems.push('SHOEBOX_STREAM_RETRY_MAX_MS must not be below SHOEBOX_STREAM_RETRY_BASE_MS');
   }
+  if (config.webhooks.retryMaxMs < config.webhooks.retryBaseMs) {
+    problems.push('SHOEBOX_WEBHOOK_RETRY_MAX_MS must not be below SHOEBOX_WEBHOOK_RETRY_BASE_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...config,
@@ -448,6 +475,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     mail: config.mail,
     guests: config.guests,
     backup: Object.freeze(config.backup),
+    webhooks: Object.freeze(config.webhooks),
   });
 }
 
@@ -527,5 +555,14 @@ export function configValues(config: Config): [string, unknown][] {
     ['SHOEBOX_BACKUP_URL', config.backup.place === undefined ? '(off: no scheduled backups)' : describeBackupPlace(config.backup.place)],
     ['SHOEBOX_BACKUP_INTERVAL_SECONDS', config.backup.intervalSeconds],
     ['SHOEBOX_BACKUP_KEEP', config.backup.keep],
+    [
+      'SHOEBOX_WEBHOOK_ALLOWED_HOSTS',
+      [...config.webhooks.allowedTargets.hosts, ...config.webhooks.allowedTargets.networks].join(',') || '(none: private targets refused)',
+    ],
+    ['SHOEBOX_WEBHOOK_TIMEOUT_MS', config.webhooks.timeoutMs],
+    ['SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS', config.webhooks.retryPeriodSeconds],
+    ['SHOEBOX_WEBHOOK_RETRY_BASE_MS', config.webhooks.retryBaseMs],
+    ['SHOEBOX_WEBHOOK_RETRY_MAX_MS', config.webhooks.retryMaxMs],
+    ['SHOEBOX_REALTIME_HEARTBEAT_SECONDS', config.realtimeHeartbeatSeconds],
   ];
 }

@@ -13,6 +13,7 @@ import { sessionLoginsAndSecrets } from './012-session-logins-and-secrets.js';
 import { searchPostings } from './013-search-postings.js';
 import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pending-list.js';
 import { cacheGenerations } from './016-cache-generations.js';
+import { webhooksAndChangeFeed } from './017-webhooks-and-change-feed.js';
 import { accountsAndMail } from './018-accounts-and-mail.js';
 import type { ShoeboxMigration } from './migrate.js';
 
@@ -34,4 +35,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   streamMembersAndGinPendingList,
   cacheGenerations,
   accountsAndMail,
+  webhooksAndChangeFeed,
 ];

@@ -1,6 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { ChangeFeed } from '../changes/feed.js';
+import type { RealtimeHub } from '../changes/hub.js';
+import { changeRoutes } from '../changes/routes.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { adminAuth } from '../http/admin-auth.js';
@@ -37,6 +40,8 @@ import type { Photos } from '../photos/runtime.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
+import { webhookAdminRoutes } from '../webhooks/admin-routes.js';
+import type { Webhooks } from '../webhooks/runtime.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
 export interface AppServices {
@@ -55,6 +60,9 @@ export interface AppServices {
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
+  readonly webhooks: Webhooks;
+  readonly changeFeed: ChangeFeed;
+  readonly realtime: RealtimeHub;
 }
 
 export interface App {
@@ -98,6 +106,7 @@ export async function buildApp(services: AppServices): Promise<App> {
       admin.addHook('onRequest', adminAuth(services.adminTokenHash));
       await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
       await admin.register(identityAdminRoutes(services.identities));
+      await admin.register(webhookAdminRoutes(services.webhooks.service));
     },
     { prefix: '/admin' },
   );
@@ -124,6 +133,9 @@ export async function buildApp(services: AppServices): Promise<App> {
         await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
         await identified.register(searchRoutes(services.search));
         await identified.register(photoRoutes(photos.service));
+        await identified.register(
+          changeRoutes(services.changeFeed, services.realtime, services.identities, config.realtimeHeartbeatSeconds),
+        );
       });
     },
     { prefix: '/v1' },

@@ -53,6 +53,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       shoebox.processor.start();
       shoebox.mailSender.start();
       shoebox.guestReaper.start();
+      shoebox.webhooks.dispatcher.start();
     }
     const backups = scheduleBackups(config, shoebox.registry, shoebox.logger);
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');

@@ -1,4 +1,8 @@
 import type { Registry } from 'prom-client';
+import { ChangeFeed } from '../changes/feed.js';
+import { RealtimeHub } from '../changes/hub.js';
+import { registerRealtimeMetrics } from '../changes/metrics.js';
+import { ChangePublication } from '../changes/published.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createIdentityService } from '../identity/create.js';
@@ -30,10 +34,15 @@ import { registerStreamMetrics } from '../stream/metrics.js';
 import { Outbox } from '../stream/outbox.js';
 import { StreamProcessor } from '../stream/processor.js';
 import { RetryStore } from '../stream/retries.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
+import { openWebhooks, type Webhooks } from '../webhooks/runtime.js';
 import { secureDataFolder } from './data-folder.js';
 import { type DataLayout, dataLayout } from './layout.js';
 import { registerRunningProcess } from './running-processes.js';
 import { type OpenOptions, openBlobs, openStorage } from './storage.js';
+
+/** How often realtime connections' hub looks for newly published changes (only while someone listens). */
+const REALTIME_POLL_MS = 40;
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -60,6 +69,12 @@ export interface Shoebox {
   readonly mailSender: MailSender;
   /** Removes guests past their lifetime; started by `serve` and `worker` when a lifetime is set. */
   readonly guestReaper: GuestReaper;
+  /** Webhooks: their admin service, the stream consumer that queues deliveries and the dispatcher (started with the processor). */
+  readonly webhooks: Webhooks;
+  /** The caller's changes for offline sync, up to what the `changes` consumer has published. */
+  readonly changeFeed: ChangeFeed;
+  /** Pushes published changes to this process's realtime connections. */
+  readonly realtime: RealtimeHub;
   /** Where clients reach this server (for signed URLs): the configured public URL unless told otherwise. */
   readonly publicUrl: () => string;
   /** Used when the port was chosen at listen time (port 0), so URLs name the real one. */
@@ -129,7 +144,8 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       referrers: [new NotesReferringToPhotos(notesStore, notes)],
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
-    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor];
+    const webhooks = openWebhooks(config, database, logger);
+    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout, new ChangePublication()];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
@@ -142,7 +158,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     });
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
-    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner];
+    const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner, webhooks.dataOwner];
     const mail = openMail(config, database, storage.windowLimiters, logger);
     const identities = await createIdentityService(
       config,
@@ -155,6 +171,10 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const mailSender = mail.sender(identities.mailComposer);
     const guestReaper = new GuestReaper(identities, new IdentityStore(database.db), config.guests, logger.child({ component: 'guests' }));
     const noteSource = new NoteIndexSource(database);
+    const published = ChangePublication.reader(database, config.stream.partitions ?? 1);
+    const realtime = new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' }));
+    registerWebhookMetrics(registry, database);
+    registerRealtimeMetrics(registry, realtime);
     return {
       config,
       layout,
@@ -175,6 +195,9 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       photos,
       mailSender,
       guestReaper,
+      webhooks,
+      changeFeed: new ChangeFeed(database, published, notes, photos.service),
+      realtime,
       publicUrl: () => publicUrl,
       useListeningUrl(url) {
         publicUrl = url;
@@ -184,6 +207,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
         await mailSender.stop();
         await guestReaper.stop();
         mail.close();
+        await webhooks.dispatcher.stop();
         blobs?.close();
         await storage.close();
       },

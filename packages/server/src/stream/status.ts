@@ -108,6 +108,21 @@ export async function pruneStream(database: Database, consumers: readonly string
       )
       .executeTakeFirst();
     deleted += Number(result.numDeletedRows);
+    if (Number(result.numDeletedRows) > 0) await markPruned(database, upTo);
     from = upTo;
   }
+}
+
+/** Records that changes up to `through` may be gone, so a change feed cursor below it is refused (never moves back). */
+async function markPruned(database: Database, through: number): Promise<void> {
+  await database.db
+    .insertInto('stream_pruned')
+    .values({ name: 'stream', through })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ through: (eb) => eb.ref('excluded.through') })
+        .whereRef('stream_pruned.through', '<', 'excluded.through'),
+    )
+    .execute();
 }

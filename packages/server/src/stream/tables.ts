@@ -49,6 +49,11 @@ export interface StreamTables {
     holder: string;
     until: number;
   };
+  /** How far pruning went: every change with a seq up to `through` may be gone (one row, name 'stream'). */
+  stream_pruned: {
+    name: string;
+    through: number;
+  };
 }
 
 // Adds these tables to the schema every store's Kysely instance sees (db/database.ts).

@@ -1,0 +1,70 @@
+import { newId } from '../shared/secrets.js';
+import type { Change } from '../stream/change.js';
+import type { StreamConsumer } from '../stream/consumer.js';
+import type { DeliveryQueue, NewDelivery } from './deliveries.js';
+import { eventOf, laneOf } from './events.js';
+import type { WebhookStore } from './store.js';
+
+/**
+ * The webhooks' consumer of the change stream: turns each change into a queued delivery per
+ * webhook that wants its event type, and nothing more. Sending is the dispatcher's, on its own
+ * loop, so a slow or failing endpoint never holds up the stream, its other consumers or note
+ * writes. Idempotent: a change handed over again finds its deliveries queued (one per webhook and
+ * seq). A webhook gets only the changes made since it was registered, even when this consumer
+ * lags behind.
+ */
+export class WebhookFanout implements StreamConsumer {
+  readonly name = 'webhooks';
+  readonly entities = ['note', 'photo'] as const;
+
+  constructor(
+    private readonly webhooks: WebhookStore,
+    private readonly queue: DeliveryQueue,
+    private readonly retryPeriodMs: number,
+    /** Told after deliveries were queued, so this process's dispatcher sends them at once. */
+    private readonly queued: () => void,
+  ) {}
+
+  handle(change: Change): Promise<void> {
+    return this.handleBatch([change]);
+  }
+
+  async handleBatch(changes: readonly Change[]): Promise<void> {
+    const events = changes.flatMap((change) => {
+      const event = eventOf(change);
+      return event ? [{ change, event }] : [];
+    });
+    if (events.length === 0) return;
+    const webhooks = await this.webhooks.list();
+    const now = Date.now();
+    const deliveries: NewDelivery[] = [];
+    for (const { change, event } of events) {
+      for (const webhook of webhooks) {
+        if (!webhook.events.includes(event.type) || change.createdAt < webhook.createdAt) continue;
+        const id = newId('evt');
+        deliveries.push({
+          id,
+          webhook_id: webhook.id,
+          seq: change.seq,
+          owner_id: change.ownerId,
+          lane: laneOf(change),
+          type: event.type,
+          body: JSON.stringify({ id, ...event }),
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          retry_until: now + this.retryPeriodMs,
+          lease_until: 0,
+          last_status_code: null,
+          last_error: null,
+          latency_ms: null,
+          created_at: now,
+          finished_at: null,
+        });
+      }
+    }
+    if (deliveries.length === 0) return;
+    await this.queue.enqueue(deliveries);
+    this.queued();
+  }
+}
