@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../errors.js';
-import { problemResponses } from '../http/schemas.js';
+import { documentedAs } from '../http/openapi.js';
+import { problemResponses, withHeaders } from '../http/schemas.js';
 import { deliverBlob, deliveryResponses } from './delivery.js';
 import type { BlobInfo, BlobStore } from './store.js';
 import type { UploadClaims, UrlSigner } from './url-signer.js';
@@ -21,6 +22,14 @@ const summaryNote = 'The URL comes from the API (e.g. a photo); it carries its o
 // Tokens are opaque and can be longer than a route parameter may be, hence the wildcard.
 const TokenParams = Type.Object({ '*': Type.String({ maxLength: 2048 }) }, { additionalProperties: false });
 const urlProblems = ['signed_url_invalid', 'signed_url_expired'] as const;
+const asToken = documentedAs({ wildcard: 'token' });
+const asUpload = documentedAs({
+  wildcard: 'token',
+  body: {
+    description: 'Exactly the bytes declared, with the Content-Type declared',
+    content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+  },
+});
 
 /**
  * What S3 does for presigned URLs, done by Shoebox for the filesystem store: GET and HEAD
@@ -39,8 +48,10 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
     app.route({
       method: ['GET', 'HEAD'],
       url: '/*',
+      config: { swaggerTransform: asToken },
       schema: {
         tags,
+        operationId: 'downloadBlob',
         // The URL carries its own authority (a signed token, or a public photo's id): no key or bearer token.
         security: [],
         summary: `Download through a signed URL. ${summaryNote}`,
@@ -60,13 +71,15 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner, receiver: Uplo
     app.put(
       '/*',
       {
+        config: { swaggerTransform: asUpload },
         schema: {
           tags,
+          operationId: 'uploadBlob',
           security: [],
           summary: `Upload through a signed URL: send exactly the declared bytes with the declared Content-Type. ${summaryNote}`,
           params: TokenParams,
           response: {
-            204: Type.Null({ description: 'Stored; the ETag header identifies the bytes' }),
+            204: withHeaders(Type.Null({ description: 'Stored; the ETag header identifies the bytes' }), 'ETag'),
             ...problemResponses(
               ...urlProblems,
               'signed_url_used',

@@ -29,7 +29,7 @@ import { adminAuth } from './admin-auth.js';
 import { registerCors } from './cors.js';
 import { healthRoutes } from './health.js';
 import { installJsonParser } from './json-body.js';
-import { instrumentRequests, serveMetrics } from './metrics.js';
+import { instrumentRequests, metricsSchema, serveMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installProblemHandler } from './problem-handler.js';
 import { requestIdFor } from './request-id.js';
@@ -90,7 +90,7 @@ export async function buildApp(services: AppServices): Promise<App> {
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, services.publicUrl);
   healthRoutes(app, services.database);
-  app.get('/metrics', { schema: { hide: true }, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
+  app.get('/metrics', { schema: metricsSchema, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
   await app.register(jwksRoute(services.identities));
 
   await app.register(
