@@ -322,7 +322,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobPublicUrl: read<string | undefined>('SHOEBOX_BLOB_PUBLIC_URL', url, undefined),
     identity: Object.freeze({
       tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
-      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
+      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(1, 86_400), 900),
       refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
       refreshRetryWindowSeconds: read('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', integer(0, 60), 5),
       reauthWindowSeconds: read('SHOEBOX_REAUTH_WINDOW_SECONDS', integer(1, 86_400), 300),
