@@ -34,6 +34,8 @@ export interface Config {
   readonly metricsHost: string;
   /** Port of a listener serving /metrics without the admin token; unset: /metrics only on the API port, behind the admin token. */
   readonly metricsPort: number | undefined;
+  /** Whether `serve` serves the sample app at /demo/ (SHOEBOX_DEMO=off hides it). */
+  readonly demo: boolean;
   /** Largest photo upload accepted, in bytes. */
   readonly photoMaxBytes: number;
   /** Bytes of photos (originals and variants) one identity may store. */
@@ -281,6 +283,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: read<false | string[]>('SHOEBOX_TRUST_PROXY', fromModule(parseTrustedProxies), false),
     metricsHost: read('SHOEBOX_METRICS_HOST', host, '127.0.0.1'),
     metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
+    demo: read('SHOEBOX_DEMO', oneOf(['on', 'off'] as const), 'on') === 'on',
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
     photoQuotaBytes: read('SHOEBOX_PHOTO_QUOTA_BYTES', integer(0, 1024 ** 5), GIB),
     photoQuotaBytesPerKey: read('SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', integer(0, 1024 ** 5), 100 * GIB),
@@ -387,6 +390,7 @@ export function describeConfig(config: Config): string[] {
     ['SHOEBOX_TRUST_PROXY', config.trustProxy === false ? 'false' : config.trustProxy.join(',')],
     ['SHOEBOX_METRICS_HOST', config.metricsHost],
     ['SHOEBOX_METRICS_PORT', config.metricsPort ?? '(off: /metrics on the API port, behind the admin token)'],
+    ['SHOEBOX_DEMO', config.demo ? 'on' : 'off'],
     ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', config.photoQuotaBytesPerKey],

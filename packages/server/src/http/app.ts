@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import { fsBlobRoutes } from '../blob/fs-routes.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { demoApiKey } from '../demo/demo-key.js';
+import { demoFolder, demoRoutes } from '../demo/routes.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { identityGuard } from '../identity/bearer.js';
 import { jwksRoute } from '../identity/jwks-route.js';
@@ -22,6 +24,7 @@ import type { NotesService } from '../notes/service.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
 import { photoRoutes } from '../photos/routes.js';
 import type { Photos } from '../photos/runtime.js';
+import type { DataLayout } from '../runtime/layout.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
@@ -55,6 +58,8 @@ export interface AppServices {
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** Where the data folder keeps its files (the sample app's API key among its secrets). */
+  readonly layout: DataLayout;
 }
 
 export interface App {
@@ -123,6 +128,11 @@ export async function buildApp(services: AppServices): Promise<App> {
     },
     { prefix: '/v1' },
   );
+
+  if (config.demo) {
+    const demoKey = demoApiKey(services.keys, services.defaultPlan, services.layout.secretsDir);
+    await app.register(demoRoutes(demoFolder(), demoKey), { prefix: '/demo' });
+  }
 
   await app.ready();
   return { fastify: app };

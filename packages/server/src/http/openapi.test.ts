@@ -4,8 +4,8 @@ import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { answeredRoutes } from './openapi.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-/** Routes that serve the document itself: the reference page's files and /openapi.json. */
-const SERVES_THE_DOCUMENT = /^\/(docs(\/|$)|openapi\.json$)/;
+/** Routes that are not the API: the document itself (the reference page's files and /openapi.json) and the sample app. */
+const NOT_THE_API = /^\/(docs(\/|$)|openapi\.json$|demo(\/|$))/;
 /** Operations that cannot answer a 4xx: nothing to document for Redocly's operation-4xx-response. */
 const NEVER_4XX = ['#/paths/~1healthz/get/responses', '#/paths/~1readyz/get/responses', '#/paths/~1.well-known~1jwks.json/get/responses'];
 
@@ -44,7 +44,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every route the server answers, each with an operationId, tags and a summary', () => {
     const documented = new Map(Object.entries<any>(document.paths).map(([path, item]) => [shape(path), item]));
-    const routes = answeredRoutes(server.server.app.fastify).filter((route) => !SERVES_THE_DOCUMENT.test(route.url));
+    const routes = answeredRoutes(server.server.app.fastify).filter((route) => !NOT_THE_API.test(route.url));
     expect(routes.length).toBeGreaterThan(30);
     const missing = routes.filter(({ method, url }) => {
       const item = documented.get(shape(url));
