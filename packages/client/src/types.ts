@@ -1,7 +1,7 @@
 import type { components } from './generated/openapi.js';
 
 /** The API's named schemas, generated from its OpenAPI document (src/generated/openapi.ts). */
-type Schemas = components['schemas'];
+export type Schemas = components['schemas'];
 
 export type Note = Schemas['Note'];
 export type NoteInput = Schemas['NoteInput'];
