@@ -11,7 +11,8 @@ import { phoneJpeg } from '../testing/images.js';
 import { demoFolder } from './routes.js';
 
 const REPOSITORY = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SCREENSHOTS = join(REPOSITORY, 'docs/screenshots');
+/** Each step's final screen, for a reviewer to look at; README.md shows a copy kept in docs/screenshots. */
+const SCREENSHOTS = join(REPOSITORY, 'test-results/demo');
 /** A phone: the sample app is mobile-first. */
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
