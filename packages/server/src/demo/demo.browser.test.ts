@@ -117,4 +117,50 @@ describe.skipIf(!browserAvailable)('the sample app at /demo/ in Chromium at a ph
     await snapshot(page, 'deleted');
     expect(app.troubles()).toEqual([]);
   });
+
+  it('says clearly what went wrong: an unsupported file, no connection', async () => {
+    const failing = await watchedPage(browser, PHONE);
+    const { page } = failing;
+    try {
+      await page.goto(`${server.url}/demo/`);
+      await expect.poll(() => identityId(page)).toMatch(/^id_/);
+      await page.getByLabel('Photo').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+      await main(page).getByRole('button', { name: 'Upload', exact: true }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('This type of file is not supported');
+
+      await screen(page, 'Post a Note');
+      await page.getByLabel('Headline').fill('Written offline');
+      await failing.context.setOffline(true);
+      await main(page).getByRole('button', { name: 'Post', exact: true }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('You seem to be offline');
+      await snapshot(page, 'offline');
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('works from the keyboard alone, in reading order', async () => {
+    const keyboard = await watchedPage(browser, PHONE);
+    const { page } = keyboard;
+    const focused = () =>
+      page.evaluate(() => (globalThis as any).document.activeElement?.textContent || (globalThis as any).document.activeElement?.id);
+    try {
+      await page.goto(`${server.url}/demo/`);
+      await expect.poll(() => identityId(page)).toMatch(/^id_/);
+      const order: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press('Tab');
+        order.push(await focused());
+      }
+      // The screens first, then the current screen's first field.
+      expect(order).toEqual(['Upload Image', 'Post a Note', 'Search', 'My notes and photos', 'Account', 'photo-file']);
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 2, name: 'Search' }).waitFor();
+    } finally {
+      await keyboard.close();
+    }
+  });
 });
