@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../errors.js';
+import { withHeaders } from '../http/schemas.js';
 import { BlobChangedError, type BlobInfo, type BlobStore, type ByteRange, type CachePolicy, cacheControlFor } from './store.js';
 
 /**
@@ -64,13 +65,14 @@ export function parseRange(header: string, size: number): ByteRange | 'ignore' |
   return { start, end: last === '' ? size - 1 : Math.min(Number(last), size - 1) };
 }
 
-const bytes = (description: string) => ({ description, content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } });
+const bytes = (description: string) =>
+  withHeaders({ description, content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } }, 'ETag');
 
 /** The OpenAPI responses of a delivery route, besides its problems. */
 export const deliveryResponses = {
   200: bytes('The image'),
   206: bytes('The requested range of the image (Content-Range says which)'),
-  304: { description: 'Not modified: your copy (If-None-Match / If-Modified-Since) is current', type: 'null' },
+  304: withHeaders({ description: 'Not modified: your copy (If-None-Match / If-Modified-Since) is current', type: 'null' }, 'ETag'),
 };
 
 export interface DeliveryOptions {

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../errors.js';
-import { problemResponses } from '../http/schemas.js';
+import { documentedAs } from '../http/openapi.js';
+import { problemResponses, withHeaders } from '../http/schemas.js';
 import { deliverBlob, deliveryResponses } from './delivery.js';
 import type { BlobStore } from './store.js';
 import { checkUploadLength } from './upload-length.js';
@@ -13,6 +14,14 @@ const summaryNote = 'The URL comes from the API (e.g. a photo); it carries its o
 // Tokens are opaque and can be longer than a route parameter may be, hence the wildcard.
 const TokenParams = Type.Object({ '*': Type.String({ maxLength: 2048 }) }, { additionalProperties: false });
 const urlProblems = ['signed_url_invalid', 'signed_url_expired'] as const;
+const asToken = documentedAs({ wildcard: 'token' });
+const asUpload = documentedAs({
+  wildcard: 'token',
+  body: {
+    description: 'Exactly the bytes declared, with the Content-Type declared',
+    content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
+  },
+});
 
 /**
  * What S3 does for presigned URLs, done by Shoebox for the filesystem store: GET and HEAD
@@ -33,8 +42,10 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner): FastifyPlugin
     app.route({
       method: ['GET', 'HEAD'],
       url: '/*',
+      config: { swaggerTransform: asToken },
       schema: {
         tags,
+        operationId: 'downloadBlob',
         // The URL carries its own authority (a signed token, or a public photo's id): no key or bearer token.
         security: [],
         summary: `Download through a signed URL. ${summaryNote}`,
@@ -54,13 +65,15 @@ export function fsBlobRoutes(store: BlobStore, signer: UrlSigner): FastifyPlugin
     app.put(
       '/*',
       {
+        config: { swaggerTransform: asUpload },
         schema: {
           tags,
+          operationId: 'uploadBlob',
           security: [],
           summary: `Upload through a signed URL: send exactly the declared bytes with the declared Content-Type. ${summaryNote}`,
           params: TokenParams,
           response: {
-            204: Type.Null({ description: 'Stored; the ETag header identifies the bytes' }),
+            204: withHeaders(Type.Null({ description: 'Stored; the ETag header identifies the bytes' }), 'ETag'),
             ...problemResponses(...urlProblems, 'signed_url_used', 'upload_incomplete', 'payload_too_large', 'unsupported_media_type'),
           },
         },

@@ -38,6 +38,8 @@ export interface Config {
   readonly metricsHost: string;
   /** Port of a listener serving /metrics without the admin token; unset: /metrics only on the API port, behind the admin token. */
   readonly metricsPort: number | undefined;
+  /** Whether `serve` serves the sample app at /demo/ (SHOEBOX_DEMO=off hides it). */
+  readonly demo: boolean;
   /** Largest photo upload accepted, in bytes. */
   readonly photoMaxBytes: number;
   /** Bytes of photos (originals and variants) one identity may store. */
@@ -334,6 +336,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: read<false | string[]>('SHOEBOX_TRUST_PROXY', fromModule(parseTrustedProxies), false),
     metricsHost: read('SHOEBOX_METRICS_HOST', host, '127.0.0.1'),
     metricsPort: read<number | undefined>('SHOEBOX_METRICS_PORT', integer(0, 65535), undefined),
+    demo: read('SHOEBOX_DEMO', oneOf(['on', 'off'] as const), 'on') === 'on',
     photoMaxBytes: read('SHOEBOX_PHOTO_MAX_BYTES', integer(1024, 5 * GIB), 25 * MIB),
     photoQuotaBytes,
     photoQuotaBytesPerKey: read('SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', integer(0, 1024 ** 5), 100 * GIB),
@@ -375,7 +378,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     blobPublicUrl: read<string | undefined>('SHOEBOX_BLOB_PUBLIC_URL', url, undefined),
     identity: Object.freeze({
       tokenAudience: read('SHOEBOX_TOKEN_AUDIENCE', audience, 'shoebox'),
-      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(5, 86_400), 900),
+      accessTokenTtlSeconds: read('SHOEBOX_ACCESS_TOKEN_TTL_SECONDS', integer(1, 86_400), 900),
       refreshTokenTtlSeconds: read('SHOEBOX_REFRESH_TOKEN_TTL_SECONDS', integer(1, 366 * 86_400), 30 * 86_400),
       refreshRetryWindowSeconds: read('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', integer(0, 60), 5),
       reauthWindowSeconds: read('SHOEBOX_REAUTH_WINDOW_SECONDS', integer(1, 86_400), 300),
@@ -499,6 +502,7 @@ export function configValues(config: Config): [string, unknown][] {
     ['SHOEBOX_TRUST_PROXY', config.trustProxy === false ? 'false' : config.trustProxy.join(',')],
     ['SHOEBOX_METRICS_HOST', config.metricsHost],
     ['SHOEBOX_METRICS_PORT', config.metricsPort ?? '(off: /metrics on the API port, behind the admin token)'],
+    ['SHOEBOX_DEMO', config.demo ? 'on' : 'off'],
     ['SHOEBOX_PHOTO_MAX_BYTES', config.photoMaxBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES', config.photoQuotaBytes],
     ['SHOEBOX_PHOTO_QUOTA_BYTES_PER_KEY', config.photoQuotaBytesPerKey],

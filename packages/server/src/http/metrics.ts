@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { problemResponses } from './schemas.js';
 
 export interface HttpMetrics {
   readonly rejections: Counter<'reason'>;
@@ -45,3 +46,15 @@ export function instrumentRequests(app: FastifyInstance, registry: Registry): Ht
  */
 export const serveMetrics = (registry: Registry) => async (_request: FastifyRequest, reply: FastifyReply) =>
   reply.type(registry.contentType).send(await registry.metrics());
+
+/** GET /metrics for the OpenAPI document: Prometheus' text format, behind the admin token. */
+export const metricsSchema = {
+  tags: ['operations'],
+  operationId: 'getMetrics',
+  summary: 'Prometheus metrics (text exposition format)',
+  security: [{ adminToken: [] }],
+  response: {
+    200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+    ...problemResponses('admin_token_required', 'admin_token_invalid'),
+  },
+};

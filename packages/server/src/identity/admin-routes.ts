@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { problemResponses } from '../http/schemas.js';
+import { answer, problemResponses } from '../http/schemas.js';
 import {
   DeveloperLoginSchema,
   ForcedResetSchema,
@@ -26,13 +26,14 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'logInDeveloper',
           summary: "Developer-authenticated login: tokens for one of your backend's users",
           description:
             'Your backend vouches for the user. The identity mapped to developerUserId is used, or created. With identityId (a guest), ' +
             'the login links to that guest, or the guest merges into the identity that already has it.',
           body: DeveloperLoginSchema,
           response: {
-            200: LoginResultSchema,
+            200: answer(LoginResultSchema, "The user's identity and its tokens"),
             ...problemResponses(
               ...adminErrors,
               ...bodyErrors,
@@ -54,9 +55,10 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'listIdentities',
           summary: 'List identities, oldest first, a page at a time; or find one by email',
           querystring: ListQuerySchema,
-          response: { 200: IdentityPageSchema, ...problemResponses(...adminErrors, 'validation_failed') },
+          response: { 200: answer(IdentityPageSchema, 'A page of identities'), ...problemResponses(...adminErrors, 'validation_failed') },
         },
       },
       async (request) => {
@@ -72,9 +74,10 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'getIdentity',
           summary: 'One identity with its logins',
           params: IdentityIdParams,
-          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: { 200: answer(IdentitySchema, 'The identity'), ...problemResponses(...adminErrors, 'not_found') },
         },
       },
       async (request) => identityJson(await identities.get(request.params.id)),
@@ -86,9 +89,10 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'disableIdentity',
           summary: 'Disable an identity: its tokens stop working at once',
           params: IdentityIdParams,
-          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: { 200: answer(IdentitySchema, 'The identity, disabled'), ...problemResponses(...adminErrors, 'not_found') },
         },
       },
       async (request) => identityJson(await identities.disable(request.params.id)),
@@ -100,9 +104,10 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'enableIdentity',
           summary: 'Enable a disabled identity again',
           params: IdentityIdParams,
-          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: { 200: answer(IdentitySchema, 'The identity, enabled'), ...problemResponses(...adminErrors, 'not_found') },
         },
       },
       async (request) => identityJson(await identities.enable(request.params.id)),

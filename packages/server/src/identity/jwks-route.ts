@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { answer } from '../http/schemas.js';
 import { JwksSchema } from './schemas.js';
 import type { IdentityService } from './service.js';
 
@@ -13,9 +14,10 @@ export function jwksRoute(identities: IdentityService): FastifyPluginAsyncTypebo
       {
         schema: {
           tags: ['identities'],
+          operationId: 'getJwks',
           summary: 'Public keys that verify access tokens (JWKS)',
           security: [],
-          response: { 200: JwksSchema },
+          response: { 200: answer(JwksSchema, 'The public keys in use') },
         },
       },
       async (_request, reply) => {

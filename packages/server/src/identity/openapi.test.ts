@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itDocuments, servedOpenApiDocument } from '../testing/openapi.js';
+import { itDocuments, resolved, servedOpenApiDocument } from '../testing/openapi.js';
 import { IDENTITY_PROBLEM_CODES } from './bearer-problems.js';
 
 /** Each identity route, the statuses it documents and problem codes its documentation must name. */
@@ -62,7 +62,7 @@ describe('OpenAPI document of the identity routes', () => {
   itDocuments(routes, document);
 
   it('states the bounds of passwords and the identity bearer scheme', () => {
-    const signUp = document().paths['/v1/accounts'].post.requestBody.content['application/json'].schema;
+    const signUp = resolved(document(), document().paths['/v1/accounts'].post.requestBody.content['application/json'].schema);
     expect(signUp.properties.password).toMatchObject({ minLength: 8, maxLength: 256 });
     expect(document().components.securitySchemes.identityToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     expect(document().paths['/v1/identities/me'].get.security).toEqual([{ apiKey: [], identityToken: [] }]);

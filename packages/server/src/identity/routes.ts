@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
+import { answer } from '../http/schemas.js';
 import { accountRoutes } from './account-routes.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, IDENTITY_PROBLEM_CODES, identityRouteProblems, identitySecurity } from './bearer-problems.js';
@@ -27,12 +29,16 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
       {
         schema: {
           tags,
+          operationId: 'createGuest',
           summary: 'Create a guest identity for this device',
           description:
             'Answers the new identity with its first token pair. Needs only the API key; its usage plan bounds floods, and each ' +
             'client address may create a limited number of guests per window (`guest_creation_throttled`).',
           security: [{ apiKey: [] }],
-          response: { 201: TokenPairSchema, ...gatewayRouteProblems('guest_creation_throttled') },
+          response: {
+            201: answer(TokenPairSchema, 'The new guest identity and its first tokens'),
+            ...gatewayRouteProblems('guest_creation_throttled'),
+          },
         },
       },
       async (request, reply) => reply.status(201).send(await identities.createGuest(request.ip)),
@@ -43,12 +49,13 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
       {
         schema: {
           tags,
+          operationId: 'refreshTokens',
           summary: 'Exchange a refresh token for a new token pair',
           description: 'Refresh tokens are single-use. Presenting one that was already used revokes its whole session (theft detection).',
           security: [{ apiKey: [] }],
           body: RefreshSchema,
           response: {
-            200: TokenPairSchema,
+            200: answer(TokenPairSchema, 'A new token pair; the refresh token sent no longer works'),
             ...gatewayRouteProblems(
               'refresh_token_invalid',
               'refresh_token_is_access_token',
@@ -70,6 +77,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         onRequest: guestIfPresented,
         schema: {
           tags,
+          operationId: 'signUp',
           summary: 'Sign up with email and password',
           description:
             "With a guest's bearer token, the account is linked to that guest, which keeps its id and data. With an authenticated identity's, " +
@@ -78,7 +86,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
           security: linkingSecurity,
           body: SignUpSchema,
           response: {
-            201: LoginResultSchema,
+            201: answer(LoginResultSchema, 'Signed up: the identity and its tokens'),
             ...gatewayRouteProblems(...linkingProblems, 'email_taken', 'provider_already_linked', 'reauthentication_required'),
           },
         },
@@ -93,6 +101,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         onRequest: guestIfPresented,
         schema: {
           tags,
+          operationId: 'logIn',
           summary: 'Log in with a password or an OpenID provider ID token',
           description:
             "With a guest's bearer token, a login that has no identity yet is linked to the guest; a login that already has one " +
@@ -101,7 +110,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
           security: linkingSecurity,
           body: LoginSchema,
           response: {
-            200: LoginResultSchema,
+            200: answer(LoginResultSchema, 'Logged in: the identity and its tokens'),
             ...gatewayRouteProblems(
               ...linkingProblems,
               'provider_unknown',
@@ -186,9 +195,10 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         {
           schema: {
             tags,
+            operationId: 'getMyIdentity',
             summary: 'Your identity: kind, logins and creation time',
             security: identitySecurity,
-            response: { 200: IdentitySchema, ...identityRouteProblems() },
+            response: { 200: answer(IdentitySchema, 'Your identity'), ...identityRouteProblems() },
           },
         },
         async (request) => {
@@ -202,10 +212,11 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         {
           schema: {
             tags,
+            operationId: 'deleteMyIdentity',
             summary: 'Delete your identity and everything it owns',
             description: 'Irreversible. Its logins are freed, its tokens stop working at once.',
             security: identitySecurity,
-            response: { 204: { type: 'null', description: 'Deleted' }, ...identityRouteProblems() },
+            response: { 204: answer(Type.Null(), 'Deleted'), ...identityRouteProblems() },
           },
         },
         async (request, reply) => {
@@ -219,10 +230,11 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         {
           schema: {
             tags,
+            operationId: 'logOut',
             summary: 'Log out: end this session',
             description: "The session's refresh token and access tokens stop working at once. Other devices stay signed in.",
             security: identitySecurity,
-            response: { 204: { type: 'null', description: 'Logged out' }, ...identityRouteProblems() },
+            response: { 204: answer(Type.Null(), 'Logged out'), ...identityRouteProblems() },
           },
         },
         async (request, reply) => {

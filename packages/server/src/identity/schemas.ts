@@ -12,7 +12,7 @@ export const TokenPairSchema = Type.Object(
     tokenType: Type.Literal('Bearer'),
     expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
   },
-  { additionalProperties: false },
+  { title: 'TokenPair', additionalProperties: false },
 );
 
 export const LoginResultSchema = Type.Object(
@@ -22,7 +22,7 @@ export const LoginResultSchema = Type.Object(
       description: 'The guest identity (from the bearer token sent) whose data moved into this identity, which already had the login',
     }),
   },
-  { additionalProperties: false },
+  { title: 'LoginResult', additionalProperties: false },
 );
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'Compared without regard to case' });
@@ -32,7 +32,7 @@ export const SignUpSchema = Type.Object(
     email: Email,
     password: Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' }),
   },
-  { additionalProperties: false },
+  { title: 'SignUpInput', additionalProperties: false },
 );
 
 export const LoginSchema = Type.Object(
@@ -56,12 +56,16 @@ export const LoginSchema = Type.Object(
     ),
   },
   {
+    title: 'LoginInput',
     additionalProperties: false,
     description: 'With provider "password": email and password. With an OpenID provider: idToken, and nonce when the sign-in used one.',
   },
 );
 
-export const RefreshSchema = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
+export const RefreshSchema = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { title: 'RefreshInput', additionalProperties: false },
+);
 
 export const DeveloperLoginSchema = Type.Object(
   {
@@ -75,7 +79,7 @@ export const DeveloperLoginSchema = Type.Object(
       Type.String({ minLength: 1, maxLength: 64, description: 'A guest identity to link to this user (its data is kept or merged)' }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'DeveloperLoginInput', additionalProperties: false },
 );
 
 const LoginInfoSchema = Type.Object(
@@ -84,7 +88,7 @@ const LoginInfoSchema = Type.Object(
     subject: Type.String({ description: 'The email, developer user id, or OpenID subject' }),
     linkedAt: Timestamp,
   },
-  { additionalProperties: false },
+  { title: 'IdentityLogin', additionalProperties: false },
 );
 
 export const IdentitySchema = Type.Object(
@@ -101,7 +105,7 @@ export const IdentitySchema = Type.Object(
     }),
     logins: Type.Array(LoginInfoSchema),
   },
-  { additionalProperties: false },
+  { title: 'Identity', additionalProperties: false },
 );
 
 export const IdentityPageSchema = Type.Object(
@@ -109,7 +113,7 @@ export const IdentityPageSchema = Type.Object(
     identities: Type.Array(IdentitySchema),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
   },
-  { additionalProperties: false },
+  { title: 'IdentityPage', additionalProperties: false },
 );
 
 export const ListQuerySchema = Type.Object(
@@ -139,11 +143,11 @@ export const JwksSchema = Type.Object(
           use: Type.Literal('sig'),
         },
         // Only these members are ever serialised: private key parts cannot leak through this route.
-        { additionalProperties: false },
+        { title: 'Jwk', additionalProperties: false },
       ),
     ),
   },
-  { additionalProperties: false },
+  { title: 'Jwks', additionalProperties: false },
 );
 
 const AccountToken = Type.String({

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { problemResponses } from '../http/schemas.js';
+import { answer, problemResponses } from '../http/schemas.js';
 import type { Plan } from '../limiter/limiter.js';
 import { apiKeyJson, mergePlan } from './plans.js';
 import { ApiKeySchema, CreatedKeySchema, CreateKeySchema, KeyIdParams, PlanInputSchema } from './schemas.js';
@@ -19,9 +19,13 @@ export function keyAdminRoutes(keys: ApiKeyService, defaultPlan: Plan): FastifyP
         schema: {
           tags,
           security,
+          operationId: 'createApiKey',
           summary: 'Create an API key; its secret is in the answer, once',
           body: CreateKeySchema,
-          response: { 201: CreatedKeySchema, ...problemResponses(...adminErrors, 'validation_failed', 'malformed_body') },
+          response: {
+            201: answer(CreatedKeySchema, 'The key, with its secret'),
+            ...problemResponses(...adminErrors, 'validation_failed', 'malformed_body'),
+          },
         },
       },
       async (request, reply) => {
@@ -36,8 +40,12 @@ export function keyAdminRoutes(keys: ApiKeyService, defaultPlan: Plan): FastifyP
         schema: {
           tags,
           security,
+          operationId: 'listApiKeys',
           summary: 'List API keys (secrets are never shown again)',
-          response: { 200: Type.Object({ keys: Type.Array(ApiKeySchema) }), ...problemResponses(...adminErrors) },
+          response: {
+            200: answer(Type.Object({ keys: Type.Array(ApiKeySchema) }, { title: 'ApiKeyList' }), 'Every key'),
+            ...problemResponses(...adminErrors),
+          },
         },
       },
       async () => ({ keys: (await keys.list()).map(apiKeyJson) }),
@@ -49,9 +57,10 @@ export function keyAdminRoutes(keys: ApiKeyService, defaultPlan: Plan): FastifyP
         schema: {
           tags,
           security,
+          operationId: 'getApiKey',
           summary: "A key with this period's quota usage",
           params: KeyIdParams,
-          response: { 200: ApiKeySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: { 200: answer(ApiKeySchema, 'The key'), ...problemResponses(...adminErrors, 'not_found') },
         },
       },
       async (request) => {
@@ -66,10 +75,14 @@ export function keyAdminRoutes(keys: ApiKeyService, defaultPlan: Plan): FastifyP
         schema: {
           tags,
           security,
+          operationId: 'updateApiKey',
           summary: "Change a key's usage plan",
           params: KeyIdParams,
           body: PlanInputSchema,
-          response: { 200: ApiKeySchema, ...problemResponses(...adminErrors, 'not_found', 'validation_failed', 'malformed_body') },
+          response: {
+            200: answer(ApiKeySchema, 'The key with its new plan'),
+            ...problemResponses(...adminErrors, 'not_found', 'validation_failed', 'malformed_body'),
+          },
         },
       },
       async (request) => {
@@ -84,9 +97,10 @@ export function keyAdminRoutes(keys: ApiKeyService, defaultPlan: Plan): FastifyP
         schema: {
           tags,
           security,
+          operationId: 'revokeApiKey',
           summary: 'Revoke a key; it stops working within one second',
           params: KeyIdParams,
-          response: { 200: ApiKeySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: { 200: answer(ApiKeySchema, 'The key, revoked'), ...problemResponses(...adminErrors, 'not_found') },
         },
       },
       async (request) => apiKeyJson(await keys.revoke(request.params.id)),

@@ -6,7 +6,7 @@ export const RateLimitSchema = Type.Object(
     rate: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Tokens added per second' }),
     burst: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Bucket capacity: requests allowed at once' }),
   },
-  { additionalProperties: false },
+  { title: 'RateLimit', additionalProperties: false },
 );
 
 export const QuotaSchema = Type.Object(
@@ -16,7 +16,7 @@ export const QuotaSchema = Type.Object(
       description: 'UTC calendar period; weeks start on Monday',
     }),
   },
-  { additionalProperties: false },
+  { title: 'Quota', additionalProperties: false },
 );
 
 export const PlanInputSchema = Type.Object(
@@ -24,7 +24,7 @@ export const PlanInputSchema = Type.Object(
     rateLimit: Type.Optional(Type.Partial(RateLimitSchema, { additionalProperties: false })),
     quota: Type.Optional(Type.Union([QuotaSchema, Type.Null()], { description: 'null removes the quota' })),
   },
-  { additionalProperties: false },
+  { title: 'PlanInput', additionalProperties: false },
 );
 
 export const CreateKeySchema = Type.Object(
@@ -33,15 +33,18 @@ export const CreateKeySchema = Type.Object(
     rateLimit: Type.Optional(RateLimitSchema),
     quota: Type.Optional(Type.Union([QuotaSchema, Type.Null()])),
   },
-  { additionalProperties: false },
+  { title: 'ApiKeyInput', additionalProperties: false },
 );
 
-export const UsageSchema = Type.Object({
-  used: Type.Integer(),
-  limit: Type.Integer(),
-  period: Type.String(),
-  resetsAt: Timestamp,
-});
+export const UsageSchema = Type.Object(
+  {
+    used: Type.Integer(),
+    limit: Type.Integer(),
+    period: Type.String(),
+    resetsAt: Timestamp,
+  },
+  { title: 'QuotaUsage' },
+);
 
 export const ApiKeySchema = Type.Object(
   {
@@ -54,13 +57,16 @@ export const ApiKeySchema = Type.Object(
     revokedAt: Type.Union([Timestamp, Type.Null()]),
     usage: Type.Optional(Type.Union([UsageSchema, Type.Null()], { description: 'Quota usage this period' })),
   },
-  { additionalProperties: false },
+  { title: 'ApiKey', additionalProperties: false },
 );
 
-export const CreatedKeySchema = Type.Object({
-  ...ApiKeySchema.properties,
-  key: Type.String({ description: 'The secret. Shown once: store it now.' }),
-});
+export const CreatedKeySchema = Type.Object(
+  {
+    ...ApiKeySchema.properties,
+    key: Type.String({ description: 'The secret. Shown once: store it now.' }),
+  },
+  { title: 'NewApiKey' },
+);
 
 export const KeyIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 

@@ -3,6 +3,7 @@ import type { NoteLimits } from '../config/config.js';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
 import { problemDocument } from '../http/problem-handler.js';
+import { answer } from '../http/schemas.js';
 import { schemaCompiler } from '../http/validation.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import type { BatchUsage } from '../keys/batch-usage.js';
@@ -33,6 +34,7 @@ export function noteBatchRoutes(notes: NotesService, limits: NoteLimits, usage: 
         bodyLimit: limits.batchBodyLimitBytes,
         schema: {
           tags: ['notes'],
+          operationId: 'createNotes',
           security: identitySecurity,
           summary: `Create up to ${MAX_BATCH_NOTES} notes at once, each answered on its own`,
           description:
@@ -43,7 +45,7 @@ export function noteBatchRoutes(notes: NotesService, limits: NoteLimits, usage: 
             `more than ${MAX_BATCH_NOTES} notes, a malformed envelope or a body over ${limits.batchBodyLimitBytes} bytes is refused whole, nothing written.`,
           body: BatchBody,
           response: {
-            200: BatchAnswer,
+            200: answer(BatchAnswer, 'One result per note sent, in order'),
             ...identityRouteProblems('validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'),
           },
         },

@@ -4,6 +4,7 @@ import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
 import { expectRefusedUnchanged } from '../testing/notes.js';
+import { resolved } from '../testing/openapi.js';
 
 const note = (extra: object = {}) => ({ headline: 'A headline', text: 'Some text', ...extra });
 
@@ -302,7 +303,7 @@ describe('configured note bounds', () => {
     await expectProblem(await post({ headline: 'x'.repeat(11), text: '' }), 400, 'validation_failed');
     await expectProblem(await post({ headline: 'x', text: 'y'.repeat(51) }), 400, 'validation_failed');
     const doc = await json(await fetch(`${server.url}/openapi.json`));
-    const schema = doc.paths['/v1/notes'].post.requestBody.content['application/json'].schema;
+    const schema = resolved(doc, doc.paths['/v1/notes'].post.requestBody.content['application/json'].schema);
     expect(schema.properties.headline).toMatchObject({ minLength: 1, maxLength: 10 });
     expect(schema.properties.text).toMatchObject({ maxLength: 50 });
     expect(schema.properties.photoIds).toMatchObject({ maxItems: 10 });

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { NoteLimits } from '../config/config.js';
 import { Problem } from '../errors.js';
 import { callerOf } from '../http/caller.js';
+import { answer } from '../http/schemas.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import { etagOf, noteJson } from './note.js';
 import { CreateHeaders, ListQuery, NoteListSchema, NoteParams, NoteSchema, noteSchemas, ReadHeaders, WriteHeaders } from './schemas.js';
@@ -24,10 +25,14 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'createNote',
           summary: 'Create a note (an Idempotency-Key makes retries safe)',
           headers: CreateHeaders,
           body: CreateNote,
-          response: { 201: NoteSchema, ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'idempotency_key_reused') },
+          response: {
+            201: answer(NoteSchema, 'Created, or the remembered answer to a retry', 'ETag', 'Location', 'Idempotent-Replayed'),
+            ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'idempotency_key_reused'),
+          },
         },
         // The create's own statement checks the identity and session (one round trip instead of two).
         config: { identityCheckedByWrite: true },
@@ -46,9 +51,10 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'listNotes',
           summary: 'List your notes, newest first',
           querystring: ListQuery,
-          response: { 200: NoteListSchema, ...identityRouteProblems('validation_failed') },
+          response: { 200: answer(NoteListSchema, 'A page of your notes'), ...identityRouteProblems('validation_failed') },
         },
       },
       async (request) => {
@@ -63,12 +69,13 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'getNote',
           summary: 'Read one of your notes',
           params: NoteParams,
           headers: ReadHeaders,
           response: {
-            200: NoteSchema,
-            304: Type.Null({ description: 'Not modified: the note is still at the ETag in If-None-Match' }),
+            200: answer(NoteSchema, 'The note', 'ETag'),
+            304: answer(Type.Null(), 'Not modified: the note is still at the ETag in If-None-Match', 'ETag'),
             ...identityRouteProblems('validation_failed', 'not_found'),
           },
         },
@@ -90,13 +97,14 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'putNote',
           summary: 'Create a note under your own id, or replace your note',
           params: NoteParams,
           headers: WriteHeaders,
           body: PutNote,
           response: {
-            200: NoteSchema,
-            201: NoteSchema,
+            200: answer(NoteSchema, 'Replaced', 'ETag'),
+            201: answer(NoteSchema, 'Created', 'ETag'),
             ...identityRouteProblems(...bodyProblems, 'note_id_taken', 'precondition_failed'),
           },
         },
@@ -124,11 +132,15 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'updateNote',
           summary: 'Change some fields of your note',
           params: NoteParams,
           headers: WriteHeaders,
           body: PatchNote,
-          response: { 200: NoteSchema, ...identityRouteProblems(...bodyProblems, 'not_found', 'precondition_failed') },
+          response: {
+            200: answer(NoteSchema, 'Changed', 'ETag'),
+            ...identityRouteProblems(...bodyProblems, 'not_found', 'precondition_failed'),
+          },
         },
       },
       async (request, reply) => {
@@ -143,11 +155,12 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'deleteNote',
           summary: 'Delete your note',
           params: NoteParams,
           headers: WriteHeaders,
           response: {
-            204: Type.Null({ description: 'Deleted' }),
+            204: answer(Type.Null(), 'Deleted'),
             ...identityRouteProblems('validation_failed', 'not_found', 'precondition_failed'),
           },
         },

@@ -39,11 +39,15 @@ export function noteSchemas(limits: NoteLimits) {
 
   const CreateNote = Type.Object(
     { noteId: Type.Optional(NoteIdSchema), ...content },
-    { additionalProperties: false, description: 'The reference model’s `{noteId, headline, text}` is accepted as it is' },
+    {
+      title: 'NoteInput',
+      additionalProperties: false,
+      description: 'The reference model’s `{noteId, headline, text}` is accepted as it is',
+    },
   );
   const PutNote = Type.Object(
     { noteId: Type.Optional({ ...NoteIdSchema, description: 'If present, must equal the id in the path' }), ...content },
-    { additionalProperties: false },
+    { title: 'NoteReplacement', additionalProperties: false },
   );
   const PatchNote = Type.Object(
     {
@@ -52,7 +56,7 @@ export function noteSchemas(limits: NoteLimits) {
       photoIds: Type.Optional(PhotoIdsSchema),
       visibility: Type.Optional(VisibilitySchema),
     },
-    { additionalProperties: false, minProperties: 1, description: 'Only the fields given change' },
+    { title: 'NotePatch', additionalProperties: false, minProperties: 1, description: 'Only the fields given change' },
   );
   return { CreateNote, PutNote, PatchNote };
 }
@@ -69,8 +73,9 @@ export const NoteSchema = Type.Object(
     updatedAt: Timestamp,
   },
   // No $id / addSchema: adding a schema inside a plugin makes Fastify rebuild that plugin's
-  // validator from its default Ajv, dropping the app's strict body compiler.
-  { additionalProperties: false },
+  // validator from its default Ajv, dropping the app's strict body compiler. The title names it
+  // in the OpenAPI document's components.
+  { title: 'Note', additionalProperties: false },
 );
 
 export const NoteListSchema = Type.Object(
@@ -78,7 +83,7 @@ export const NoteListSchema = Type.Object(
     notes: Type.Array(NoteSchema),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
   },
-  { additionalProperties: false },
+  { title: 'NotePage', additionalProperties: false },
 );
 
 export const NoteParams = Type.Object({ noteId: NoteIdSchema }, { additionalProperties: false });
@@ -129,7 +134,7 @@ export function batchSchemas({ CreateNote }: NoteSchemas) {
   const envelope = (item: TSchema) =>
     Type.Object(
       { notes: Type.Array(item, { minItems: 1, maxItems: MAX_BATCH_NOTES, description: `1–${MAX_BATCH_NOTES} notes` }) },
-      { additionalProperties: false },
+      { title: 'NoteBatch', additionalProperties: false },
     );
   const result = (outcome: string, status: number, description: string) =>
     Type.Object(
@@ -149,7 +154,7 @@ export function batchSchemas({ CreateNote }: NoteSchemas) {
     BatchEnvelope: envelope(Type.Object({}, { additionalProperties: true })),
     BatchAnswer: Type.Object(
       { results: Type.Array(BatchResult, { description: 'One per note sent, in the same order' }) },
-      { additionalProperties: false },
+      { title: 'NoteBatchResults', additionalProperties: false },
     ),
   };
 }

@@ -17,6 +17,7 @@ export function publicPhotoRoutes(photos: PhotoService, blobs: BlobStore): Fasti
       url: '/:photoId/:variant',
       schema: {
         tags: ['photos'],
+        operationId: 'getPublicPhotoVariant',
         // No key or bearer token: the variants of public photos are for anyone who has the URL.
         security: [],
         summary: "A public photo's variant (thumb or display), for CDNs and <img> tags",

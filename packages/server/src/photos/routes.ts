@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { apiKeyOf, callerOf } from '../http/caller.js';
+import { answer } from '../http/schemas.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import { CreatedPhotoSchema, CreatePhotoSchema, ListPhotosQuery, PhotoIdParams, PhotoListSchema, PhotoSchema } from './schemas.js';
 import type { PhotoService } from './service.js';
@@ -21,13 +22,17 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
+          operationId: 'createPhoto',
           summary: 'Create a photo and get a signed URL to upload its bytes to',
           description:
             'Declare the type and exact length of the bytes. The answer holds `upload`: PUT exactly those bytes, with its headers, ' +
             'to its URL and POST /v1/photos/{photoId}/complete, both before it expires. Size and the storage quotas (yours, and your app’s) ' +
             'are checked here, before any byte is sent.',
           body: CreatePhotoSchema,
-          response: { 201: CreatedPhotoSchema, ...identityRouteProblems(...bodyProblems, 'storage_quota_exceeded') },
+          response: {
+            201: answer(CreatedPhotoSchema, 'The photo, pending, with where to upload its bytes'),
+            ...identityRouteProblems(...bodyProblems, 'storage_quota_exceeded'),
+          },
         },
       },
       async (request, reply) => {
@@ -42,13 +47,14 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
+          operationId: 'completePhoto',
           summary: 'Confirm the upload: the bytes are checked and the photo moves on to processing',
           description:
             'Idempotent: completing a photo that is already past pending answers it as it is. ' +
             'Too late once the upload URL has expired: the photo then fails and keeps none of the bytes.',
           params: PhotoIdParams,
           response: {
-            200: PhotoSchema,
+            200: answer(PhotoSchema, 'The photo, processing (or as it was, if already completed)'),
             ...identityRouteProblems(
               'validation_failed',
               'not_found',
@@ -71,10 +77,11 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
+          operationId: 'getPhoto',
           summary: 'A photo with signed URLs for its variants (and, for its owner, the original)',
           description: "Your own photos, or another identity's public photo once it is ready. Anything else is not found.",
           params: PhotoIdParams,
-          response: { 200: PhotoSchema, ...identityRouteProblems('validation_failed', 'not_found') },
+          response: { 200: answer(PhotoSchema, 'The photo'), ...identityRouteProblems('validation_failed', 'not_found') },
         },
       },
       async (request) => photos.get(callerOf(request), request.params.photoId),
@@ -86,9 +93,10 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
+          operationId: 'listPhotos',
           summary: 'Your photos, newest first',
           querystring: ListPhotosQuery,
-          response: { 200: PhotoListSchema, ...identityRouteProblems('validation_failed') },
+          response: { 200: answer(PhotoListSchema, 'A page of your photos'), ...identityRouteProblems('validation_failed') },
         },
       },
       async (request) => photos.list(callerOf(request), request.query.limit ?? 20, request.query.cursor),
@@ -100,9 +108,10 @@ export function photoRoutes(photos: PhotoService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
+          operationId: 'deletePhoto',
           summary: 'Delete a photo: its metadata, every stored file, and its place in your notes',
           params: PhotoIdParams,
-          response: { 204: Type.Null({ description: 'Deleted' }), ...identityRouteProblems('validation_failed', 'not_found') },
+          response: { 204: answer(Type.Null(), 'Deleted'), ...identityRouteProblems('validation_failed', 'not_found') },
         },
       },
       async (request, reply) => {

@@ -35,7 +35,7 @@ export const CreatePhotoSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'PhotoInput', additionalProperties: false },
 );
 
 const SignedUrlProperties = {
@@ -43,14 +43,17 @@ const SignedUrlProperties = {
   expiresAt: Timestamp,
 };
 
-const VariantSchema = Type.Object({
-  width: Type.Integer(),
-  height: Type.Integer(),
-  bytes: Type.Integer(),
-  contentType: Type.String(),
-  ...SignedUrlProperties,
-  publicUrl: Type.Optional(Type.String({ description: 'Public photos only: a stable unsigned URL, cacheable for a year' })),
-});
+const VariantSchema = Type.Object(
+  {
+    width: Type.Integer(),
+    height: Type.Integer(),
+    bytes: Type.Integer(),
+    contentType: Type.String(),
+    ...SignedUrlProperties,
+    publicUrl: Type.Optional(Type.String({ description: 'Public photos only: a stable unsigned URL, cacheable for a year' })),
+  },
+  { title: 'PhotoVariant' },
+);
 
 const photoProperties = {
   photoId: Type.String(),
@@ -74,27 +77,30 @@ const photoProperties = {
   original: Type.Optional(
     Type.Object(
       { bytes: Type.Integer(), contentType: Type.String(), ...SignedUrlProperties },
-      { description: 'The bytes as uploaded, metadata included: for the owner only, once uploaded' },
+      { title: 'PhotoOriginal', description: 'The bytes as uploaded, metadata included: for the owner only, once uploaded' },
     ),
   ),
 };
 
-export const PhotoSchema = Type.Object(photoProperties);
+export const PhotoSchema = Type.Object(photoProperties, { title: 'Photo' });
 
-export const CreatedPhotoSchema = Type.Object({
-  ...photoProperties,
-  upload: Type.Object(
-    {
-      method: Type.Literal('PUT'),
-      url: Type.String(),
-      headers: Type.Record(Type.String(), Type.String(), {
-        description: 'Send all of these headers with the bytes: the URL is signed for them',
-      }),
-      expiresAt: Timestamp,
-    },
-    { description: 'Send the bytes here: exactly contentLength of them, once' },
-  ),
-});
+export const CreatedPhotoSchema = Type.Object(
+  {
+    ...photoProperties,
+    upload: Type.Object(
+      {
+        method: Type.Literal('PUT'),
+        url: Type.String(),
+        headers: Type.Record(Type.String(), Type.String(), {
+          description: 'Send all of these headers with the bytes: the URL is signed for them',
+        }),
+        expiresAt: Timestamp,
+      },
+      { title: 'UploadTicket', description: 'Send the bytes here: exactly contentLength of them, once' },
+    ),
+  },
+  { title: 'NewPhoto' },
+);
 
 export const ListPhotosQuery = Type.Object(
   {
@@ -104,10 +110,13 @@ export const ListPhotosQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const PhotoListSchema = Type.Object({
-  photos: Type.Array(PhotoSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
-});
+export const PhotoListSchema = Type.Object(
+  {
+    photos: Type.Array(PhotoSchema),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last page' }),
+  },
+  { title: 'PhotoPage' },
+);
 
 export type CreatePhotoInput = Static<typeof CreatePhotoSchema>;
 export type PhotoJson = Static<typeof PhotoSchema>;

@@ -6,11 +6,13 @@ import type { RealtimeHub } from '../changes/hub.js';
 import { changeRoutes } from '../changes/routes.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { demoApiKey } from '../demo/demo-key.js';
+import { demoFolder, demoRoutes } from '../demo/routes.js';
 import { adminAuth } from '../http/admin-auth.js';
 import { registerCors } from '../http/cors.js';
 import { healthRoutes } from '../http/health.js';
 import { installJsonParser } from '../http/json-body.js';
-import { instrumentRequests, serveMetrics } from '../http/metrics.js';
+import { instrumentRequests, metricsSchema, serveMetrics } from '../http/metrics.js';
 import { registerOpenApi } from '../http/openapi.js';
 import { installProblemHandler } from '../http/problem-handler.js';
 import { requestIdFor } from '../http/request-id.js';
@@ -37,6 +39,7 @@ import type { NotesService } from '../notes/service.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
 import { photoRoutes } from '../photos/routes.js';
 import type { Photos } from '../photos/runtime.js';
+import type { DataLayout } from '../runtime/layout.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
@@ -63,6 +66,8 @@ export interface AppServices {
   readonly webhooks: Webhooks;
   readonly changeFeed: ChangeFeed;
   readonly realtime: RealtimeHub;
+  /** Where the data folder keeps its files (the sample app's API key among its secrets). */
+  readonly layout: DataLayout;
 }
 
 export interface App {
@@ -98,7 +103,7 @@ export async function buildApp(services: AppServices): Promise<App> {
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, services.publicUrl);
   healthRoutes(app, services.database);
-  app.get('/metrics', { schema: { hide: true }, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
+  app.get('/metrics', { schema: metricsSchema, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
   await app.register(jwksRoute(services.identities));
 
   await app.register(
@@ -140,6 +145,11 @@ export async function buildApp(services: AppServices): Promise<App> {
     },
     { prefix: '/v1' },
   );
+
+  if (config.demo) {
+    const demoKey = demoApiKey(services.keys, services.defaultPlan, services.layout.secretsDir);
+    await app.register(demoRoutes(demoFolder(), demoKey), { prefix: '/demo' });
+  }
 
   await app.ready();
   return { fastify: app };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../http/caller.js';
+import { answer } from '../http/schemas.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import { SearchQuerySchema, SearchResultSchema, SuggestQuerySchema, SuggestResultSchema } from './schemas.js';
 import type { SearchService } from './service.js';
@@ -15,9 +16,13 @@ export function searchRoutes(search: SearchService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'searchNotes',
           summary: 'Search your notes, or public notes with scope=public',
           querystring: SearchQuerySchema,
-          response: { 200: SearchResultSchema, ...identityRouteProblems('validation_failed') },
+          response: {
+            200: answer(SearchResultSchema, 'A page of matching notes, best first'),
+            ...identityRouteProblems('validation_failed'),
+          },
         },
       },
       async (request) => {
@@ -32,9 +37,10 @@ export function searchRoutes(search: SearchService): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security: identitySecurity,
+          operationId: 'suggest',
           summary: 'Complete what the user typed from their own notes',
           querystring: SuggestQuerySchema,
-          response: { 200: SuggestResultSchema, ...identityRouteProblems('validation_failed') },
+          response: { 200: answer(SuggestResultSchema, 'Completions, best first'), ...identityRouteProblems('validation_failed') },
         },
       },
       async (request) => ({ suggestions: await search.suggest(callerOf(request), request.query.q) }),

@@ -48,17 +48,17 @@ export const SearchResultSchema = Type.Object(
               headline: { ...Highlighted, description: 'The whole headline, highlighted' },
               text: { ...Highlighted, description: 'A snippet of the text, highlighted' },
             },
-            { additionalProperties: false },
+            { title: 'SearchHighlights', additionalProperties: false },
           ),
           score: Type.Number({ description: 'Relevance; higher is better. Headline matches weigh more than text matches' }),
           updatedAt: Timestamp,
         },
-        { additionalProperties: false },
+        { title: 'SearchHit', additionalProperties: false },
       ),
     ),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
   },
-  { additionalProperties: false },
+  { title: 'SearchPage', additionalProperties: false },
 );
 
 export const SuggestResultSchema = Type.Object(
@@ -66,10 +66,10 @@ export const SuggestResultSchema = Type.Object(
     suggestions: Type.Array(
       Type.Object(
         { kind: Type.Union([Type.Literal('term'), Type.Literal('headline')]), value: Type.String() },
-        { additionalProperties: false },
+        { title: 'Suggestion', additionalProperties: false },
       ),
       { maxItems: SUGGEST_LIMIT, description: 'Words from your notes that complete the last word typed, then headlines of matching notes' },
     ),
   },
-  { additionalProperties: false },
+  { title: 'Suggestions', additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 /**
  * Browser tests drive a real headless Chromium, the one installed on the machine: nothing is
@@ -43,8 +43,8 @@ export interface WatchedPage {
 }
 
 /** A page in a context of its own, recording everything that went wrong on it. */
-export async function watchedPage(browser: Browser): Promise<WatchedPage> {
-  const context = await browser.newContext();
+export async function watchedPage(browser: Browser, options: BrowserContextOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const troubles: string[] = [];

@@ -17,11 +17,16 @@ export function itDocuments(routes: readonly DocumentedRoute[], doc: () => any):
     expect(operation.summary).toEqual(expect.any(String));
     expect(operation.tags.length).toBeGreaterThan(0);
     expect(operation.security).toBeDefined();
-    expect(Object.keys(operation.responses).sort()).toEqual([...new Set(statuses)].sort());
+    // Every operation also documents 500 and 503 (http/openapi-document.ts).
+    expect(Object.keys(operation.responses).sort()).toEqual([...new Set([...statuses, '500', '503'])].sort());
     const described = JSON.stringify(operation.responses);
     for (const code of codes) expect(described, `${method} ${path} documents ${code}`).toContain(code);
   });
 }
+
+/** A schema of the document, following a `$ref` to the named schema in components. */
+export const resolved = (doc: any, schema: any): any =>
+  typeof schema?.$ref === 'string' ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
 
 /** Starts a server for the surrounding describe block; the getter answers its OpenAPI document once fetched. */
 export function servedOpenApiDocument(): () => any {

@@ -1,0 +1,12 @@
+export type { Auth, LogIn } from './auth.js';
+export { type ClientOptions, createClient, type ShoeboxClient } from './client.js';
+export { ConflictError, type ProblemDocument, ShoeboxError } from './errors.js';
+export type { Notes, Version } from './notes.js';
+export type { Page, Pages } from './pages.js';
+export type { Photos, UploadOptions } from './photos.js';
+export type { SearchOptions } from './search.js';
+export type { AuthState } from './session.js';
+export { memoryStorage, type TokenStorage } from './storage.js';
+export type { Fetch, RetryPolicy } from './transport.js';
+export type * from './types.js';
+export type { Progress } from './upload.js';
