@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf } from '../http/caller.js';
+import { answer } from '../http/schemas.js';
 import { identityRouteProblems, identitySecurity } from '../identity/bearer-problems.js';
 import type { IdentityService } from '../identity/service.js';
 import { EventStream } from './event-stream.js';
@@ -29,7 +30,10 @@ export function changeRoutes(
           security: identitySecurity,
           summary: 'Your notes and photos changed since a cursor: current versions and tombstones',
           querystring: ChangesQuery,
-          response: { 200: ChangesPageSchema, ...identityRouteProblems('validation_failed', 'cursor_expired') },
+          response: {
+            200: answer(ChangesPageSchema, 'Your changes after the cursor'),
+            ...identityRouteProblems('validation_failed', 'cursor_expired'),
+          },
         },
       },
       async (request) => feed.page(callerOf(request), Number(request.query.since ?? 0), request.query.limit),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { answer } from '../http/schemas.js';
 import type { AccountCaller, AccountService } from './accounts.js';
 import { identityGuard } from './bearer.js';
 import { gatewayRouteProblems, identityRouteProblems, identitySecurity } from './bearer-problems.js';
@@ -28,13 +29,14 @@ export function accountRoutes(accounts: AccountService, identities: IdentityServ
       {
         schema: {
           tags,
+          operationId: 'verifyEmail',
           summary: 'Prove an email: redeem the token of a verification message',
           description:
             'The app takes the token from the link (`?type=verify&token=…`) or from the code the user pasted. Single-use and expiring; ' +
             'afterwards the identity and its new access tokens say `emailVerified`.',
           security: [{ apiKey: [] }],
           body: AccountTokenSchema,
-          response: { 200: VerifiedEmailSchema, ...gatewayRouteProblems(...tokenProblems) },
+          response: { 200: answer(VerifiedEmailSchema, 'The email is proven'), ...gatewayRouteProblems(...tokenProblems) },
         },
       },
       async (request) => accounts.verifyEmail(request.body.token),
@@ -45,13 +47,17 @@ export function accountRoutes(accounts: AccountService, identities: IdentityServ
       {
         schema: {
           tags,
+          operationId: 'requestPasswordReset',
           summary: 'Ask for a password-reset message',
           description:
             'Always answers 202 the same way, at the same cost, whether or not the email has an account: nobody learns which emails do. ' +
             'When one does, a single-use link valid for minutes is mailed (`?type=reset&token=…`). Throttled per email and per client address.',
           security: [{ apiKey: [] }],
           body: PasswordResetSchema,
-          response: { 202: AcceptedSchema, ...gatewayRouteProblems(...bodyProblems, 'mail_throttled', 'mail_not_configured') },
+          response: {
+            202: answer(AcceptedSchema, 'Accepted: a message goes out if the email has an account'),
+            ...gatewayRouteProblems(...bodyProblems, 'mail_throttled', 'mail_not_configured'),
+          },
         },
       },
       async (request, reply) => {
@@ -65,6 +71,7 @@ export function accountRoutes(accounts: AccountService, identities: IdentityServ
       {
         schema: {
           tags,
+          operationId: 'confirmPasswordReset',
           summary: 'Set a new password with the token of a reset message',
           description:
             'Single-use and expiring. Every session of the identity ends (log in again), other reset links stop working, and the owner is told by mail.',
@@ -84,11 +91,12 @@ export function accountRoutes(accounts: AccountService, identities: IdentityServ
       {
         schema: {
           tags,
+          operationId: 'confirmEmailChange',
           summary: 'Confirm an email change with the token mailed to the new address',
           description: 'Single-use and expiring. The login moves to the new address, proven; the old address is told by mail.',
           security: [{ apiKey: [] }],
           body: AccountTokenSchema,
-          response: { 200: VerifiedEmailSchema, ...gatewayRouteProblems(...tokenProblems, 'email_taken') },
+          response: { 200: answer(VerifiedEmailSchema, 'The new email, proven'), ...gatewayRouteProblems(...tokenProblems, 'email_taken') },
         },
       },
       async (request) => accounts.confirmEmailChange(request.body.token),
@@ -110,10 +118,14 @@ function signedInAccountRoutes(accounts: AccountService): FastifyPluginAsyncType
       {
         schema: {
           tags,
+          operationId: 'resendVerification',
           summary: 'Send the verification message again',
           description: 'For the signed-in identity’s email. Limited per email and per client address (`mail_throttled`).',
           security: identitySecurity,
-          response: { 202: AcceptedSchema, ...identityRouteProblems('conflict', 'mail_throttled', 'mail_not_configured') },
+          response: {
+            202: answer(AcceptedSchema, 'Accepted: the message is queued'),
+            ...identityRouteProblems('conflict', 'mail_throttled', 'mail_not_configured'),
+          },
         },
       },
       async (request, reply) => {
@@ -127,6 +139,7 @@ function signedInAccountRoutes(accounts: AccountService): FastifyPluginAsyncType
       {
         schema: {
           tags,
+          operationId: 'changePassword',
           summary: 'Change your password',
           description:
             'Needs the current password, throttled like logins. Every other session of the identity ends; this one stays signed in. ' +
@@ -150,6 +163,7 @@ function signedInAccountRoutes(accounts: AccountService): FastifyPluginAsyncType
       {
         schema: {
           tags,
+          operationId: 'changeEmail',
           summary: 'Change your email',
           description:
             'Needs the current password. A link is mailed to the new address (`?type=email-change&token=…`); the change happens when it ' +
@@ -157,7 +171,7 @@ function signedInAccountRoutes(accounts: AccountService): FastifyPluginAsyncType
           security: identitySecurity,
           body: EmailChangeSchema,
           response: {
-            202: AcceptedSchema,
+            202: answer(AcceptedSchema, 'Accepted: a confirmation goes to the new address'),
             ...identityRouteProblems(
               ...bodyProblems,
               'invalid_credentials',

@@ -119,6 +119,7 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'deleteIdentity',
           summary: 'Delete an identity and everything it owns',
           description: 'Irreversible: its notes, photos, logins, sessions, second factor and unsent mail go, in one transaction.',
           params: IdentityIdParams,
@@ -138,12 +139,16 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'forcePasswordReset',
           summary: 'Force a password reset',
           description:
             'After a suspected compromise: the password stops working, every session ends, and a reset link is mailed to the ' +
             'account’s email when mail is configured. The user sets a new password through the link.',
           params: IdentityIdParams,
-          response: { 200: ForcedResetSchema, ...problemResponses(...adminErrors, 'not_found', 'conflict') },
+          response: {
+            200: answer(ForcedResetSchema, 'The password is reset and a message queued'),
+            ...problemResponses(...adminErrors, 'not_found', 'conflict'),
+          },
         },
       },
       async (request) => {
@@ -158,10 +163,14 @@ export function identityAdminRoutes(identities: IdentityService): FastifyPluginA
         schema: {
           tags,
           security,
+          operationId: 'resetIdentityMfa',
           summary: "Remove an identity's second factor",
           description: 'For a user who lost both the authenticator app and the recovery codes: password logins need no code again.',
           params: IdentityIdParams,
-          response: { 200: IdentitySchema, ...problemResponses(...adminErrors, 'not_found') },
+          response: {
+            200: answer(IdentitySchema, 'The identity, without a second factor'),
+            ...problemResponses(...adminErrors, 'not_found'),
+          },
         },
       },
       async (request) => identityJson(await identities.resetMfa(request.params.id)),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { answer } from '../http/schemas.js';
 import { identityRouteProblems, identitySecurity } from './bearer-problems.js';
 import type { MfaCaller, MfaService } from './mfa.js';
 import { MfaCodeSchema, RecoveryCodesSchema, TotpEnrolmentSchema } from './schemas.js';
@@ -15,12 +16,13 @@ export function mfaRoutes(mfa: MfaService): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'enrollTotp',
           summary: 'Start enrolling a TOTP second factor',
           description:
             'Answers a new secret, its otpauth URI and a QR code image for the authenticator app. Nothing changes for logins until ' +
             'POST /v1/accounts/mfa/totp/confirm; enrolling again before that starts over. Needs a password login.',
           security: identitySecurity,
-          response: { 201: TotpEnrolmentSchema, ...identityRouteProblems('conflict') },
+          response: { 201: answer(TotpEnrolmentSchema, 'The secret, its otpauth URI and a QR code'), ...identityRouteProblems('conflict') },
         },
       },
       async (request, reply) => reply.status(201).send(await mfa.enrol(mfaCaller(request))),
@@ -31,6 +33,7 @@ export function mfaRoutes(mfa: MfaService): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'confirmTotp',
           summary: 'Activate the second factor with a first code',
           description:
             'From now on a password login answers 401 mfa_required with an mfaToken, completed at POST /v1/identities/login/mfa. ' +
@@ -38,7 +41,7 @@ export function mfaRoutes(mfa: MfaService): FastifyPluginAsyncTypebox {
           security: identitySecurity,
           body: MfaCodeSchema,
           response: {
-            200: RecoveryCodesSchema,
+            200: answer(RecoveryCodesSchema, 'Active: ten single-use recovery codes, shown once'),
             ...identityRouteProblems(...bodyProblems, 'conflict', 'mfa_code_invalid', 'login_throttled'),
           },
         },
@@ -51,6 +54,7 @@ export function mfaRoutes(mfa: MfaService): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
+          operationId: 'disableTotp',
           summary: 'Remove the second factor',
           description: 'Needs a current code of the authenticator app, or a recovery code. Its recovery codes go too.',
           security: identitySecurity,

@@ -163,6 +163,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
         onRequest: guestIfPresented,
         schema: {
           tags,
+          operationId: 'logInWithSecondFactor',
           summary: 'Finish a password login with a second-factor code',
           description:
             'After a password login answered 401 mfa_required: its mfaToken (single-use, valid minutes) and a code of the authenticator ' +
@@ -171,7 +172,7 @@ export function identityRoutes(identities: IdentityService): FastifyPluginAsyncT
           security: linkingSecurity,
           body: MfaLoginSchema,
           response: {
-            200: LoginResultSchema,
+            200: answer(LoginResultSchema, 'Logged in: the identity and its tokens'),
             ...gatewayRouteProblems(
               ...linkingProblems,
               'mfa_token_invalid',

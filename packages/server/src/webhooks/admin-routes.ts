@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { problemResponses } from '../http/schemas.js';
+import { answer, problemResponses } from '../http/schemas.js';
 import {
   CreatedWebhookSchema,
   CreateWebhookSchema,
@@ -33,7 +33,10 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           security,
           summary: 'Register a webhook; its signing secret is in the answer, once',
           body: CreateWebhookSchema,
-          response: { 201: CreatedWebhookSchema, ...problemResponses(...adminErrors, ...bodyErrors, 'conflict') },
+          response: {
+            201: answer(CreatedWebhookSchema, 'The webhook and its signing secret, shown once'),
+            ...problemResponses(...adminErrors, ...bodyErrors, 'conflict'),
+          },
         },
       },
       async (request, reply) => {
@@ -50,7 +53,10 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           tags,
           security,
           summary: 'List webhooks (secrets are never shown again)',
-          response: { 200: Type.Object({ webhooks: Type.Array(WebhookSchema) }), ...problemResponses(...adminErrors) },
+          response: {
+            200: answer(Type.Object({ webhooks: Type.Array(WebhookSchema) }), 'Every webhook'),
+            ...problemResponses(...adminErrors),
+          },
         },
       },
       async () => ({ webhooks: (await webhooks.list()).map(webhookJson) }),
@@ -65,7 +71,7 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           security,
           summary: 'One webhook',
           params: WebhookIdParams,
-          response: { 200: WebhookSchema, ...problemResponses(...adminErrors, 'validation_failed', 'not_found') },
+          response: { 200: answer(WebhookSchema, 'The webhook'), ...problemResponses(...adminErrors, 'validation_failed', 'not_found') },
         },
       },
       async (request) => webhookJson(await webhooks.get(request.params.id)),
@@ -81,7 +87,7 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           summary: 'Change the URL, events or description, or pause and resume',
           params: WebhookIdParams,
           body: UpdateWebhookSchema,
-          response: { 200: WebhookSchema, ...problemResponses(...adminErrors, ...bodyErrors, 'not_found') },
+          response: { 200: answer(WebhookSchema, 'The webhook, changed'), ...problemResponses(...adminErrors, ...bodyErrors, 'not_found') },
         },
       },
       async (request) => webhookJson(await webhooks.update(request.params.id, request.body)),
@@ -115,7 +121,10 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           summary: 'Make a new signing secret; the old one signs too during the grace period',
           params: WebhookIdParams,
           body: Type.Optional(RotateSecretSchema),
-          response: { 200: CreatedWebhookSchema, ...problemResponses(...adminErrors, ...bodyErrors, 'not_found') },
+          response: {
+            200: answer(CreatedWebhookSchema, 'The webhook and its new secret, shown once'),
+            ...problemResponses(...adminErrors, ...bodyErrors, 'not_found'),
+          },
         },
       },
       async (request) => {
@@ -135,7 +144,7 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           params: WebhookIdParams,
           querystring: DeliveryQuery,
           response: {
-            200: Type.Object({ deliveries: Type.Array(DeliverySchema) }),
+            200: answer(Type.Object({ deliveries: Type.Array(DeliverySchema) }), 'The delivery log, newest first'),
             ...problemResponses(...adminErrors, 'validation_failed', 'not_found'),
           },
         },
@@ -152,7 +161,10 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           security,
           summary: 'Send every dead letter of the webhook again, with a fresh retry period',
           params: WebhookIdParams,
-          response: { 200: RedriveSchema, ...problemResponses(...adminErrors, 'validation_failed', 'not_found') },
+          response: {
+            200: answer(RedriveSchema, 'How many dead letters were queued again'),
+            ...problemResponses(...adminErrors, 'validation_failed', 'not_found'),
+          },
         },
       },
       async (request) => ({ redriven: await webhooks.redrive(request.params.id) }),
@@ -167,7 +179,10 @@ export function webhookAdminRoutes(webhooks: WebhookService): FastifyPluginAsync
           security,
           summary: 'Send one dead letter again, with a fresh retry period',
           params: DeliveryParams,
-          response: { 200: RedriveSchema, ...problemResponses(...adminErrors, 'validation_failed', 'not_found') },
+          response: {
+            200: answer(RedriveSchema, 'How many dead letters were queued again'),
+            ...problemResponses(...adminErrors, 'validation_failed', 'not_found'),
+          },
         },
       },
       async (request) => ({ redriven: await webhooks.redrive(request.params.id, request.params.deliveryId) }),
