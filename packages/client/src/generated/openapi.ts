@@ -25,7 +25,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List identities, oldest first, a page at a time */
+        /** List identities, oldest first, a page at a time; or find one by email */
         get: operations["listIdentities"];
         put?: never;
         post?: never;
@@ -46,7 +46,11 @@ export interface paths {
         get: operations["getIdentity"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an identity and everything it owns
+         * @description Irreversible: its notes, photos, logins, sessions, second factor and unsent mail go, in one transaction.
+         */
+        delete: operations["deleteIdentity"];
         options?: never;
         head?: never;
         patch?: never;
@@ -80,6 +84,46 @@ export interface paths {
         put?: never;
         /** Enable a disabled identity again */
         post: operations["enableIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/identities/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove an identity's second factor
+         * @description For a user who lost both the authenticator app and the recovery codes: password logins need no code again.
+         */
+        post: operations["resetIdentityMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/identities/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Force a password reset
+         * @description After a suspected compromise: the password stops working, every session ends, and a reset link is mailed to the account’s email when mail is configured. The user sets a new password through the link.
+         */
+        post: operations["forcePasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -141,6 +185,111 @@ export interface paths {
         head?: never;
         /** Change a key's usage plan */
         patch: operations["updateApiKey"];
+        trace?: never;
+    };
+    "/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhooks (secrets are never shown again) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a webhook; its signing secret is in the answer, once */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Remove a webhook with its queued deliveries and log */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change the URL, events or description, or pause and resume */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's delivery log, newest first: status, attempts, latency */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/deliveries/{deliveryId}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one dead letter again, with a fresh retry period */
+        post: operations["redriveWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/deliveries/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send every dead letter of the webhook again, with a fresh retry period */
+        post: operations["redriveWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new signing secret; the old one signs too during the grace period */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/blobs/{token}": {
@@ -251,6 +400,243 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your email
+         * @description Needs the current password. A link is mailed to the new address (`?type=email-change&token=…`); the change happens when it is confirmed with POST /v1/accounts/email/confirm.
+         */
+        post: operations["changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email change with the token mailed to the new address
+         * @description Single-use and expiring. The login moves to the new address, proven; the old address is told by mail.
+         */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling a TOTP second factor
+         * @description Answers a new secret, its otpauth URI and a QR code image for the authenticator app. Nothing changes for logins until POST /v1/accounts/mfa/totp/confirm; enrolling again before that starts over. Needs a password login.
+         */
+        post: operations["enrollTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate the second factor with a first code
+         * @description From now on a password login answers 401 mfa_required with an mfaToken, completed at POST /v1/identities/login/mfa. Answers ten single-use recovery codes, shown this once (stored hashed). Codes are throttled like passwords.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/mfa/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove the second factor
+         * @description Needs a current code of the authenticator app, or a recovery code. Its recovery codes go too.
+         */
+        post: operations["disableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Needs the current password, throttled like logins. Every other session of the identity ends; this one stays signed in. The owner is told by mail when mail is configured.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password-reset message
+         * @description Always answers 202 the same way, at the same cost, whether or not the email has an account: nobody learns which emails do. When one does, a single-use link valid for minutes is mailed (`?type=reset&token=…`). Throttled per email and per client address.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token of a reset message
+         * @description Single-use and expiring. Every session of the identity ends (log in again), other reset links stop working, and the owner is told by mail.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove an email: redeem the token of a verification message
+         * @description The app takes the token from the link (`?type=verify&token=…`) or from the code the user pasted. Single-use and expiring; afterwards the identity and its new access tokens say `emailVerified`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the verification message again
+         * @description For the signed-in identity’s email. Limited per email and per client address (`mail_throttled`).
+         */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notes and photos changed since a cursor: current versions and tombstones */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/changes/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your note and photo changes as they commit, as Server-Sent Events
+         * @description Each event has `id:` its stream position, `event:` its type (note.created, note.updated, note.deleted, photo.ready, photo.failed, photo.deleted) and `data:` the webhook body `{ id, type, createdAt, data }`. Reconnect with `Last-Event-ID` to get what was missed (410 cursor_expired when it is older than what is kept); a comment every few seconds (15 by default) keeps proxies from closing an idle stream; the stream ends by the next one once the session is signed out or the identity deleted or disabled; a client that reads too slowly is disconnected.
+         */
+        get: operations["streamChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/identities": {
         parameters: {
             query?: never;
@@ -285,6 +671,26 @@ export interface paths {
          * @description With a guest's bearer token, a login that has no identity yet is linked to the guest; a login that already has one absorbs the guest (its data moves, it is disabled, and `mergedFrom` names it). With an authenticated identity's, a login that has no identity yet is added to it if the token comes from a recent login (`403 reauthentication_required` otherwise).
          */
         post: operations["logIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identities/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a password login with a second-factor code
+         * @description After a password login answered 401 mfa_required: its mfaToken (single-use, valid minutes) and a code of the authenticator app or a recovery code. A wrong code leaves the mfaToken usable; codes are throttled like passwords and each works once. Links a guest bearer token like the password login.
+         */
+        post: operations["logInWithSecondFactor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -568,6 +974,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             disabledAt: string | null;
+            /** @description Whether the email of its password login was proven (a verification or reset link); also the access token claim email_verified */
+            emailVerified: boolean;
             /**
              * @description The identity id, stable across logins and linking
              * @example id_x4Qm2rWc9dAa0Tq7
@@ -869,7 +1277,7 @@ export interface components {
              * @description Stable machine-readable code
              * @enum {string}
              */
-            code: "validation_failed" | "upload_incomplete" | "malformed_body" | "bad_header" | "provider_unknown" | "api_key_missing" | "admin_token_required" | "access_token_missing" | "access_token_malformed" | "access_token_unsigned" | "access_token_algorithm_refused" | "access_token_key_unknown" | "access_token_signature_invalid" | "access_token_issuer_invalid" | "access_token_audience_invalid" | "access_token_expired" | "access_token_not_yet_valid" | "access_token_type_invalid" | "access_token_is_refresh_token" | "session_revoked" | "identity_deleted" | "refresh_token_invalid" | "refresh_token_is_access_token" | "refresh_token_expired" | "refresh_token_reused" | "refresh_token_revoked" | "invalid_credentials" | "id_token_malformed" | "id_token_unsigned" | "id_token_algorithm_refused" | "id_token_key_unknown" | "id_token_signature_invalid" | "id_token_issuer_invalid" | "id_token_audience_invalid" | "id_token_expired" | "id_token_not_yet_valid" | "id_token_nonce_invalid" | "api_key_invalid" | "admin_token_invalid" | "identity_disabled" | "reauthentication_required" | "signed_url_invalid" | "signed_url_expired" | "signed_url_used" | "not_found" | "route_not_found" | "conflict" | "upload_missing" | "note_id_taken" | "email_taken" | "login_taken" | "provider_already_linked" | "precondition_failed" | "payload_too_large" | "storage_quota_exceeded" | "unsupported_media_type" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "login_throttled" | "guest_creation_throttled" | "internal" | "unavailable" | "oidc_provider_unavailable";
+            code: "validation_failed" | "upload_incomplete" | "malformed_body" | "bad_header" | "provider_unknown" | "account_token_invalid" | "account_token_expired" | "mfa_code_invalid" | "api_key_missing" | "admin_token_required" | "access_token_missing" | "access_token_malformed" | "access_token_unsigned" | "access_token_algorithm_refused" | "access_token_key_unknown" | "access_token_signature_invalid" | "access_token_issuer_invalid" | "access_token_audience_invalid" | "access_token_expired" | "access_token_not_yet_valid" | "access_token_type_invalid" | "access_token_is_refresh_token" | "session_revoked" | "identity_deleted" | "refresh_token_invalid" | "refresh_token_is_access_token" | "refresh_token_expired" | "refresh_token_reused" | "refresh_token_revoked" | "invalid_credentials" | "mfa_required" | "mfa_token_invalid" | "id_token_malformed" | "id_token_unsigned" | "id_token_algorithm_refused" | "id_token_key_unknown" | "id_token_signature_invalid" | "id_token_issuer_invalid" | "id_token_audience_invalid" | "id_token_expired" | "id_token_not_yet_valid" | "id_token_nonce_invalid" | "api_key_invalid" | "admin_token_invalid" | "identity_disabled" | "guest_not_allowed" | "reauthentication_required" | "email_not_verified" | "signed_url_invalid" | "signed_url_expired" | "signed_url_used" | "not_found" | "route_not_found" | "conflict" | "upload_missing" | "note_id_taken" | "email_taken" | "login_taken" | "provider_already_linked" | "cursor_expired" | "precondition_failed" | "payload_too_large" | "storage_quota_exceeded" | "unsupported_media_type" | "range_not_satisfiable" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "login_throttled" | "guest_creation_throttled" | "mail_throttled" | "internal" | "unavailable" | "oidc_provider_unavailable" | "mail_not_configured";
             /** @description What went wrong and what to do about it */
             detail: string;
             /** @description The request id */
@@ -1036,6 +1444,8 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: string;
+                /** @description Only the identity whose password login has this email (compared without regard to case) */
+                email?: string;
                 limit?: number;
             };
             header?: never;
@@ -1121,6 +1531,73 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Identity"];
                 };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem: admin_token_required */
             401: {
@@ -1280,6 +1757,157 @@ export interface operations {
             };
             /** @description Problem: not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetIdentityMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identity, without a second factor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Identity"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forcePasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The password is reset and a message queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        identity: components["schemas"]["Identity"];
+                        /** @description Whether a reset link was queued for the email (mail is configured) */
+                        mailed: boolean;
+                    };
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1765,6 +2393,818 @@ export interface operations {
             };
         };
     };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string;
+                            events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                            id: string;
+                            paused: boolean;
+                            /** @description Until when the secret before the last rotation signs too */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the webhook is for */
+                    description?: string;
+                    events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                    /**
+                     * Format: uri
+                     * @description Where deliveries are POSTed (http or https); private, loopback and link-local targets are refused
+                     */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook and its signing secret, shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                        id: string;
+                        paused: boolean;
+                        /** @description Until when the secret before the last rotation signs too */
+                        previousSecretExpiresAt: string | null;
+                        /** @description The signing secret, shown only now */
+                        secret: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, malformed_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                        id: string;
+                        paused: boolean;
+                        /** @description Until when the secret before the last rotation signs too */
+                        previousSecretExpiresAt: string | null;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the webhook is for */
+                    description?: string;
+                    events?: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                    /** @description Paused webhooks queue deliveries and send them once resumed */
+                    paused?: boolean;
+                    /**
+                     * Format: uri
+                     * @description Where deliveries are POSTed (http or https); private, loopback and link-local targets are refused
+                     */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook, changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                        id: string;
+                        paused: boolean;
+                        /** @description Until when the secret before the last rotation signs too */
+                        previousSecretExpiresAt: string | null;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, malformed_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: "pending" | "delivered" | "dead";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: {
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            finishedAt: string | null;
+                            /** @description The delivery id: the body `id` and the Shoebox-Delivery header */
+                            id: string;
+                            lastError: string | null;
+                            lastStatusCode: number | null;
+                            /** @description Of the last attempt */
+                            latencyMs: number | null;
+                            nextAttemptAt: string | null;
+                            /** @description The change stream position of the event */
+                            seq: number;
+                            status: "pending" | "delivered" | "dead";
+                            /**
+                             * @description An event type
+                             * @enum {string}
+                             */
+                            type: "note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted";
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem: validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redriveWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many dead letters were queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redriveWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many dead letters were queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the old secret keeps signing beside the new one (default one day)
+                     * @default 86400
+                     */
+                    graceSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook and its new secret, shown once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        events: ("note.created" | "note.updated" | "note.deleted" | "photo.ready" | "photo.failed" | "photo.deleted")[];
+                        id: string;
+                        paused: boolean;
+                        /** @description Until when the secret before the last rotation signs too */
+                        previousSecretExpiresAt: string | null;
+                        /** @description The signing secret, shown only now */
+                        secret: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, malformed_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: admin_token_invalid */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     downloadBlob: {
         parameters: {
             query?: never;
@@ -1891,24 +3331,6 @@ export interface operations {
             };
             /** @description Problem: signed_url_invalid, signed_url_expired, signed_url_used */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: not_found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem: conflict */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2540,6 +3962,1950 @@ export interface operations {
             };
         };
     };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Compared without regard to case
+                     */
+                    newEmail: string;
+                    /** @description The current password */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: a confirmation goes to the new address */
+            202: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The request was taken; a message is sent if there is anyone to send it to
+                         * @enum {string}
+                         */
+                        status: "accepted";
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted, invalid_credentials */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict, email_taken */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, login_throttled, mail_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: mail_not_configured */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token of the link mailed (its `token` parameter), also shown in the message as a code to paste */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new email, proven */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The address now proven, normalised */
+                        email: string;
+                        /**
+                         * @description The identity id, stable across logins and linking
+                         * @example id_x4Qm2rWc9dAa0Tq7
+                         */
+                        identityId: string;
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, account_token_invalid, account_token_expired */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: email_taken */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrollTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret, its otpauth URI and a QR code */
+            201: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description otpauth://totp/… (SHA-1, 30 s, 6 digits) */
+                        otpauthUri: string;
+                        /** @description The otpauthUri as a PNG QR code: a data: URL to show in an <img> */
+                        qrCode: string;
+                        /** @description Base32; for users who type it into their authenticator app */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Problem: bad_header */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The six digits of the authenticator app, or one of the recovery codes (xxxxx-xxxxx) */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Active: ten single-use recovery codes, shown once */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Ten single-use codes standing in for the authenticator app; shown this once, stored hashed */
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, mfa_code_invalid */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, login_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The six digits of the authenticator app, or one of the recovery codes (xxxxx-xxxxx) */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, mfa_code_invalid */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, login_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    /** @description 8 to 256 characters */
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            204: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted, invalid_credentials */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, login_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Compared without regard to case
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted: a message goes out if the email has an account */
+            202: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The request was taken; a message is sent if there is anyone to send it to
+                         * @enum {string}
+                         */
+                        status: "accepted";
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, mail_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: mail_not_configured */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 8 to 256 characters */
+                    newPassword: string;
+                    /** @description The token of the link mailed (its `token` parameter), also shown in the message as a code to paste */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password set */
+            204: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, account_token_invalid, account_token_expired */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token of the link mailed (its `token` parameter), also shown in the message as a code to paste */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The email is proven */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The address now proven, normalised */
+                        email: string;
+                        /**
+                         * @description The identity id, stable across logins and linking
+                         * @example id_x4Qm2rWc9dAa0Tq7
+                         */
+                        identityId: string;
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, account_token_invalid, account_token_expired */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the message is queued */
+            202: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The request was taken; a message is sent if there is anyone to send it to
+                         * @enum {string}
+                         */
+                        status: "accepted";
+                    };
+                };
+            };
+            /** @description Problem: bad_header */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: conflict */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, mail_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: mail_not_configured */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A cursor from an earlier answer (or an event id) */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your changes after the cursor */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changes: {
+                            /** @description The note or photo as it is now (as GET returns it), or null when it was deleted */
+                            data: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description The noteId or photoId */
+                            id: string;
+                            type: "note" | "photo";
+                        }[];
+                        /** @description Pass as `since` to read on */
+                        cursor: string;
+                        /** @description Whether more changes wait: call again at once */
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Problem: bad_header, validation_failed */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: cursor_expired */
+            410: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamChanges: {
+        parameters: {
+            query?: {
+                /** @description Also push every identity's public notes */
+                public?: boolean;
+            };
+            header?: {
+                /** @description A cursor from an earlier answer (or an event id) */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text/event-stream that stays open */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Problem: bad_header, validation_failed */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: cursor_expired */
+            410: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createGuest: {
         parameters: {
             query?: never;
@@ -2704,7 +6070,181 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted, invalid_credentials, id_token_malformed, id_token_unsigned, id_token_algorithm_refused, id_token_key_unknown, id_token_signature_invalid, id_token_issuer_invalid, id_token_audience_invalid, id_token_expired, id_token_not_yet_valid, id_token_nonce_invalid */
+            /** @description Problem: api_key_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted, invalid_credentials, mfa_required, id_token_malformed, id_token_unsigned, id_token_algorithm_refused, id_token_key_unknown, id_token_signature_invalid, id_token_issuer_invalid, id_token_audience_invalid, id_token_expired, id_token_not_yet_valid, id_token_nonce_invalid */
+            401: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_invalid, identity_disabled, email_not_verified, reauthentication_required */
+            403: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: login_taken, provider_already_linked */
+            409: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: rate_limited, quota_exceeded, login_throttled */
+            429: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: internal */
+            500: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: oidc_provider_unavailable */
+            503: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logInWithSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The six digits of the authenticator app, or one of the recovery codes (xxxxx-xxxxx) */
+                    code: string;
+                    /** @description From the mfa_required problem */
+                    mfaToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Logged in: the identity and its tokens */
+            200: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResult"];
+                };
+            };
+            /** @description Problem: bad_header, validation_failed, malformed_body, mfa_code_invalid */
+            400: {
+                headers: {
+                    /** @description The API key's limit in its current policy (burst or quota) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left before the limit refuses */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the limit is full again */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: api_key_missing, access_token_malformed, access_token_unsigned, access_token_algorithm_refused, access_token_key_unknown, access_token_signature_invalid, access_token_issuer_invalid, access_token_audience_invalid, access_token_expired, access_token_not_yet_valid, access_token_type_invalid, access_token_is_refresh_token, session_revoked, identity_deleted, mfa_token_invalid */
             401: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -2811,7 +6351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: oidc_provider_unavailable */
+            /** @description Problem: unavailable */
             503: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -3399,7 +6939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -3533,7 +7073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -3736,7 +7276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -3902,7 +7442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4088,7 +7628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4253,7 +7793,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4437,7 +7977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4591,7 +8131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4715,7 +8255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -4868,7 +8408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -5004,7 +8544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -5142,7 +8682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled, signed_url_expired */
+            /** @description Problem: api_key_invalid, identity_disabled, signed_url_expired, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -5450,7 +8990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
@@ -5573,7 +9113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: api_key_invalid, identity_disabled */
+            /** @description Problem: api_key_invalid, identity_disabled, guest_not_allowed, guest_not_allowed */
             403: {
                 headers: {
                     /** @description The API key's limit in its current policy (burst or quota) */
