@@ -41,12 +41,14 @@ export function saveFirstStartSecrets(secretsDir: string, secrets: FirstStartSec
   }
 }
 
-export function firstStartBanner(url: string, secrets: FirstStartSecrets, savedIn: string | undefined): string {
+export function firstStartBanner(url: string, secrets: FirstStartSecrets, savedIn: string | undefined, demo: boolean): string {
   const lines = ['', 'Shoebox is set up. Save these secrets now: Shoebox keeps only their hashes.', ''];
   if (secrets.adminToken) lines.push(`  Admin token: ${secrets.adminToken}`);
   if (secrets.apiKey) lines.push(`  API key:     ${secrets.apiKey}`);
   if (savedIn) lines.push('', `A copy is in ${savedIn} (readable by this user only): delete it once you have stored them.`);
   if (secrets.apiKey) lines.push('', 'Try it:', `  curl -H "x-api-key: ${secrets.apiKey}" ${url}/v1/ping`);
-  lines.push('', `API reference: ${url}/docs`, '', '');
+  lines.push('', `API reference: ${url}/docs`);
+  if (demo) lines.push(`Sample app:    ${url}/demo/`);
+  lines.push('', '');
   return lines.join('\n');
 }

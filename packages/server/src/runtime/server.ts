@@ -46,7 +46,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     adminHash = created.adminTokenHash;
     if (created.adminToken || created.apiKey) {
       const savedIn = saveFirstStartSecrets(shoebox.layout.secretsDir, created, shoebox.logger);
-      (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn));
+      (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn, config.demo));
     }
     const worker = options.worker ?? true;
     if (worker) {
