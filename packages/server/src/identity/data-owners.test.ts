@@ -7,12 +7,12 @@ import { SqliteCacheGenerations } from '../db/cache-generations.sqlite.js';
 import type { Database, Tables } from '../db/database.js';
 import { openSqlite } from '../db/sqlite.js';
 import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
-import { openMail } from '../mail/runtime.js';
+import { openMail } from '../mail/factory.js';
 import { migrate } from '../migrations/migrate.js';
 import { createLogger } from '../shared/observability.js';
 import { tempDir } from '../testing/harness.js';
-import { createIdentityService } from './create.js';
 import type { IdentityDataOwner } from './data-owners.js';
+import { createIdentityService } from './factory.js';
 import type { IdentityService } from './service.js';
 
 /**

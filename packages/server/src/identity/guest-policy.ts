@@ -29,7 +29,7 @@ export function guestPolicy(config: GuestPolicyConfig, identities: IdentityServi
     if (unrestricted || request.identityId === null || request.identitySessionId === null) return;
     const action = actionOf(request.method, request.routeOptions.url ?? '');
     if (action === undefined) return;
-    // Routes whose write checks liveness read no identity; the state cache answers this (tokens.ts).
+    // Routes whose write checks liveness read no identity; the state cache answers this (sessions.ts).
     const identity = request.identity ?? (await identities.liveIdentity(request.identityId, request.identitySessionId));
     if (identity.kind !== 'guest') return;
     if (!config.allow.includes(action)) {

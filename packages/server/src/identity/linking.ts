@@ -4,8 +4,8 @@ import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import type { IdentityDataOwner } from './data-owners.js';
 import { SessionStore } from './session-store.js';
+import { disabledProblem } from './sessions.js';
 import { type Identity, IdentityStore, type NewLogin } from './store.js';
-import { disabledProblem } from './tokens.js';
 
 /**
  * What to do when the login is already someone's:

@@ -15,9 +15,9 @@ import type { MfaService } from './mfa.js';
 import type { OidcVerifier } from './oidc.js';
 import { PASSWORD_ISSUER, PasswordLoginStore } from './password-logins.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
+import type { Authenticated, TokenPair, TokenService } from './sessions.js';
 import type { PublicJwk, Rotation, SigningKeys } from './signing-keys.js';
 import { type Identity, IdentityStore, type Login, type NewLogin } from './store.js';
-import type { Authenticated, TokenPair, TokenService } from './tokens.js';
 
 const LOGINS_CACHE_MAX_ENTRIES = 10_000;
 export const DEVELOPER_ISSUER = 'shoebox:developer';
@@ -119,7 +119,7 @@ export class IdentityService {
     await this.tokens.assertLive(identityId, sessionId);
   }
 
-  /** The identity of a live session (from the cache of states, tokens.ts); the problem of `assertLive` otherwise. */
+  /** The identity of a live session (from the cache of states, sessions.ts); the problem of `assertLive` otherwise. */
   liveIdentity(identityId: string, sessionId: string): Promise<Identity> {
     return this.tokens.assertLive(identityId, sessionId);
   }

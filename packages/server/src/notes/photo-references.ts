@@ -3,7 +3,7 @@ import type { Tables } from '../db/database.js';
 
 /**
  * Checks the photo ids a note references. Declared here and implemented by the photos capability
- * (photos/note-links.ts), so notes depend on no photo code; the notes service requires one.
+ * (photos/note-references.ts), so notes depend on no photo code; the notes service requires one.
  */
 export interface PhotoReferences {
   /**

@@ -12,7 +12,7 @@ const recordFrom = (source: string) => `
   insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
   select $1, w.note_id, w.owner_id, $2, w.version, $3, $4, $5 from ${source} w`;
 
-// $14, when given, is the caller's session: the identity guard's liveness check (identity/tokens.ts, assertLive).
+// $14, when given, is the caller's session: the identity guard's liveness check (identity/sessions.ts, assertLive).
 const INSERT_NEW = `
   with w as (
     insert into notes (note_id, owner_id, headline, text, photo_ids, visibility, version, created_at, updated_at, deleted_at)

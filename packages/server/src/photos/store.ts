@@ -54,7 +54,7 @@ export class PhotoStore {
     await this.lockOwner(trx, holders.ownerId, now);
   }
 
-  /** The identity's lock alone: deleting a photo and linking notes to photos take it as well (see note-links.ts). */
+  /** The identity's lock alone: deleting a photo and linking notes to photos take it as well (see note-references.ts). */
   async lockOwner(trx: Kysely<Tables>, ownerId: string, now: number): Promise<void> {
     await trx
       .insertInto('photo_owners')

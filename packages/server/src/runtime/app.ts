@@ -36,15 +36,15 @@ import type { PlanLimiter } from '../limiter/plan-limiter.js';
 import { noteBatchRoutes } from '../notes/batch-routes.js';
 import { noteRoutes } from '../notes/routes.js';
 import type { NotesService } from '../notes/service.js';
+import type { Photos } from '../photos/factory.js';
 import { publicPhotoRoutes } from '../photos/public-routes.js';
 import { photoRoutes } from '../photos/routes.js';
-import type { Photos } from '../photos/runtime.js';
-import type { DataLayout } from '../runtime/layout.js';
 import { searchRoutes } from '../search/routes.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
 import { webhookAdminRoutes } from '../webhooks/admin-routes.js';
-import type { Webhooks } from '../webhooks/runtime.js';
+import type { Webhooks } from '../webhooks/factory.js';
+import type { DataLayout } from './layout.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
 export interface AppServices {

@@ -14,9 +14,9 @@ import { OidcVerifier } from './oidc.js';
 import { PasswordHasher } from './passwords.js';
 import { IdentitySecretStore } from './secret-store.js';
 import { IdentityService } from './service.js';
+import { TokenService } from './sessions.js';
 import { SigningKeyStore } from './signing-key-store.js';
 import { SigningKeys } from './signing-keys.js';
-import { TokenService } from './tokens.js';
 
 /** The secret deriving refresh tokens' successors (refresh-tokens.ts). */
 const REFRESH_SUCCESSOR_SECRET = 'refresh-successor';
