@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/observability.js';
+import { ChangeSignal } from '../stream/signal.js';
 import type { MailQueue, QueuedMail } from './queue.js';
 import type { MailKind } from './tables.js';
 import { type MailTemplate, type MailVariables, renderMail } from './templates.js';
@@ -41,8 +42,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class MailSender {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  /** Rung when this process queues a message or stops; otherwise the queue is looked at every POLL_MS. */
+  private readonly doorbell = new ChangeSignal();
   private lastPrune = 0;
   private readonly clock: () => number;
 
@@ -65,8 +66,7 @@ export class MailSender {
 
   /** Tells the sender a message was queued by this process. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.doorbell.ring();
   }
 
   private async run(): Promise<void> {
@@ -81,7 +81,7 @@ export class MailSender {
       } catch (error) {
         this.parts.log.error({ err: error }, 'mail queue unavailable; retrying');
       }
-      if (!full) await this.idle();
+      if (!full) await this.doorbell.wait(POLL_MS);
     }
   }
 
@@ -111,22 +111,5 @@ export class MailSender {
       log.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryInMs: delay, err: error }, 'mail not sent; will retry');
       await queue.retryLater(mail.id, this.clock() + delay, (error as Error).message ?? String(error));
     }
-  }
-
-  private idle(): Promise<void> {
-    if (this.woken || !this.running) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(finish, POLL_MS);
-      this.wakeUp = finish;
-    });
   }
 }

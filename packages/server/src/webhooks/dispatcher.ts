@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/observability.js';
 import { backoffMs } from '../stream/retries.js';
+import { ChangeSignal } from '../stream/signal.js';
 import type { DeliveryQueue, DueDelivery } from './deliveries.js';
 import { send } from './send.js';
 import { signatureHeader } from './signature.js';
@@ -34,8 +35,8 @@ export class WebhookDispatcher {
   private readonly sending = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private woken = false;
-  private wakeUp: (() => void) | undefined;
+  /** Rung when deliveries are queued, a send ends or the dispatcher stops; otherwise it looks every pollMs. */
+  private readonly doorbell = new ChangeSignal();
   private prunedAt = 0;
 
   constructor(
@@ -63,8 +64,7 @@ export class WebhookDispatcher {
 
   /** Deliveries were queued or a send ended: look again now rather than at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.doorbell.ring();
   }
 
   private async run(): Promise<void> {
@@ -75,25 +75,8 @@ export class WebhookDispatcher {
       } catch (error) {
         this.log.warn({ err: error }, 'webhook dispatcher pass failed; trying again at the next poll');
       }
-      await this.sleep();
+      await this.doorbell.wait(this.settings.pollMs);
     }
-  }
-
-  private sleep(): Promise<void> {
-    if (this.woken || this.stopping) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, this.settings.pollMs);
-      this.wakeUp = done;
-    });
   }
 
   private async fill(): Promise<void> {
