@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import { type Static, Type } from 'typebox';
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { readOrCreateSecretFile } from '../shared/secret-files.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { strictAjv } from '../shared/validate.js';
@@ -52,7 +53,10 @@ const Payload = Type.Object(
 let checkPayload: ValidateFunction | undefined;
 
 export class UrlSigner {
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly clock: Clock = systemClock,
+  ) {
     if (key.length < 32) throw new Error('The URL signing key must have at least 256 bits.');
   }
 
@@ -73,7 +77,7 @@ export class UrlSigner {
    * The claims of a genuine, unexpired token for `method`, or a 403 problem. Expiry is checked
    * last so that "expired" is only ever said about a token this server really issued.
    */
-  verify(token: string, method: UrlClaims['method'], now = Date.now()): UrlClaims {
+  verify(token: string, method: UrlClaims['method'], now = this.clock.now()): UrlClaims {
     const [payload, mac] = TOKEN_SHAPE.test(token) ? token.split('.') : [];
     if (!payload || !mac || !constantTimeEqual(mac, this.mac(payload))) {
       throw new Problem('signed_url_invalid', 'This URL is not one Shoebox signed, or it was changed. Ask the API for a new URL.');

@@ -1,6 +1,7 @@
 import { sign } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { Problem, type ProblemCode } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import { checkHeader, classifyJoseError, type JwtFailure, JwtRejected } from './jwt-checks.js';
 import { REFRESH_TOKEN_PREFIX } from './refresh-tokens.js';
@@ -41,7 +42,7 @@ export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,
     private readonly options: AccessTokenOptions,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get ttlSeconds(): number {
@@ -55,7 +56,7 @@ export class AccessTokens {
    */
   async issue(claims: AccessClaims & { readonly emailVerified: boolean }): Promise<string> {
     const { kid, key } = await this.keys.signingKey();
-    const now = Math.floor(this.clock() / 1000);
+    const now = Math.floor(this.clock.now() / 1000);
     const header = base64url({ alg: SIGNING_ALGORITHM, kid, typ: ACCESS_TOKEN_TYPE });
     const payload = base64url({
       sid: claims.sessionId,
@@ -76,7 +77,7 @@ export class AccessTokens {
 
   /** The claims of a valid access token, or a 401 problem naming exactly what is wrong with it. */
   async verify(token: string): Promise<AccessClaims> {
-    const now = this.clock() / 1000;
+    const now = this.clock.now() / 1000;
     const known = this.verified.get(token);
     if (known) {
       if (now >= known.expiresAt + CLOCK_TOLERANCE_SECONDS) throw accessTokenProblem('expired');
@@ -102,6 +103,7 @@ export class AccessTokens {
         audience: this.options.audience,
         typ: ACCESS_TOKEN_TYPE,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(this.clock.now()),
         maxTokenAge: this.options.ttlSeconds,
         requiredClaims: ['sub', 'sid', 'exp', 'iat'],
       });
@@ -120,7 +122,7 @@ export class AccessTokens {
 
   private remember(token: string, verified: Verified): void {
     if (this.verified.size >= CACHE_MAX_ENTRIES) {
-      const now = this.clock() / 1000;
+      const now = this.clock.now() / 1000;
       for (const [cached, entry] of this.verified) if (entry.expiresAt + CLOCK_TOLERANCE_SECONDS <= now) this.verified.delete(cached);
       // Still full of live tokens: drop the oldest (Maps iterate in insertion order).
       if (this.verified.size >= CACHE_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);

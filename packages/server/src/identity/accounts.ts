@@ -2,6 +2,7 @@ import type { CacheGenerations } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { AccountTokenStore, invalidToken } from './account-tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { type PasswordLogin, PasswordLoginStore } from './password-logins.js';
@@ -14,7 +15,7 @@ export interface AccountServiceParts {
   readonly loginThrottle: LoginThrottle;
   readonly mailer: Mailer;
   readonly generations: CacheGenerations;
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 /** Who asks: the identity and session of the access token, and the client address (for throttles). */
@@ -30,10 +31,10 @@ export interface AccountCaller {
  * token is single-use and expiring (account-tokens.ts).
  */
 export class AccountService {
-  private readonly clock: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly parts: AccountServiceParts) {
-    this.clock = parts.clock ?? Date.now;
+    this.clock = parts.clock ?? systemClock;
   }
 
   /**
@@ -45,7 +46,7 @@ export class AccountService {
     mailer.assertConfigured();
     const recipient = normalizeEmail(email);
     await mailer.take(recipient, clientAddress);
-    await mailer.enqueue(database.db, { kind: 'reset', recipient, identityId: null }, this.clock());
+    await mailer.enqueue(database.db, { kind: 'reset', recipient, identityId: null }, this.clock.now());
     mailer.committed();
   }
 
@@ -55,7 +56,7 @@ export class AccountService {
    */
   async confirmPasswordReset(token: string, newPassword: string): Promise<void> {
     const passwordHash = await this.parts.passwords.hash(newPassword);
-    const now = this.clock();
+    const now = this.clock.now();
     await this.parts.database.db.transaction().execute(async (trx) => {
       const tokens = new AccountTokenStore(trx);
       const { identityId, email } = await tokens.redeem(token, 'reset', now);
@@ -70,7 +71,7 @@ export class AccountService {
 
   /** Proves the email the token was sent to. Answers the address proven. */
   async verifyEmail(token: string): Promise<{ identityId: string; email: string }> {
-    const now = this.clock();
+    const now = this.clock.now();
     const redeemed = await this.parts.database.db.transaction().execute(async (trx) => {
       const redeemed = await new AccountTokenStore(trx).redeem(token, 'verify', now);
       if (!(await new PasswordLoginStore(trx).markVerified(redeemed.identityId, redeemed.email, now))) throw invalidToken();
@@ -87,7 +88,7 @@ export class AccountService {
     const login = await this.passwordLoginOf(caller.identityId);
     if (login.emailVerifiedAt !== null) throw new Problem('conflict', `${login.email} is already verified.`);
     await mailer.take(login.email, caller.clientAddress);
-    await mailer.enqueue(database.db, { kind: 'verify', recipient: login.email, identityId: caller.identityId }, this.clock());
+    await mailer.enqueue(database.db, { kind: 'verify', recipient: login.email, identityId: caller.identityId }, this.clock.now());
     mailer.committed();
   }
 
@@ -95,7 +96,7 @@ export class AccountService {
   async changePassword(caller: AccountCaller, currentPassword: string, newPassword: string): Promise<void> {
     const login = await this.checkPassword(caller, currentPassword);
     const passwordHash = await this.parts.passwords.hash(newPassword);
-    const now = this.clock();
+    const now = this.clock.now();
     await this.parts.database.db.transaction().execute(async (trx) => {
       if (!(await new PasswordLoginStore(trx).setPassword(caller.identityId, login.email, passwordHash, null))) {
         throw new Problem('conflict', 'The email of this account changed meanwhile. Try again.');
@@ -117,13 +118,13 @@ export class AccountService {
     const recipient = normalizeEmail(newEmail);
     if (await new PasswordLoginStore(database.db).byEmail(recipient)) throw emailTaken();
     await mailer.take(recipient, caller.clientAddress);
-    await mailer.enqueue(database.db, { kind: 'email-change', recipient, identityId: caller.identityId }, this.clock());
+    await mailer.enqueue(database.db, { kind: 'email-change', recipient, identityId: caller.identityId }, this.clock.now());
     mailer.committed();
   }
 
   /** Moves the account to the address the token was sent to, proven, and tells the old address. */
   async confirmEmailChange(token: string): Promise<{ identityId: string; email: string }> {
-    const now = this.clock();
+    const now = this.clock.now();
     const redeemed = await this.parts.database.db.transaction().execute(async (trx) => {
       const redeemed = await new AccountTokenStore(trx).redeem(token, 'email-change', now);
       const logins = new PasswordLoginStore(trx);
@@ -150,7 +151,7 @@ export class AccountService {
    */
   async forcePasswordReset(identityId: string): Promise<{ mailed: boolean }> {
     const login = await this.passwordLoginOf(identityId);
-    const now = this.clock();
+    const now = this.clock.now();
     const { mailer } = this.parts;
     await this.parts.database.db.transaction().execute(async (trx) => {
       await new PasswordLoginStore(trx).clearPassword(identityId);

@@ -3,6 +3,7 @@ import type { CacheGenerations } from '../db/cache-generations.js';
 import type { Database } from '../db/database.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
 import type { Mailer } from '../mail/mailer.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { AccessTokens } from './access-tokens.js';
 import { AccountMailComposer } from './account-mail.js';
 import { AccountService } from './accounts.js';
@@ -28,7 +29,8 @@ const MFA_CHALLENGE_TTL_SECONDS = 300;
 /**
  * Builds the identity service and makes sure a signing key exists. Access tokens are issued by the
  * public URL; the login and guest throttles count on `limiters` (per process, or Redis); keys,
- * identities and sessions are cached while `generations` says they have not changed.
+ * identities and sessions are cached while `generations` says they have not changed. Expiry of
+ * tokens, sessions, challenges and mailed links is judged by `clock`.
  */
 export async function createIdentityService(
   config: Config,
@@ -37,18 +39,23 @@ export async function createIdentityService(
   dataOwners: readonly IdentityDataOwner[],
   generations: CacheGenerations,
   mailer: Mailer,
+  clock: Clock = systemClock,
 ): Promise<IdentityService> {
   const { identity } = config;
   const secrets = new IdentitySecretStore(database.db);
   const passwords = new PasswordHasher(identity.passwordScryptLogN);
   const loginThrottle = new LoginThrottle(limiters, identity);
-  const signingKeys = new SigningKeys(new SigningKeyStore(database.db), generations);
+  const signingKeys = new SigningKeys(new SigningKeyStore(database.db), generations, clock);
   await signingKeys.ensure();
-  const accessTokens = new AccessTokens(signingKeys, {
-    issuer: config.publicUrl,
-    audience: identity.tokenAudience,
-    ttlSeconds: identity.accessTokenTtlSeconds,
-  });
+  const accessTokens = new AccessTokens(
+    signingKeys,
+    {
+      issuer: config.publicUrl,
+      audience: identity.tokenAudience,
+      ttlSeconds: identity.accessTokenTtlSeconds,
+    },
+    clock,
+  );
   return new IdentityService({
     database,
     tokens: new TokenService(
@@ -57,9 +64,10 @@ export async function createIdentityService(
       {
         refreshTtlSeconds: identity.refreshTokenTtlSeconds,
         refreshRetryWindowSeconds: identity.refreshRetryWindowSeconds,
-        successorKey: await secrets.ensure(REFRESH_SUCCESSOR_SECRET, Date.now()),
+        successorKey: await secrets.ensure(REFRESH_SUCCESSOR_SECRET, clock.now()),
       },
       generations,
+      clock,
     ),
     signingKeys,
     passwords,
@@ -72,11 +80,12 @@ export async function createIdentityService(
     reauthWindowSeconds: identity.reauthWindowSeconds,
     mailer,
     emailVerificationRequired: identity.emailVerificationRequired,
-    accounts: new AccountService({ database, passwords, loginThrottle, mailer, generations }),
-    mfa: new MfaService({ database, loginThrottle, appName: config.mail.appName, challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS }),
+    clock,
+    accounts: new AccountService({ database, passwords, loginThrottle, mailer, generations, clock }),
+    mfa: new MfaService({ database, loginThrottle, appName: config.mail.appName, challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS, clock }),
     mailComposer: new AccountMailComposer(database.db, mailer, {
       appName: config.mail.appName,
-      tokenKey: await secrets.ensure(ACCOUNT_TOKEN_SECRET, Date.now()),
+      tokenKey: await secrets.ensure(ACCOUNT_TOKEN_SECRET, clock.now()),
       verifyTokenTtlSeconds: identity.verifyTokenTtlSeconds,
       resetTokenTtlSeconds: identity.resetTokenTtlSeconds,
     }),

@@ -1,4 +1,5 @@
 import type { GuestPolicyConfig } from '../config/guest-policy.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import type { IdentityService } from './service.js';
 import type { IdentityStore } from './store.js';
@@ -21,7 +22,7 @@ export class GuestReaper {
     private readonly store: IdentityStore,
     private readonly policy: GuestPolicyConfig,
     private readonly log: Logger,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
@@ -38,7 +39,7 @@ export class GuestReaper {
 
   /** Deletes inactive guests until none is left (or the reaper stops); answers how many. */
   async sweep(): Promise<number> {
-    const cutoff = this.clock() - this.policy.lifetimeDays * DAY_MS;
+    const cutoff = this.clock.now() - this.policy.lifetimeDays * DAY_MS;
     let removed = 0;
     for (;;) {
       const ids = await this.store.inactiveGuests(cutoff, BATCH);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.js';
+import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -239,11 +240,12 @@ describe.each(engines)('linking and merging ($name)', (engine) => {
 /**
  * A stolen access token must not let its thief attach a login of their own (a permanent way in)
  * to an authenticated identity. Sessions here count as recent for 5 seconds after their login; the
- * identities are made first, then the suite waits once until their sessions are old.
+ * identities are made first, then the server's clock moves once past the window.
  */
 describe.each(engines)('adding a login to an authenticated identity ($name)', (engine) => {
   let provider: TestOidcProvider;
   let server: TestServer;
+  const clock = new TestClock();
   const oidcLogin = async (subject: string, token?: string) =>
     postJson(
       server,
@@ -267,6 +269,7 @@ describe.each(engines)('adding a login to an authenticated identity ($name)', (e
     provider = await startOidcProvider();
     server = await startTestServer({
       engine,
+      clock,
       env: { ...ROOMY_PLAN, SHOEBOX_REAUTH_WINDOW_SECONDS: '5', SHOEBOX_OIDC_PROVIDERS: JSON.stringify([provider.config]) },
     });
     old = {
@@ -278,7 +281,7 @@ describe.each(engines)('adding a login to an authenticated identity ($name)', (e
       backendLinked: await json(await oidcLogin('backend-linked')),
       guests: [await createGuest(server), await createGuest(server)],
     };
-    await new Promise((resolve) => setTimeout(resolve, 5200));
+    clock.advance(5_200);
   });
   afterAll(async () => {
     await server.stop();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newSecret } from '../shared/secrets.js';
 import { AccountTokenStore } from './account-tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -16,7 +17,7 @@ export interface MfaServiceParts {
   readonly appName: string;
   /** How long the mfaToken of a password login's first step lasts. */
   readonly challengeTtlSeconds: number;
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 export interface MfaCaller {
@@ -38,10 +39,10 @@ const newRecoveryCode = (): string => {
  * second step of a login, and removal. Every code, TOTP or recovery, works once.
  */
 export class MfaService {
-  private readonly clock: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly parts: MfaServiceParts) {
-    this.clock = parts.clock ?? Date.now;
+    this.clock = parts.clock ?? systemClock;
   }
 
   /** A new secret for the identity's password account; starts over an unconfirmed one, never replaces an active one. */
@@ -50,13 +51,13 @@ export class MfaService {
     const login = await new PasswordLoginStore(db).ofIdentity(caller.identityId);
     if (!login) throw new Problem('conflict', 'A second factor protects a password login; this identity has none. Sign up first.');
     const enrolment = await newTotp(this.parts.appName, login.email);
-    if (!(await new MfaStore(db).enrol(caller.identityId, enrolment.secret, this.clock()))) throw alreadyEnabled();
+    if (!(await new MfaStore(db).enrol(caller.identityId, enrolment.secret, this.clock.now()))) throw alreadyEnabled();
     return enrolment;
   }
 
   /** Activates the enrolled secret with a first code; answers the recovery codes, shown this once. */
   async confirm(caller: MfaCaller, code: string): Promise<string[]> {
-    const now = this.clock();
+    const now = this.clock.now();
     const store = new MfaStore(this.parts.database.db);
     const totp = await store.totp(caller.identityId);
     if (!totp) throw new Problem('conflict', 'No second factor is being enrolled. Start with POST /v1/accounts/mfa/totp.');
@@ -94,7 +95,7 @@ export class MfaService {
 
   /** The problem a password login answers when its account has a second factor: 401 with a single-use mfaToken. */
   async challenge(identityId: string, email: string): Promise<Problem> {
-    const now = this.clock();
+    const now = this.clock.now();
     const mfaToken = newSecret('sbm');
     const tokens = new AccountTokenStore(this.parts.database.db);
     // Kept a day past expiry, so a late link still answers account_token_expired.
@@ -119,15 +120,15 @@ export class MfaService {
    */
   async complete(mfaToken: string, code: string, clientAddress: string): Promise<{ identityId: string; email: string }> {
     const tokens = new AccountTokenStore(this.parts.database.db);
-    const challenge = await tokens.check(mfaToken, 'mfa', this.clock());
+    const challenge = await tokens.check(mfaToken, 'mfa', this.clock.now());
     await this.throttled({ identityId: challenge.identityId, clientAddress }, () => this.useCode(challenge.identityId, code));
-    return tokens.redeem(mfaToken, 'mfa', this.clock());
+    return tokens.redeem(mfaToken, 'mfa', this.clock.now());
   }
 
   /** Uses up a TOTP code (six digits) or a recovery code of the identity's active factor. */
   private async useCode(identityId: string, code: string): Promise<boolean> {
     const store = new MfaStore(this.parts.database.db);
-    const now = this.clock();
+    const now = this.clock.now();
     if (/^\d{6}$/.test(code)) {
       const totp = await store.totp(identityId);
       if (!totp?.confirmed) return false;

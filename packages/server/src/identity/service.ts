@@ -4,6 +4,7 @@ import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { MailComposer } from '../mail/sender.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import { type AccessClaims, CLOCK_TOLERANCE_SECONDS } from './access-tokens.js';
 import type { AccountService } from './accounts.js';
@@ -61,7 +62,7 @@ export interface IdentityServiceParts {
   readonly mfa: MfaService;
   /** How recent a session's login must be for it to add a login to an authenticated identity. */
   readonly reauthWindowSeconds: number;
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 /** The identity pool: guests, logins, linking and merging, sessions, and administration. */
@@ -69,7 +70,7 @@ export class IdentityService {
   private readonly tokens: TokenService;
   private readonly store: IdentityStore;
   private readonly linker: LoginLinker;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   /** Logins by identity, for GET /v1/identities/me. */
   private readonly logins: GenerationCache<readonly Login[]>;
 
@@ -78,7 +79,7 @@ export class IdentityService {
     this.store = new IdentityStore(parts.database.db);
     this.logins = new GenerationCache(parts.generations, 'identities', LOGINS_CACHE_MAX_ENTRIES);
     this.linker = new LoginLinker(parts.dataOwners, parts.reauthWindowSeconds);
-    this.clock = parts.clock ?? Date.now;
+    this.clock = parts.clock ?? systemClock;
   }
 
   get accounts(): AccountService {
@@ -96,7 +97,7 @@ export class IdentityService {
   /** Guests are limited per client address: each has a photo quota of its own. */
   async createGuest(clientAddress: string): Promise<TokenPair> {
     await this.parts.guestThrottle.take(clientAddress);
-    const now = this.clock();
+    const now = this.clock.now();
     const session = await this.parts.database.db.transaction().execute(async (trx) => {
       const id = newId('id');
       await new IdentityStore(trx).insert({ id, kind: 'guest', createdAt: now });
@@ -230,7 +231,7 @@ export class IdentityService {
   /** Its tokens stop working at once: every request checks the identity's state. Idempotent. */
   async disable(id: string): Promise<IdentityView> {
     await this.get(id);
-    await this.store.disable(id, this.clock());
+    await this.store.disable(id, this.clock.now());
     await this.parts.generations.committed('identities');
     return this.get(id);
   }
@@ -292,7 +293,7 @@ export class IdentityService {
     mode: LinkMode,
     alongside?: (trx: Kysely<Tables>, identityId: string, now: number) => Promise<void>,
   ): Promise<LoginResult> {
-    const now = this.clock();
+    const now = this.clock.now();
     const { outcome, session } = await this.parts.database.db.transaction().execute(async (trx) => {
       const outcome = await this.linker.link(trx, login, caller, mode, now);
       await alongside?.(trx, outcome.identityId, now);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.js';
+import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import {
@@ -162,15 +163,16 @@ describe.each(engines)('guest identities and sessions ($name)', (engine) => {
 
 describe.each(engines)('the retry window of refresh tokens ($name)', (engine) => {
   let server: TestServer;
+  const clock = new TestClock();
   beforeAll(async () => {
-    server = await startTestServer({ engine, env: { ...ROOMY_PLAN, SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: '1' } });
+    server = await startTestServer({ engine, clock, env: { ...ROOMY_PLAN, SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS: '1' } });
   });
   afterAll(() => server.stop());
 
   it('revokes the session when a used refresh token comes back after the window, its successor unused', async () => {
     const guest = await createGuest(server);
     const next = await json(await refresh(server, guest.refreshToken));
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.advance(1_100);
     await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_reused');
     await expectProblem(await refresh(server, next.refreshToken), 401, 'refresh_token_revoked');
     await expectProblem(await me(server, next.accessToken), 401, 'session_revoked');
@@ -205,10 +207,11 @@ describe('SHOEBOX_REFRESH_RETRY_WINDOW_SECONDS', () => {
 
 describe('refresh token lifetime', () => {
   it('refuses an expired refresh token, and does not consume it', async () => {
-    const server = await startTestServer({ env: { SHOEBOX_REFRESH_TOKEN_TTL_SECONDS: '1' } });
+    const clock = new TestClock();
+    const server = await startTestServer({ clock, env: { SHOEBOX_REFRESH_TOKEN_TTL_SECONDS: '1' } });
     try {
       const guest = await createGuest(server);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(1_100);
       await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_expired');
       await expectProblem(await refresh(server, guest.refreshToken), 401, 'refresh_token_expired');
     } finally {

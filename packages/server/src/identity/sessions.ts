@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type CacheGenerations, GenerationCache } from '../db/cache-generations.js';
 import type { Database, Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { PasswordLoginStore } from './password-logins.js';
@@ -64,7 +65,7 @@ export class TokenService {
     private readonly accessTokens: AccessTokens,
     private readonly settings: TokenSettings,
     private readonly generations: CacheGenerations,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     this.sessions = new SessionStore(database.db);
     this.states = new GenerationCache(generations, 'identities', SESSION_CACHE_MAX_ENTRIES);
@@ -95,7 +96,7 @@ export class TokenService {
 
   async refresh(refreshToken: string): Promise<TokenPair> {
     const hash = refreshTokenHash(refreshToken);
-    const now = this.clock();
+    const now = this.clock.now();
     const outcome = await this.database.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
       const sessions = new SessionStore(trx);
       const stored = await sessions.findRefreshToken(hash);
@@ -186,7 +187,7 @@ export class TokenService {
 
   /** Ends a session: its refresh tokens stop working and so do its access tokens. Idempotent. */
   async revoke(sessionId: string): Promise<void> {
-    await this.sessions.revokeSession(sessionId, this.clock(), 'logout');
+    await this.sessions.revokeSession(sessionId, this.clock.now(), 'logout');
     await this.generations.committed('identities');
   }
 }

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { CacheGenerations } from '../db/cache-generations.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { SigningKeyStore, StoredSigningKey } from './signing-key-store.js';
 
 /** Ed25519: small keys, fast and deterministic signatures, no parameter choices to get wrong. */
@@ -55,13 +56,13 @@ export class SigningKeys {
   constructor(
     private readonly store: SigningKeyStore,
     private readonly generations: CacheGenerations,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Creates the first key when there is none. Safe to race: two first keys both verify, the newest signs. */
   async ensure(): Promise<void> {
     if ((await this.store.currentKid()) !== undefined) return;
-    await this.store.insert(await generateKey(this.clock()));
+    await this.store.insert(await generateKey(this.clock.now()));
     await this.generations.committed('signing_keys');
   }
 
@@ -86,12 +87,12 @@ export class SigningKeys {
   /** The public key for `kid` while it may still verify tokens, else undefined. Called for every token presented. */
   async verificationKey(kid: string): Promise<CryptoKey | undefined> {
     const verifier = (await this.currentVerifiers()).get(kid);
-    return verifier && verifiesAt(verifier, this.clock()) ? verifier.key : undefined;
+    return verifier && verifiesAt(verifier, this.clock.now()) ? verifier.key : undefined;
   }
 
   /** The JWKS document: public parts only, of every key that may still verify a token. */
   async publicKeys(): Promise<PublicJwk[]> {
-    const keys = await this.store.verifying(this.clock());
+    const keys = await this.store.verifying(this.clock.now());
     return keys.map((key) => {
       const { kty, crv, x } = JSON.parse(key.publicJwk) as JWK;
       return { kty: String(kty), crv: String(crv), x: String(x), kid: key.kid, alg: key.algorithm, use: 'sig' };
@@ -103,7 +104,7 @@ export class SigningKeys {
    * signed can live), or not at all with 0: they are deleted, and every process stops accepting them.
    */
   async rotate(graceMs: number): Promise<Rotation> {
-    const now = this.clock();
+    const now = this.clock.now();
     const key = await generateKey(now);
     const retired = await this.store.rotate(key, now + graceMs);
     await this.generations.committed('signing_keys');
@@ -129,7 +130,7 @@ export class SigningKeys {
 
   private async load(generation: number | undefined): Promise<Map<string, Verifier>> {
     const next = new Map<string, Verifier>();
-    for (const stored of await this.store.verifying(this.clock())) {
+    for (const stored of await this.store.verifying(this.clock.now())) {
       // A kid is the thumbprint of its public key: a key imported before is still the same key.
       const key = this.verifiers.value.get(stored.kid)?.key ?? (await importPublicKey(stored));
       next.set(stored.kid, { key, verifyUntil: stored.verifyUntil });

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { WindowLimiters } from '../limiter/window-limiters.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import { Mailer } from './mailer.js';
 import { MailQueue } from './queue.js';
@@ -25,7 +26,7 @@ const unconfigured: MailTransport = {
 };
 
 /** Wires outgoing mail: the templates are read here, at start, so a broken override stops the start. */
-export function openMail(config: Config, database: Database, limiters: WindowLimiters, logger: Logger): Mail {
+export function openMail(config: Config, database: Database, limiters: WindowLimiters, logger: Logger, clock: Clock = systemClock): Mail {
   const { mail } = config;
   const templates = loadTemplates(mail.templatesDir);
   const log = logger.child({ component: 'mail' });
@@ -35,7 +36,7 @@ export function openMail(config: Config, database: Database, limiters: WindowLim
   return {
     mailer: new Mailer(mail, queue, new MailThrottle(limiters, mail), () => sender?.wake()),
     sender(composer) {
-      sender = new MailSender({ queue, transport, templates, from: mail.from, composer, log });
+      sender = new MailSender({ queue, transport, templates, from: mail.from, composer, log, clock });
       return sender;
     },
     close: () => transport.close(),

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import { ChangeSignal } from '../stream/signal.js';
 import type { MailQueue, QueuedMail } from './queue.js';
@@ -21,7 +22,7 @@ export interface MailSenderParts {
   readonly from: string;
   readonly composer: MailComposer;
   readonly log: Logger;
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 const POLL_MS = 1000;
@@ -45,10 +46,10 @@ export class MailSender {
   /** Rung when this process queues a message or stops; otherwise the queue is looked at every POLL_MS. */
   private readonly doorbell = new ChangeSignal();
   private lastPrune = 0;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly parts: MailSenderParts) {
-    this.clock = parts.clock ?? Date.now;
+    this.clock = parts.clock ?? systemClock;
   }
 
   start(): void {
@@ -74,8 +75,8 @@ export class MailSender {
       let full = false;
       try {
         full = (await this.drainOnce()) === BATCH;
-        if (this.clock() - this.lastPrune > PRUNE_EVERY_MS) {
-          this.lastPrune = this.clock();
+        if (this.clock.now() - this.lastPrune > PRUNE_EVERY_MS) {
+          this.lastPrune = this.clock.now();
           await this.parts.queue.prune(this.lastPrune);
         }
       } catch (error) {
@@ -86,7 +87,7 @@ export class MailSender {
   }
 
   private async drainOnce(): Promise<number> {
-    const claimed = await this.parts.queue.claim(this.clock(), BATCH, LEASE_MS);
+    const claimed = await this.parts.queue.claim(this.clock.now(), BATCH, LEASE_MS);
     for (const mail of claimed) {
       if (!this.running) break;
       await this.deliver(mail);
@@ -99,17 +100,17 @@ export class MailSender {
     try {
       const variables = await composer.compose(mail);
       if (variables === null) {
-        await queue.finish(mail.id, this.clock(), 'dropped');
+        await queue.finish(mail.id, this.clock.now(), 'dropped');
         return;
       }
       const rendered = renderMail(templates[mail.kind], variables);
       await transport.send({ ...rendered, from, to: mail.recipient, messageId: `<${mail.id}@shoebox>` });
-      await queue.finish(mail.id, this.clock(), 'sent');
+      await queue.finish(mail.id, this.clock.now(), 'sent');
       log.info({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts }, 'mail sent');
     } catch (error) {
       const delay = Math.min(RETRY_BASE_MS * 2 ** (mail.attempts - 1), RETRY_MAX_MS);
       log.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryInMs: delay, err: error }, 'mail not sent; will retry');
-      await queue.retryLater(mail.id, this.clock() + delay, (error as Error).message ?? String(error));
+      await queue.retryLater(mail.id, this.clock.now() + delay, (error as Error).message ?? String(error));
     }
   }
 }

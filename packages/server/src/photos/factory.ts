@@ -2,6 +2,7 @@ import type { BlobStore } from '../blob/store.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { identityPhotoQuota } from '../identity/guest-policy.js';
+import type { Clock } from '../shared/clock.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
 import type { PhotoChangeLog } from './changes.js';
 import { PhotoDataOwner } from './data-owner.js';
@@ -29,16 +30,18 @@ export interface PhotoWiring {
   readonly publicUrl: () => string;
   /** What refers to photos (notes), told when a photo is deleted. */
   readonly referrers: readonly PhotoReferrer[];
+  /** Decides when signed URLs expire. */
+  readonly clock: Clock;
 }
 
 /** Builds the photo capability on the configured blob store, its writes recorded in the change stream. */
 export function openPhotos(wiring: PhotoWiring): Photos {
-  const { config, database, outbox, publicUrl, blobs } = wiring;
+  const { config, database, outbox, publicUrl, blobs, clock } = wiring;
   const store = new PhotoStore(database);
   const changes: PhotoChangeLog = { write: (work) => outbox.write(work), record: recordChange };
   // Public photos' stable URLs: a CDN in front of /public/photos when one is configured.
   const publicPhotosUrl = () => config.blobPublicUrl ?? `${publicUrl()}/public/photos`;
-  const links = new PhotoLinks(blobs, publicPhotosUrl, config.signedUrlTtlSeconds);
+  const links = new PhotoLinks(blobs, publicPhotosUrl, config.signedUrlTtlSeconds, clock);
   const quota = new PhotoQuota(store, {
     identityBytes: config.photoQuotaBytes,
     identityBytesOf: identityPhotoQuota(wiring.database.db, config.photoQuotaBytes, config.guests.photoQuotaBytes),
@@ -47,7 +50,7 @@ export function openPhotos(wiring: PhotoWiring): Photos {
   const limits = { maxBytes: config.photoMaxBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,
-    service: new PhotoService(store, blobs, changes, links, quota, limits, wiring.referrers),
+    service: new PhotoService(store, blobs, changes, links, quota, limits, wiring.referrers, clock),
     processor: new PhotoProcessor(store, blobs, changes, quota, config.photoMaxPixels),
     dataOwner: new PhotoDataOwner(store, changes),
   };

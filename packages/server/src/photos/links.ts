@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blob/store.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { VariantName } from './images.js';
 import { originalKey, type Photo, variantKey } from './photo.js';
 import type { PhotoJson } from './schemas.js';
@@ -14,9 +15,10 @@ export class PhotoLinks {
     /** Where public photos' stable URLs start: `<server>/public/photos` or a CDN in front of it (a function: the server's URL may be known only once it listens). */
     private readonly publicPhotosUrl: () => string,
     private readonly ttlSeconds: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  async json(photo: Photo, viewerId: string, now = Date.now()): Promise<PhotoJson> {
+  async json(photo: Photo, viewerId: string, now = this.clock.now()): Promise<PhotoJson> {
     const windowMs = this.ttlSeconds * 1000;
     const expiresAt = new Date((Math.floor(now / windowMs) + 2) * windowMs);
     const isPublic = photo.visibility === 'public';

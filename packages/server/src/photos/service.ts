@@ -4,6 +4,7 @@ import type { BlobStore } from '../blob/store.js';
 import { checkUploadLength } from '../blob/upload-length.js';
 import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { isPhotoType, type VariantName } from './images.js';
@@ -52,6 +53,8 @@ export class PhotoService {
     private readonly quota: PhotoQuota,
     private readonly limits: PhotoLimits,
     private readonly referrers: readonly PhotoReferrer[] = [],
+    /** Decides when upload URLs expire and when an upload is abandoned. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -76,7 +79,7 @@ export class PhotoService {
         },
       );
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const holders = { ownerId, apiKeyId };
     await this.settleAbandoned(holders, now);
     const photo: Photo = {
@@ -124,7 +127,7 @@ export class PhotoService {
     const photo = await this.store.findOwned(photoId, ownerId);
     if (!photo) throw notFound();
     if (photo.status !== 'pending') return this.links.json(photo, ownerId);
-    const claimedAt = Date.now();
+    const claimedAt = this.clock.now();
     if (!(await this.store.claimUpload(photo.id, claimedAt, claimedAt - STALE_UPLOAD_MS))) {
       const current = await this.store.findOwned(photoId, ownerId);
       if (current && current.status !== 'pending') return this.links.json(current, ownerId);

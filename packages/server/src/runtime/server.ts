@@ -3,6 +3,7 @@ import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config/config.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
+import type { Clock } from '../shared/clock.js';
 import { createLogger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { type App, buildApp } from './app.js';
@@ -27,10 +28,12 @@ export interface ServerOptions {
   readonly logStream?: Writable;
   /** Whether this process also runs the stream processor (default); `serve --no-worker` leaves it to `shoebox worker`. */
   readonly worker?: boolean;
+  /** The time services judge expiry by (the system's by default; tests move one of their own). */
+  readonly clock?: Clock;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), { runs: 'serve' });
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), { runs: 'serve', clock: options.clock });
   let app: App | undefined;
   let metrics: MetricsListener | undefined;
   try {

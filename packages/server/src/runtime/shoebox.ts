@@ -27,6 +27,7 @@ import { PhotoStore } from '../photos/store.js';
 import type { SearchIndex } from '../search/index.js';
 import { SearchIndexer } from '../search/indexer.js';
 import { SearchService } from '../search/service.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { createLogger, createRegistry, degradedStoreReporter, type Logger } from '../shared/observability.js';
 import type { ChangeClaims } from '../stream/claims.js';
 import type { StreamConsumer } from '../stream/consumer.js';
@@ -86,7 +87,10 @@ export interface Shoebox {
  * `runs` (OpenOptions) is also registered while the deployment is open, so that `shoebox destroy`
  * refuses meanwhile. On PostgreSQL, destroy sees the process's database sessions instead.
  */
-export type ShoeboxOptions = OpenOptions;
+export interface ShoeboxOptions extends OpenOptions {
+  /** The time every service judges expiry and schedules by: the system's, unless a test moves its own. */
+  readonly clock?: Clock;
+}
 
 /**
  * Opens (and on first use creates, unless `create` is false) the data folder and database, and
@@ -116,7 +120,8 @@ export async function openShoebox(
   }
 }
 
-async function openServices(config: Config, layout: DataLayout, logger: Logger, options: OpenOptions): Promise<Shoebox> {
+async function openServices(config: Config, layout: DataLayout, logger: Logger, options: ShoeboxOptions): Promise<Shoebox> {
+  const { clock = systemClock } = options;
   const registry = createRegistry();
   const storage = await openStorage(config, layout, degradedStoreReporter(logger, registry, 'redis'), options);
   let blobs: Awaited<ReturnType<typeof openBlobs>> | undefined;
@@ -134,7 +139,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       callers: { assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId) },
     });
     let publicUrl = config.publicUrl;
-    blobs = await openBlobs(config, layout, () => publicUrl, options);
+    blobs = await openBlobs(config, layout, () => publicUrl, clock, options);
     const photos = openPhotos({
       config,
       blobs: blobs.store,
@@ -142,6 +147,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       outbox,
       publicUrl: () => publicUrl,
       referrers: [new NotesReferringToPhotos(notesStore, notes)],
+      clock,
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const webhooks = openWebhooks(config, database, logger);
@@ -159,7 +165,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.
     const identityDataOwners: IdentityDataOwner[] = [new NotesDataOwner(notesStore, notes), photos.dataOwner, webhooks.dataOwner];
-    const mail = openMail(config, database, storage.windowLimiters, logger);
+    const mail = openMail(config, database, storage.windowLimiters, logger, clock);
     const identities = await createIdentityService(
       config,
       database,
@@ -167,9 +173,16 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       identityDataOwners,
       storage.cacheGenerations,
       mail.mailer,
+      clock,
     );
     const mailSender = mail.sender(identities.mailComposer);
-    const guestReaper = new GuestReaper(identities, new IdentityStore(database.db), config.guests, logger.child({ component: 'guests' }));
+    const guestReaper = new GuestReaper(
+      identities,
+      new IdentityStore(database.db),
+      config.guests,
+      logger.child({ component: 'guests' }),
+      clock,
+    );
     const noteSource = new NoteIndexSource(database);
     const published = ChangePublication.reader(database, config.stream.partitions ?? 1);
     const realtime = new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' }));

@@ -18,6 +18,7 @@ import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
 import type { OneStatementNoteWrites } from '../notes/writes.js';
 import type { SearchIndex } from '../search/index.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
+import type { Clock } from '../shared/clock.js';
 import { NoDeploymentError } from '../shared/no-deployment.js';
 import type { ChangeClaims } from '../stream/claims.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
@@ -159,12 +160,14 @@ export interface Blobs {
 
 /**
  * Photos' bytes: files in the data folder, or an S3-compatible bucket (checked at start).
- * `publicUrl` is the server's base URL, which the filesystem store's URLs point to.
+ * `publicUrl` is the server's base URL, which the filesystem store's URLs point to; `clock` judges
+ * their expiry (S3 judges its presigned URLs by its own).
  */
 export async function openBlobs(
   config: Config,
   layout: DataLayout,
   publicUrl: () => string,
+  clock: Clock,
   { create = true }: OpenOptions = {},
 ): Promise<Blobs> {
   if (config.blobStore !== undefined) {
@@ -174,6 +177,6 @@ export async function openBlobs(
   }
   // With the database elsewhere (PostgreSQL), the blob folder is what the data folder must hold.
   if (!create && !existsSync(layout.blobsDir)) throw new NoDeploymentError(layout.root);
-  const store = await FsBlobStore.open(layout.blobsDir, new UrlSigner(loadUrlSigningKey(layout.secretsDir)), publicUrl);
+  const store = await FsBlobStore.open(layout.blobsDir, new UrlSigner(loadUrlSigningKey(layout.secretsDir), clock), publicUrl);
   return { store, close: () => {} };
 }

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../config/config.js';
 import { type RunningServer, startServer } from '../runtime/server.js';
+import type { Clock } from '../shared/clock.js';
 import { embedded, ROOMY_GUESTS, type TestEngine } from './engines.js';
 
 export const BIN = resolve(fileURLToPath(import.meta.url), '../../../bin/shoebox.js');
@@ -49,6 +50,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Needed when reusing a data folder: the banner only shows the key on first start. */
   readonly apiKey?: string;
+  /** The server's clock: a TestClock lets a test move past an expiry instead of sleeping. */
+  readonly clock?: Clock;
 }
 
 export const tempDir = (prefix = 'shoebox-test-') => mkdtempSync(join(tmpdir(), prefix));
@@ -69,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logs: Record<string, unknown>[] = [];
   let banner = '';
   const server = await startServer(config, {
+    clock: options.clock,
     out: sink((text) => (banner += text)),
     logStream: sink((text) =>
       logs.push(
