@@ -1,25 +1,28 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClock } from '../testing/clock.js';
 import { engines, type TestEngine } from '../testing/engines.js';
 import { type CliResult, json, removeTestData, runCli, startTestServer, type TestServer, tempDir } from '../testing/harness.js';
 import { createGuest, expectProblem, forgeAccessToken, me, type Pair, ROOMY_PLAN, refresh, serverSigningKey } from '../testing/identity.js';
 import { settle } from '../testing/shoebox.js';
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 /** A running server, and `shoebox identity …` run by the CLI on its data with the same configuration. */
 interface ServerAndCli {
   readonly server: TestServer;
+  /** The server's clock, which a test moves past a key's deadline. */
+  readonly clock: TestClock;
   identityCli(...args: string[]): Promise<CliResult>;
   stop(): Promise<void>;
 }
 
 async function startServerAndCli(engine: TestEngine, env: Record<string, string>): Promise<ServerAndCli> {
   const dataDir = tempDir();
+  const clock = new TestClock();
   const cliEnv = { SHOEBOX_DATA_DIR: dataDir, ...env, ...(await engine.prepare(dataDir)) };
-  const server = await startTestServer({ engine, dataDir, env: { ...ROOMY_PLAN, ...env } });
+  const server = await startTestServer({ engine, dataDir, clock, env: { ...ROOMY_PLAN, ...env } });
   return {
     server,
+    clock,
     identityCli: (...args) => runCli(['identity', ...args], { env: cliEnv }),
     async stop() {
       await server.stop();
@@ -32,8 +35,10 @@ async function startServerAndCli(engine: TestEngine, env: Record<string, string>
  * A leaked signing key, as its thief uses it: every forged token is freshly issued (so no lifetime
  * check stops it), for a live identity and session, signed with the old key under its own kid.
  */
-const forgeWithKey = (server: TestServer, pair: Pair, leaked: Awaited<ReturnType<typeof serverSigningKey>>) =>
-  forgeAccessToken(server, pair, { key: leaked.key, header: { kid: leaked.kid }, claims: { iat: nowSeconds(), exp: nowSeconds() + 5 } });
+const forgeWithKey = ({ server, clock }: ServerAndCli, pair: Pair, leaked: Awaited<ReturnType<typeof serverSigningKey>>) => {
+  const now = Math.floor(clock.now() / 1000);
+  return forgeAccessToken(server, pair, { key: leaked.key, header: { kid: leaked.kid }, claims: { iat: now, exp: now + 5 } });
+};
 
 describe.each(engines)('a rotated-out signing key in a running server ($name)', (engine) => {
   let running: ServerAndCli;
@@ -44,10 +49,10 @@ describe.each(engines)('a rotated-out signing key in a running server ($name)', 
   afterAll(() => running.stop());
 
   it('stops verifying at its deadline, although the process had it in memory', async () => {
-    const { server } = running;
+    const { server, clock } = running;
     const guest = await createGuest(server);
     const leaked = await serverSigningKey(server);
-    const statusOfForged = async () => (await me(server, await forgeWithKey(server, guest, leaked))).status;
+    const statusOfForged = async () => (await me(server, await forgeWithKey(running, guest, leaked))).status;
     // The server verifies with the key once, so it holds it in memory from now on.
     expect((await me(server, guest.accessToken)).status).toBe(200);
     const rotated = await running.identityCli('rotate-key', '--json');
@@ -55,12 +60,13 @@ describe.each(engines)('a rotated-out signing key in a running server ($name)', 
     const deadline = Date.parse(JSON.parse(rotated.stdout).retiredVerifyUntil);
     expect(deadline - Date.now()).toBeLessThanOrEqual(10_000);
     // Still inside its window: tokens the old key signed keep working, as promised.
-    if (Date.now() < deadline - 1000) expect(await statusOfForged()).toBe(200);
+    if (clock.now() < deadline - 1000) expect(await statusOfForged()).toBe(200);
 
-    const status = await settle(statusOfForged, (value) => value === 401, { timeoutMs: deadline - Date.now() + 8000, pauseMs: 250 });
+    clock.advance(Math.max(0, deadline - clock.now()));
+    const status = await settle(statusOfForged, (value) => value === 401, { timeoutMs: 8000, pauseMs: 250 });
     expect(status).toBe(401);
-    expect(Date.now()).toBeGreaterThanOrEqual(deadline);
-    await expectProblem(await me(server, await forgeWithKey(server, guest, leaked)), 401, 'access_token_key_unknown');
+    expect(clock.now()).toBeGreaterThanOrEqual(deadline);
+    await expectProblem(await me(server, await forgeWithKey(running, guest, leaked)), 401, 'access_token_key_unknown');
     // Tokens of the new key work; so do refreshes.
     const fresh = await json(await refresh(server, guest.refreshToken));
     expect((await me(server, fresh.accessToken)).status).toBe(200);
@@ -78,7 +84,7 @@ describe.each(engines)('rotate-key --revoke-old in a running server ($name)', (e
     const { server } = running;
     const leaked = await serverSigningKey(server);
     const issued = await createGuest(server);
-    const statusOfForged = async () => (await me(server, await forgeWithKey(server, issued, leaked))).status;
+    const statusOfForged = async () => (await me(server, await forgeWithKey(running, issued, leaked))).status;
     expect(decodeProtectedHeader(issued.accessToken).kid).toBe(leaked.kid);
     expect((await me(server, issued.accessToken)).status).toBe(200);
     expect(await statusOfForged()).toBe(200);
@@ -93,7 +99,7 @@ describe.each(engines)('rotate-key --revoke-old in a running server ($name)', (e
     const status = await settle(statusOfForged, (value) => value === 401, { timeoutMs: 15_000, pauseMs: 250 });
     expect(status).toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(15_000);
-    await expectProblem(await me(server, await forgeWithKey(server, issued, leaked)), 401, 'access_token_key_unknown');
+    await expectProblem(await me(server, await forgeWithKey(running, issued, leaked)), 401, 'access_token_key_unknown');
     await expectProblem(await me(server, issued.accessToken), 401, 'access_token_key_unknown');
     const jwks = await json(await fetch(`${server.url}/.well-known/jwks.json`));
     expect(jwks.keys.map((key: { kid: string }) => key.kid)).toEqual([rotation.kid]);
