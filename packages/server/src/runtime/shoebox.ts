@@ -150,7 +150,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       clock,
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
-    const webhooks = openWebhooks(config, database, logger);
+    const webhooks = openWebhooks(config, database, logger, clock);
     const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout, new ChangePublication()];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
@@ -161,6 +161,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       settings: config.stream,
       signal,
       log: logger.child({ component: 'stream' }),
+      clock,
     });
     registerStreamMetrics(registry, database, processor);
     // Capabilities that own data per identity add theirs here.

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
 import { createGuest, type Pair, ROOMY_PLAN } from '../testing/identity.js';
@@ -167,8 +168,12 @@ describe.each(engines)('webhook delivery ($name)', (engine) => {
 describe.each(engines)('webhook dead letters and redirects ($name)', (engine) => {
   let server: TestServer;
   let alice: Pair;
+  const clock = new TestClock();
   beforeAll(async () => {
-    server = await startTestServer({ engine, env: { ...FAST, SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS: '1' } });
+    server = await startTestServer({ engine, clock, env: { ...FAST, SHOEBOX_WEBHOOK_RETRY_PERIOD_SECONDS: '3600' } });
+  });
+  // A guest of each test's own: a test that moves the clock an hour ends the access tokens made before.
+  beforeEach(async () => {
     alice = await createGuest(server);
   });
   afterAll(() => server.stop());
@@ -178,6 +183,13 @@ describe.each(engines)('webhook dead letters and redirects ($name)', (engine) =>
     try {
       const webhook = await register(server, down, ['note.created']);
       await callAs(server, alice, 'POST', '/v1/notes', { headline: 'lost?', text: 'no' });
+      const [failing] = await eventually(async () => {
+        const log = await deliveries(server, webhook.id);
+        return log[0]?.attempts >= 2 && log;
+      });
+      // Within its retry period a failing delivery is tried again, not given up.
+      expect(failing).toMatchObject({ status: 'pending', lastStatusCode: 500 });
+      clock.advance(3600_000);
       const [dead] = await eventually(async () => {
         const log = await deliveries(server, webhook.id, '?status=dead');
         return log.length === 1 && log;

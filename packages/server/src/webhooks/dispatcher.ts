@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import { backoffMs } from '../stream/retries.js';
 import { ChangeSignal } from '../stream/signal.js';
@@ -45,6 +46,8 @@ export class WebhookDispatcher {
     private readonly policy: TargetPolicy,
     private readonly settings: DispatcherSettings,
     private readonly log: Pick<Logger, 'warn'>,
+    /** When deliveries are due, retried and given up, and which secrets sign them. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
@@ -83,7 +86,7 @@ export class WebhookDispatcher {
     const free = MAX_IN_FLIGHT - this.sending.size;
     if (free <= 0) return;
     const busy = [...this.inFlight].filter(([, n]) => n >= MAX_IN_FLIGHT_PER_WEBHOOK).map(([id]) => id);
-    const now = Date.now();
+    const now = this.clock.now();
     const room = new Map(this.inFlight);
     const wanted = (await this.queue.due(now, free, busy)).filter((delivery) => {
       const taken = room.get(delivery.webhookId) ?? 0;
@@ -96,7 +99,7 @@ export class WebhookDispatcher {
     const claimed = await this.queue.claim(
       wanted.map((delivery) => delivery.id),
       now,
-      Date.now() + 2 * this.settings.timeoutMs + 5_000,
+      this.clock.now() + 2 * this.settings.timeoutMs + 5_000,
     );
     const webhooks = new Map((await this.webhooks.list()).map((webhook) => [webhook.id, webhook]));
     for (const delivery of wanted) {
@@ -121,7 +124,7 @@ export class WebhookDispatcher {
   }
 
   private async deliver(webhook: Webhook, delivery: DueDelivery): Promise<void> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'Shoebox-Webhooks/1',
@@ -129,7 +132,7 @@ export class WebhookDispatcher {
       'shoebox-signature': signatureHeader(signingSecrets(webhook, now), Math.floor(now.getTime() / 1000), delivery.body),
     };
     const outcome = await send(webhook.url, delivery.body, headers, { policy: this.policy, timeoutMs: this.settings.timeoutMs });
-    const finished = Date.now();
+    const finished = this.clock.now();
     let retryAt: number | undefined;
     if (!outcome.ok && finished < delivery.retryUntil) {
       retryAt = Math.min(delivery.retryUntil, finished + Math.round(backoffMs(delivery.attempts + 1, this.settings, Math.random)));
@@ -144,7 +147,7 @@ export class WebhookDispatcher {
   }
 
   private async prune(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = now;
     await this.queue.prune(now - this.settings.logRetentionMs);

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import { WebhookDataOwner } from './data-owner.js';
 import { DeliveryQueue } from './deliveries.js';
@@ -19,7 +20,7 @@ export interface Webhooks {
   readonly dataOwner: WebhookDataOwner;
 }
 
-export function openWebhooks(config: Config, database: Database, logger: Logger): Webhooks {
+export function openWebhooks(config: Config, database: Database, logger: Logger, clock: Clock = systemClock): Webhooks {
   const settings = config.webhooks;
   const store = new WebhookStore(database);
   const queue = new DeliveryQueue(database);
@@ -31,10 +32,11 @@ export function openWebhooks(config: Config, database: Database, logger: Logger)
     policy,
     { ...settings, pollMs: config.stream.pollMs, logRetentionMs: config.stream.retentionHours * 3_600_000 },
     logger.child({ component: 'webhooks' }),
+    clock,
   );
   return {
-    service: new WebhookService(store, queue, policy, retryPeriodMs),
-    fanout: new WebhookFanout(store, queue, retryPeriodMs, () => dispatcher.wake()),
+    service: new WebhookService(store, queue, policy, retryPeriodMs, clock),
+    fanout: new WebhookFanout(store, queue, retryPeriodMs, () => dispatcher.wake(), clock),
     dispatcher,
     dataOwner: new WebhookDataOwner(queue),
   };

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import type { Change } from '../stream/change.js';
 import type { StreamConsumer } from '../stream/consumer.js';
@@ -23,6 +24,7 @@ export class WebhookFanout implements StreamConsumer {
     private readonly retryPeriodMs: number,
     /** Told after deliveries were queued, so this process's dispatcher sends them at once. */
     private readonly queued: () => void,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   handle(change: Change): Promise<void> {
@@ -36,7 +38,7 @@ export class WebhookFanout implements StreamConsumer {
     });
     if (events.length === 0) return;
     const webhooks = await this.webhooks.list();
-    const now = Date.now();
+    const now = this.clock.now();
     const deliveries: NewDelivery[] = [];
     for (const { change, event } of events) {
       for (const webhook of webhooks) {

@@ -1,4 +1,5 @@
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId, newSecret } from '../shared/secrets.js';
 import type { Delivery, DeliveryQueue } from './deliveries.js';
 import type { WebhookEventType } from './events.js';
@@ -30,6 +31,7 @@ export class WebhookService {
     private readonly queue: DeliveryQueue,
     private readonly policy: TargetPolicy,
     private readonly retryPeriodMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Registers a webhook; the answer holds its signing secret, which is never shown again. */
@@ -38,6 +40,7 @@ export class WebhookService {
     if ((await this.store.count()) >= MAX_WEBHOOKS) {
       throw new Problem('conflict', `A deployment may have ${MAX_WEBHOOKS} webhooks; remove one first.`);
     }
+    // The change stream's time (stream/outbox.ts), not the clock: the fan-out sends a webhook the changes recorded after it.
     const now = new Date();
     const webhook: Webhook = {
       id: newId('whk'),
@@ -75,7 +78,7 @@ export class WebhookService {
       ...(changes.events !== undefined && { events: [...changes.events] }),
       ...(changes.description !== undefined && { description: changes.description.trim() }),
       ...(changes.paused !== undefined && { paused: changes.paused }),
-      updatedAt: new Date(),
+      updatedAt: new Date(this.clock.now()),
     };
     if (!(await this.store.replace(updated))) throw new Problem('not_found', `No webhook ${id}.`);
     return updated;
@@ -91,7 +94,7 @@ export class WebhookService {
    */
   async rotateSecret(id: string, graceSeconds: number): Promise<{ webhook: Webhook; secret: string }> {
     const current = await this.get(id);
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const webhook: Webhook = {
       ...current,
       secret: newSecret('whsec'),
@@ -111,7 +114,7 @@ export class WebhookService {
   /** Sends a webhook's dead letters (or one) again, with a fresh retry period; answers how many. */
   async redrive(id: string, deliveryId?: string): Promise<number> {
     await this.get(id);
-    const now = Date.now();
+    const now = this.clock.now();
     const redriven = await this.queue.redrive(id, deliveryId, now, now + this.retryPeriodMs);
     if (deliveryId !== undefined && redriven === 0) throw new Problem('not_found', `No dead letter ${deliveryId} of webhook ${id}.`);
     return redriven;
