@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { Clock } from '../shared/clock.js';
 import type { Change } from './change.js';
 import type { StreamConsumer } from './consumer.js';
 
@@ -30,6 +31,8 @@ export interface LaneOptions {
   /** The processor's lease holder id. */
   readonly holder: string;
   readonly leaseMs: number;
+  /** When a member's membership ends. */
+  readonly clock: Clock;
 }
 
 /** The lanes of every consumer, consumer by consumer. */
@@ -38,7 +41,7 @@ export function lanesOf(consumers: readonly StreamConsumer[], options: LaneOptio
     const wanted = (change: Change) => consumer.entities.includes(change.entity);
     const { partitions } = options;
     if (partitions === 1) return [{ name: consumer.name, consumer, takes: wanted, isMine: async () => true, leave: async () => {} }];
-    const share = new PartitionShare(options.database, consumer.name, options.holder, options.leaseMs);
+    const share = new PartitionShare(options.database, consumer.name, options.holder, options.leaseMs, options.clock);
     return Array.from({ length: partitions }, (_, partition) => ({
       name: partitionName(consumer.name, partition, partitions),
       consumer,
@@ -79,10 +82,11 @@ class PartitionShare {
     private readonly consumer: string,
     private readonly holder: string,
     private readonly leaseMs: number,
+    private readonly clock: Clock,
   ) {}
 
   async owns(partition: number): Promise<boolean> {
-    if (Date.now() - this.refreshedAt >= this.leaseMs / 3) {
+    if (this.clock.now() - this.refreshedAt >= this.leaseMs / 3) {
       this.refreshing ??= this.refresh().finally(() => {
         this.refreshing = undefined;
       });
@@ -98,7 +102,7 @@ class PartitionShare {
   }
 
   private async refresh(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const db = this.database.db;
     const until = now + this.leaseMs;
     await db

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { StreamSettings } from '../config/config.js';
 import type { Database, Tables } from '../db/database.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import type { Change } from './change.js';
 import type { ChangeClaims } from './claims.js';
@@ -25,6 +26,8 @@ export interface ProcessorDeps {
   /** Overrides settings.leaseMs (tests). */
   readonly leaseMs?: number;
   readonly random?: () => number;
+  /** When leases end and retries are due. (Changes carry the system's time, which their retention is judged by.) */
+  readonly clock?: Clock;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -65,6 +68,7 @@ export class StreamProcessor {
   readonly holder = newId('proc');
   private readonly leaseMs: number;
   private readonly random: () => number;
+  private readonly clock: Clock;
   private readonly log: StreamLog;
   private readonly calls: ConsumerCalls;
   private readonly lanes: readonly Lane[];
@@ -78,10 +82,17 @@ export class StreamProcessor {
   constructor(private readonly deps: ProcessorDeps) {
     this.leaseMs = deps.leaseMs ?? deps.settings.leaseMs;
     this.random = deps.random ?? Math.random;
+    this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? { warn() {}, error() {} };
     this.calls = new ConsumerCalls(this.log);
     const { database, settings } = deps;
-    this.lanes = lanesOf(deps.consumers, { database, partitions: settings.partitions ?? 1, holder: this.holder, leaseMs: this.leaseMs });
+    this.lanes = lanesOf(deps.consumers, {
+      database,
+      partitions: settings.partitions ?? 1,
+      holder: this.holder,
+      leaseMs: this.leaseMs,
+      clock: this.clock,
+    });
   }
 
   get consumerNames(): string[] {
@@ -170,7 +181,7 @@ export class StreamProcessor {
   private async idleMs(consumer: string): Promise<number> {
     const due = await this.deps.retries.nextDueAt(consumer).catch(() => undefined);
     const pollMs = this.deps.settings.pollMs;
-    return due ? Math.min(pollMs, Math.max(0, due.getTime() - Date.now())) : pollMs;
+    return due ? Math.min(pollMs, Math.max(0, due.getTime() - this.clock.now())) : pollMs;
   }
 
   /**
@@ -235,7 +246,8 @@ export class StreamProcessor {
   private async deliver(lane: Lane, changes: readonly Change[], outcome: Outcome, lease: KeptLease): Promise<boolean> {
     const { settings } = this.deps;
     const { consumer } = lane;
-    const waitBehind = (change: Change) => outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(), error: null });
+    const waitBehind = (change: Change) =>
+      outcome.parked.push({ change, attempts: 0, nextAttemptAt: new Date(this.clock.now()), error: null });
     const fresh = changes.filter((change) => !outcome.waiting.has(entityKey(change)));
     for (const change of changes) if (outcome.waiting.has(entityKey(change))) waitBehind(change);
     if (lease.lost) return false;
@@ -259,7 +271,7 @@ export class StreamProcessor {
         outcome.parked.push({
           change,
           attempts: 1,
-          nextAttemptAt: new Date(Date.now() + backoffMs(1, this.deps.settings, this.random)),
+          nextAttemptAt: new Date(this.clock.now() + backoffMs(1, this.deps.settings, this.random)),
           error,
         });
     }
@@ -270,7 +282,7 @@ export class StreamProcessor {
   private async retryDue(lane: Lane, lease: KeptLease): Promise<number> {
     const { retries, settings } = this.deps;
     const { consumer } = lane;
-    const due = await retries.due(lane.name, new Date(), settings.batchSize);
+    const due = await retries.due(lane.name, new Date(this.clock.now()), settings.batchSize);
     for (const { change, attempts } of due) {
       if (lease.lost) break;
       const made = attempts + 1;
@@ -286,7 +298,7 @@ export class StreamProcessor {
           lane.name,
           change.seq,
           made,
-          new Date(Date.now() + backoffMs(made, this.deps.settings, this.random)),
+          new Date(this.clock.now() + backoffMs(made, this.deps.settings, this.random)),
           error,
         );
       }
@@ -298,11 +310,11 @@ export class StreamProcessor {
   private async hasWork(consumer: string): Promise<boolean> {
     if (await this.deps.claims.pending(consumer)) return true;
     const due = await this.deps.retries.nextDueAt(consumer);
-    return due !== undefined && due.getTime() <= Date.now();
+    return due !== undefined && due.getTime() <= this.clock.now();
   }
 
   private async renewLease(consumer: string): Promise<boolean> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const held = await this.deps.claims.lease(consumer, this.holder, now, new Date(now.getTime() + this.leaseMs));
     this.leased ||= held;
     if (held) this.held.add(consumer);
