@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { json, removeTestData, startTestServer, type TestServer, tempDir } from '../testing/harness.js';
 
@@ -17,8 +18,9 @@ const ping = (server: TestServer, key?: string, headers: Record<string, string> 
 
 describe.each(engines)('API gateway ($name)', (engine) => {
   let server: TestServer;
+  const clock = new TestClock();
   beforeAll(async () => {
-    server = await startTestServer({ engine });
+    server = await startTestServer({ engine, clock });
   });
   afterAll(() => server.stop());
 
@@ -90,12 +92,28 @@ describe.each(engines)('API gateway ($name)', (engine) => {
     const refused = await ping(server, key);
     expect(refused.status).toBe(429);
     const body = await json(refused);
-    const tomorrow = new Date();
+    const tomorrow = new Date(clock.now());
     tomorrow.setUTCHours(24, 0, 0, 0);
     expect(body).toMatchObject({ code: 'quota_exceeded', resetsAt: tomorrow.toISOString() });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     const usage = await json(await server.admin(`/admin/keys/${id}`));
     expect(usage.usage).toMatchObject({ used: 3, limit: 3, period: 'day', resetsAt: tomorrow.toISOString() });
+  });
+
+  it('gives a fresh quota once its period has ended', async () => {
+    const { id, key } = await createKey(server, {
+      name: 'daily',
+      rateLimit: { rate: 1000, burst: 1000 },
+      quota: { limit: 1, period: 'day' },
+    });
+    expect((await ping(server, key)).status).toBe(200);
+    const refused = await json(await ping(server, key));
+    expect(refused).toMatchObject({ code: 'quota_exceeded' });
+    clock.advance(Date.parse(refused.resetsAt) - clock.now());
+    expect((await ping(server, key)).status).toBe(200);
+    expect((await ping(server, key)).status).toBe(429);
+    const usage = await json(await server.admin(`/admin/keys/${id}`));
+    expect(Date.parse(usage.usage.resetsAt) - Date.parse(refused.resetsAt)).toBe(86_400_000);
   });
 });
 

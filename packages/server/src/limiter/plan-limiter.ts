@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../shared/clock.js';
 import type { LimitDecision, Plan, QuotaCounters, QuotaUsage, TokenBuckets } from './limiter.js';
 import { periodBounds } from './periods.js';
 
@@ -6,7 +7,8 @@ export class PlanLimiter {
   constructor(
     private readonly buckets: TokenBuckets,
     private readonly quotas: QuotaCounters,
-    private readonly now: () => Date = () => new Date(),
+    /** Which quota period a request falls in. (Token buckets keep their own time: Redis's, or the process's monotonic clock.) */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -22,13 +24,13 @@ export class PlanLimiter {
         allowed: false,
         reason: 'rate',
         retryAfterSeconds: bucket.retryAfterSeconds,
-        resetsAt: new Date(this.now().getTime() + bucket.retryAfterSeconds * 1000),
+        resetsAt: new Date(this.clock.now() + bucket.retryAfterSeconds * 1000),
         headers: bucketHeaders,
       };
     }
     if (!plan.quota) return { allowed: true, headers: bucketHeaders };
 
-    const now = this.now();
+    const now = new Date(this.clock.now());
     const { start, end } = periodBounds(plan.quota.period, now);
     const key = counterKey(keyId, plan.quota.period, start);
     const over = cost > 1 && (await this.quotas.read(key)) + cost > plan.quota.limit;
@@ -55,7 +57,7 @@ export class PlanLimiter {
   /** This period's usage of a key's quota, or null when its plan has none. Does not count. */
   async usage(keyId: string, plan: Plan): Promise<QuotaUsage | null> {
     if (!plan.quota) return null;
-    const { start, end } = periodBounds(plan.quota.period, this.now());
+    const { start, end } = periodBounds(plan.quota.period, new Date(this.clock.now()));
     const used = await this.quotas.read(counterKey(keyId, plan.quota.period, start));
     return { used: Math.min(used, plan.quota.limit), limit: plan.quota.limit, period: plan.quota.period, resetsAt: end };
   }

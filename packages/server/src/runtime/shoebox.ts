@@ -128,7 +128,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
   try {
     const { database } = storage;
     await migrate(database);
-    const limiter = new PlanLimiter(storage.buckets, storage.quotas);
+    const limiter = new PlanLimiter(storage.buckets, storage.quotas, clock);
     const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
     const outbox = new Outbox(database, signal);
