@@ -34,6 +34,8 @@ export interface Storage {
   readonly claims: ChangeClaims;
   /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
   readonly signal: ChangeSignal;
+  /** Rung once the change publication moved (changes/published.ts), waited on by the realtime hub; across processes on PostgreSQL. */
+  readonly publication: ChangeSignal;
   readonly searchIndex: SearchIndex;
   /** Tells caches of API keys, identities and signing keys when their tables changed, in any process. */
   readonly cacheGenerations: CacheGenerations;
@@ -94,6 +96,7 @@ export async function openStorage(
       ...adapters,
       async close() {
         await adapters.signal.close();
+        await adapters.publication.close();
         await adapters.cacheGenerations.close();
         await limits.close();
         await database.close();
@@ -130,6 +133,7 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
 const sqliteAdapters = (database: Database, file: string) => ({
   claims: new SqliteChangeClaims(database),
   signal: new ChangeSignal(),
+  publication: new ChangeSignal(),
   searchIndex: new SqliteSearchIndex(database),
   cacheGenerations: new SqliteCacheGenerations(file),
   noteWrites: undefined,
@@ -146,6 +150,7 @@ async function postgresAdapters(database: PostgresDatabase, schema: string) {
   return {
     claims: new claims.PostgresChangeClaims(database),
     signal: new signal.PostgresChangeSignal(database, signal.changeChannel(schema)),
+    publication: new signal.PostgresChangeSignal(database, signal.publicationChannel(schema)),
     searchIndex: new search.PostgresSearchIndex(database),
     cacheGenerations: new generations.PostgresCacheGenerations(database, schema),
     noteWrites: new writes.PostgresNoteWrites(database),
