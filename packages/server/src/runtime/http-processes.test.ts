@@ -111,6 +111,23 @@ describe.each(engines)('shoebox serve with SHOEBOX_HTTP_PROCESSES=2 ($name)', (e
     expect(count(statuses, 429)).toBe(12 - (GUESTS_PER_ADDRESS - 1));
   });
 
+  it('serves the metrics of every process together, whichever process answers', async () => {
+    const scrape = async () => {
+      const response = await fetch(`${serve.url}/metrics`, { headers: bearer(TEST_ADMIN_TOKEN) });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const requests = (text: string) =>
+      [...text.matchAll(/^shoebox_http_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const first = await scrape();
+    // The primary's stream metrics beside the HTTP processes' request counts.
+    expect(first).toMatch(/^shoebox_stream_processed_total\{consumer="search"\} \d+$/m);
+    const before = requests(first);
+    await Promise.all(Array.from({ length: 10 }, () => status(serve.url, 'GET', '/healthz', {})));
+    // Every request of both processes counts, the scrape before this one included.
+    expect(requests(await scrape())).toBeGreaterThanOrEqual(before + 11);
+  });
+
   it('replaces an HTTP process that dies, and keeps serving meanwhile', async () => {
     const [victim] = httpPids(serve);
     process.kill(victim as number, 'SIGKILL');

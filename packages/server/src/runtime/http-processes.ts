@@ -2,7 +2,10 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Writable } from 'node:stream';
 import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config/config.js';
+import { primaryMetrics } from '../http/cluster-metrics.js';
 import { urlOf } from '../http/listening-url.js';
+import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
+import { linkToWorkers } from '../shared/cluster-link.js';
 import { createLogger, type Logger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { createFirstStartSecrets } from './first-start.js';
@@ -40,6 +43,7 @@ export async function startPrimary(config: Config, options: PrimaryOptions): Pro
   const logger = createLogger(config.logLevel, options.logStream);
   const shoebox = await openShoebox(config, logger, { runs: 'serve', cluster: 'primary' });
   let stopping = false;
+  let metrics: MetricsListener | undefined;
   try {
     const url = await forkHttpProcesses(config, logger, () => stopping);
     if (config.port === 0) shoebox.useListeningUrl(url);
@@ -57,7 +61,18 @@ export async function startPrimary(config: Config, options: PrimaryOptions): Pro
       shoebox.webhooks.dispatcher.start();
     }
     const backups = scheduleBackups(config, shoebox.registry, logger);
-    logger.info({ url, docs: `${url}/docs`, httpProcesses: config.httpProcesses, worker: options.worker }, 'Shoebox is listening');
+    const metricsOfAll = primaryMetrics(linkToWorkers(), shoebox.registry);
+    metrics = config.metricsPort === undefined ? undefined : await listenForMetrics(metricsOfAll, config.metricsHost, config.metricsPort);
+    logger.info(
+      {
+        url,
+        docs: `${url}/docs`,
+        metrics: metrics && `${metrics.url}/metrics`,
+        httpProcesses: config.httpProcesses,
+        worker: options.worker,
+      },
+      'Shoebox is listening',
+    );
     warnIfUnreachable(config, url, logger, options.out);
     return {
       url,
@@ -66,12 +81,14 @@ export async function startPrimary(config: Config, options: PrimaryOptions): Pro
         stopping = true;
         await stopHttpProcesses(config.shutdownTimeoutMs);
         await backups.stop();
+        await metrics?.close();
         await shoebox.close();
       },
     };
   } catch (error) {
     stopping = true;
     await stopHttpProcesses(config.shutdownTimeoutMs);
+    await metrics?.close();
     await shoebox.close();
     throw error;
   }

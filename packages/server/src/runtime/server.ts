@@ -1,8 +1,10 @@
 import type { Writable } from 'node:stream';
 import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config/config.js';
+import { forkedMetrics } from '../http/cluster-metrics.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
+import { linkToPrimary } from '../shared/cluster-link.js';
 import { createLogger, type Logger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { type App, buildApp } from './app.js';
@@ -47,7 +49,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let adminHash = adminTokenHash(config, shoebox.layout.secretsDir);
     // A forked process may start before its primary has made the token: it looks again until there is one.
     const currentAdminHash = forked ? () => (adminHash ??= adminTokenHash(config, shoebox.layout.secretsDir)) : () => adminHash;
-    app = await buildApp({ ...shoebox, adminTokenHash: currentAdminHash });
+    const metricsOfAll = forked ? forkedMetrics(linkToPrimary(), shoebox.registry) : undefined;
+    app = await buildApp({ ...shoebox, adminTokenHash: currentAdminHash, metrics: metricsOfAll });
     await app.fastify.listen({ host: config.host, port: config.port });
     const url = listeningUrl(config.host, app.fastify.server);
     if (config.port === 0) shoebox.useListeningUrl(url);
