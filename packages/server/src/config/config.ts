@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { type AllowedTargets, parseAllowedTargets } from '../shared/allowed-targets.js';
@@ -30,6 +31,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** HTTP processes `serve` runs side by side on the port (node:cluster); 1: the API in the process itself. */
+  readonly httpProcesses: number;
   readonly defaultRate: number;
   readonly defaultBurst: number;
   /** The reverse proxies whose X-Forwarded-* headers are believed (addresses, CIDRs, range names), or false for none. */
@@ -197,6 +200,14 @@ const positiveNumber =
     return value;
   };
 
+/** A number of processes, or `auto`: one per core this process may use. */
+const processCount: Parser<number> = (raw) => {
+  if (raw === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64)
+    throw new Invalid('expected auto (one per core) or a whole number from 1 to 64');
+  return Number(raw);
+};
+
 const host: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9.:-]{1,253}$/.test(raw)) throw new Invalid('expected a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0');
   return raw;
@@ -331,6 +342,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     corsOrigins: read('SHOEBOX_CORS_ORIGINS', originList, []),
     bodyLimitBytes: read('SHOEBOX_BODY_LIMIT_BYTES', integer(1024, 64 * 1024 * 1024), 256 * 1024),
     shutdownTimeoutMs: read('SHOEBOX_SHUTDOWN_TIMEOUT_MS', integer(0, 600_000), 10_000),
+    httpProcesses: read('SHOEBOX_HTTP_PROCESSES', processCount, 1),
     defaultRate: read('SHOEBOX_DEFAULT_RATE', positiveNumber(1_000_000), 10),
     defaultBurst: read('SHOEBOX_DEFAULT_BURST', integer(1, 1_000_000), 20),
     trustProxy: read<false | string[]>('SHOEBOX_TRUST_PROXY', fromModule(parseTrustedProxies), false),
@@ -497,6 +509,7 @@ export function configValues(config: Config): [string, unknown][] {
     ['SHOEBOX_CORS_ORIGINS', config.corsOrigins.join(',') || '(off)'],
     ['SHOEBOX_BODY_LIMIT_BYTES', config.bodyLimitBytes],
     ['SHOEBOX_SHUTDOWN_TIMEOUT_MS', config.shutdownTimeoutMs],
+    ['SHOEBOX_HTTP_PROCESSES', config.httpProcesses],
     ['SHOEBOX_DEFAULT_RATE', config.defaultRate],
     ['SHOEBOX_DEFAULT_BURST', config.defaultBurst],
     ['SHOEBOX_TRUST_PROXY', config.trustProxy === false ? 'false' : config.trustProxy.join(',')],
