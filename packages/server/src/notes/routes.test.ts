@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN } from '../testing/identity.js';
+import { asIdentity, createGuest, expectProblem, type Pair, ROOMY_PLAN, refresh } from '../testing/identity.js';
 import { expectRefusedUnchanged } from '../testing/notes.js';
 import { resolved } from '../testing/openapi.js';
 
@@ -309,5 +310,39 @@ describe('configured note bounds', () => {
     expect(schema.properties.photoIds).toMatchObject({ maxItems: 10 });
     const responses = Object.keys(doc.paths['/v1/notes/{noteId}'].put.responses);
     expect(responses).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '409', '412', '429']));
+  });
+});
+
+describe.each(engines)('the lifetime of an Idempotency-Key ($name)', (engine) => {
+  let server: TestServer;
+  const clock = new TestClock();
+  beforeAll(async () => {
+    server = await startTestServer({ engine, clock, env: ROOMY_PLAN });
+  });
+  afterAll(() => server.stop());
+
+  it('replays the first answer for 24 hours, then forgets the key: the same request creates again', async () => {
+    const headers = { 'content-type': 'application/json', 'idempotency-key': `key-${randomUUID()}` };
+    let alice = await createGuest(server);
+    const post = () => asIdentity(server, alice.accessToken, '/v1/notes', { method: 'POST', headers, body: JSON.stringify(note()) });
+    /** Access tokens live less than the hours the clock moves: the same identity gets a new one. */
+    const later = async (ms: number) => {
+      clock.advance(ms);
+      alice = await json(await refresh(server, alice.refreshToken));
+    };
+    const first = await post();
+    expect(first.status).toBe(201);
+    const { noteId } = await json(first);
+
+    await later(23 * 3_600_000);
+    const replayed = await post();
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect((await json(replayed)).noteId).toBe(noteId);
+
+    await later(2 * 3_600_000);
+    const again = await post();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect((await json(again)).noteId).not.toBe(noteId);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
+import { type Clock, systemClock } from '../shared/clock.js';
 import { sha256 } from '../shared/secrets.js';
 import { type Outbox, recordChange, recordChanges } from '../stream/outbox.js';
 import { type BatchItem, type BatchOutcome, failed, holds, isProblem, type NewNote } from './batch.js';
@@ -43,6 +44,8 @@ export interface NotesServiceParts {
   /** Where the engine writes a note and its change in one statement (writes.ts). */
   readonly oneStatement?: OneStatementNoteWrites;
   readonly callers: LiveCallers;
+  /** When notes are written and Idempotency-Keys forgotten. */
+  readonly clock?: Clock;
 }
 
 /** How long a POST's Idempotency-Key is remembered. */
@@ -58,6 +61,7 @@ export class NotesService {
   private lastForget = 0;
   private readonly photos: PhotoReferences;
   private readonly oneStatement: OneStatementNoteWrites | undefined;
+  private readonly clock: Clock;
 
   constructor(
     private readonly store: NotesStore,
@@ -66,6 +70,7 @@ export class NotesService {
   ) {
     this.photos = parts.photos;
     this.oneStatement = parts.oneStatement;
+    this.clock = parts.clock ?? systemClock;
   }
 
   /**
@@ -84,7 +89,7 @@ export class NotesService {
     await this.forgetOldAnswers();
     const oneStatement = this.oneStatement;
     if (oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
-      const note = newNote(ownerId, input.noteId ?? randomUUID(), input);
+      const note = newNote(ownerId, input.noteId ?? randomUUID(), input, this.now());
       const written = await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note), sessionId));
       if (written) return { note: noteJson(note), outcome: 'created', replayed: false };
     }
@@ -102,7 +107,7 @@ export class NotesService {
           const body = noteJson(note);
           if (
             idempotencyKey !== undefined &&
-            !(await this.store.saveAnswer(trx, ownerId, idempotencyKey, { requestHash, outcome: 'created', body }))
+            !(await this.store.saveAnswer(trx, ownerId, idempotencyKey, { requestHash, outcome: 'created', body }, this.clock.now()))
           ) {
             throw new ConcurrentRetry();
           }
@@ -144,7 +149,7 @@ export class NotesService {
     for (const [at, item] of items.entries()) {
       if (isProblem(item) || item.photoIds?.length) continue;
       const noteId = item.noteId ?? randomUUID();
-      if (!fresh.has(noteId)) fresh.set(noteId, { at, note: newNote(ownerId, noteId, item) });
+      if (!fresh.has(noteId)) fresh.set(noteId, { at, note: newNote(ownerId, noteId, item, this.now()) });
     }
     const outcomes: (BatchOutcome | undefined)[] = new Array(items.length);
     const written = await this.store.insertNewMany(
@@ -216,7 +221,7 @@ export class NotesService {
       const current = await this.findForWrite(ownerId, noteId, conditions);
       const version = current.version + 1;
       const removed = await this.outbox.writeOne(() =>
-        oneStatement.markDeleted(current, version, new Date(), removeChange(current, version)),
+        oneStatement.markDeleted(current, version, this.now(), removeChange(current, version)),
       );
       if (!removed) throw changedMeanwhile(noteId);
       return;
@@ -250,7 +255,7 @@ export class NotesService {
    */
   async remove(trx: Kysely<Tables>, note: Note): Promise<void> {
     const version = note.version + 1;
-    if (!(await this.store.markDeleted(trx, note, version, new Date()))) throw changedMeanwhile(note.noteId);
+    if (!(await this.store.markDeleted(trx, note, version, this.now()))) throw changedMeanwhile(note.noteId);
     await recordChange(trx, removeChange(note, version));
   }
 
@@ -263,12 +268,12 @@ export class NotesService {
   async move(trx: Kysely<Tables>, note: Note, toOwnerId: string): Promise<Note> {
     await this.remove(trx, note);
     const taken = await this.store.findOwned(trx, toOwnerId, note.noteId);
-    return this.add(trx, { ...note, ownerId: toOwnerId, noteId: taken ? randomUUID() : note.noteId, version: 1, updatedAt: new Date() });
+    return this.add(trx, { ...note, ownerId: toOwnerId, noteId: taken ? randomUUID() : note.noteId, version: 1, updatedAt: this.now() });
   }
 
   /** Writes a changed note at the next version and records its MODIFY, inside the caller's transaction. */
   async replace(trx: Kysely<Tables>, current: Note, changes: NotePatch): Promise<Note> {
-    const next = nextVersion(current, changes);
+    const next = nextVersion(current, changes, this.now());
     if (changes.photoIds?.length) await this.photos.assertOwned(trx, next.ownerId, next.photoIds);
     if (!(await this.store.update(trx, next, current.version))) throw changedMeanwhile(current.noteId);
     await recordChange(trx, modifyChange(current, next));
@@ -295,7 +300,7 @@ export class NotesService {
       const changes = { ...input, photoIds: [], visibility: input.visibility ?? 'private' } as const;
       return { note: await this.updateInOneStatement(oneStatement, current, changes), created: false };
     }
-    const note = newNote(ownerId, noteId, input);
+    const note = newNote(ownerId, noteId, input, this.now());
     return (await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note)))) ? { note, created: true } : undefined;
   }
 
@@ -308,7 +313,7 @@ export class NotesService {
   }
 
   private async updateInOneStatement(oneStatement: OneStatementNoteWrites, current: Note, changes: NotePatch): Promise<Note> {
-    const next = nextVersion(current, changes);
+    const next = nextVersion(current, changes, this.now());
     if (!(await this.outbox.writeOne(() => oneStatement.update(next, current.version, modifyChange(current, next))))) {
       throw changedMeanwhile(current.noteId);
     }
@@ -329,7 +334,7 @@ export class NotesService {
   }
 
   private async insert(trx: Kysely<Tables>, ownerId: string, noteId: string, input: NoteContent): Promise<Note> {
-    const note = newNote(ownerId, noteId, input);
+    const note = newNote(ownerId, noteId, input, this.now());
     if (note.photoIds.length > 0) await this.photos.assertOwned(trx, ownerId, note.photoIds);
     return this.add(trx, note);
   }
@@ -352,9 +357,14 @@ export class NotesService {
   }
 
   private async forgetOldAnswers(): Promise<void> {
-    if (Date.now() - this.lastForget < FORGET_EVERY_MS) return;
-    this.lastForget = Date.now();
-    await this.store.forgetAnswers(this.store.db, { before: new Date(Date.now() - IDEMPOTENCY_TTL_MS) });
+    const now = this.clock.now();
+    if (now - this.lastForget < FORGET_EVERY_MS) return;
+    this.lastForget = now;
+    await this.store.forgetAnswers(this.store.db, { before: new Date(now - IDEMPOTENCY_TTL_MS) });
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
   }
 }
 

@@ -214,8 +214,8 @@ export class NotesStore {
     return row && { requestHash: row.request_hash, outcome: row.outcome, body: JSON.parse(row.response) };
   }
 
-  /** Remembers the first answer to a keyed request; false when another request stored one first. */
-  async saveAnswer(db: Kysely<Tables>, ownerId: string, key: string, answer: StoredAnswer): Promise<boolean> {
+  /** Remembers the first answer to a keyed request, given `now`; false when another request stored one first. */
+  async saveAnswer(db: Kysely<Tables>, ownerId: string, key: string, answer: StoredAnswer, now: number): Promise<boolean> {
     const result = await db
       .insertInto('note_idempotency')
       .values({
@@ -224,7 +224,7 @@ export class NotesStore {
         request_hash: answer.requestHash,
         outcome: answer.outcome,
         response: JSON.stringify(answer.body),
-        created_at: Date.now(),
+        created_at: now,
       })
       .onConflict((oc) => oc.columns(['owner_id', 'idempotency_key']).doNothing())
       .executeTakeFirst();

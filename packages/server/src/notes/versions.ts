@@ -2,9 +2,8 @@ import type { NewChange } from '../stream/outbox.js';
 import { type Note, noteImage, wordless } from './note.js';
 import type { NoteContent, NotePatch } from './service.js';
 
-/** A new note at version 1, as the caller asked for it. */
-export function newNote(ownerId: string, noteId: string, input: NoteContent): Note {
-  const now = new Date();
+/** A new note at version 1, as the caller asked for it, made `now`. */
+export function newNote(ownerId: string, noteId: string, input: NoteContent, now: Date): Note {
   return {
     noteId,
     ownerId,
@@ -18,14 +17,14 @@ export function newNote(ownerId: string, noteId: string, input: NoteContent): No
   };
 }
 
-/** The note after a change: the next version, changed now. */
-export function nextVersion(current: Note, changes: NotePatch): Note {
+/** The note after a change: the next version, changed `now`. */
+export function nextVersion(current: Note, changes: NotePatch, now: Date): Note {
   return {
     ...current,
     ...definedOnly(changes),
     headline: changes.headline?.trim() ?? current.headline,
     version: current.version + 1,
-    updatedAt: new Date(),
+    updatedAt: now,
   };
 }
 

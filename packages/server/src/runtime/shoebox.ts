@@ -140,6 +140,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       oneStatement: storage.noteWrites,
       // The identity service owns the notes' data owner, so it comes after; creates only call this later.
       callers: { assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId) },
+      clock,
     });
     let publicUrl = config.publicUrl;
     blobs = await openBlobs(config, layout, () => publicUrl, clock, options);
