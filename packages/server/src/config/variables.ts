@@ -470,7 +470,7 @@ export const VARIABLES = {
     smtpUrl: optional({
       name: 'SHOEBOX_SMTP_URL',
       parse: fromModule(parseSmtpUrl),
-      unset: 'off: verification, reset and email change answer 503 mail_not_configured',
+      unset: 'off: mail flows answer 503 mail_not_configured',
       secret: true,
       description:
         '`smtp://user:password@host:587` (STARTTLS when offered; `?requireTLS=true` to insist), `smtps://…:465`, or `log` to print messages in the log (development)',
