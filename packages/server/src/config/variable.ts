@@ -26,41 +26,52 @@ interface Described<T> {
   show?(value: T): string;
 }
 
+interface Definition<T> extends Described<T> {
+  readonly parse: Parser<T>;
+  readonly fallback: T | Derived<T>;
+  /** For a variable without a default: what happens when it is unset. */
+  readonly unset?: string;
+}
+
 /**
  * One configuration variable: its name, how its value is parsed (the parser's type is the value's
  * type in `Config`), its default, and what the docs and `shoebox config` say about it.
  */
 export class Variable<T> {
-  readonly name: string;
-  readonly description: string;
-  readonly example: string;
-  readonly secret: boolean;
-  /** For a variable without a default: what happens when it is unset. */
-  readonly unset: string | undefined;
-  // Kept whole: its `show` is a method, so a Variable<string> is a Variable<unknown> too.
-  private readonly described: Described<T>;
+  // Kept whole: `show` is a method there, so a Variable<string> is a Variable<unknown> too.
+  constructor(private readonly definition: Definition<T>) {}
 
-  constructor(
-    spec: Described<T>,
-    readonly parse: Parser<T>,
-    readonly fallback: T | Derived<T>,
-    unset: string | undefined,
-  ) {
-    this.name = spec.name;
-    this.description = spec.description;
-    this.example = spec.example;
-    this.secret = spec.secret ?? false;
-    this.unset = unset;
-    this.described = spec;
+  get name(): string {
+    return this.definition.name;
+  }
+  get description(): string {
+    return this.definition.description;
+  }
+  get example(): string {
+    return this.definition.example;
+  }
+  get secret(): boolean {
+    return this.definition.secret ?? false;
+  }
+  get unset(): string | undefined {
+    return this.definition.unset;
+  }
+  get fallback(): T | Derived<T> {
+    return this.definition.fallback;
+  }
+
+  parse(raw: string, context: ParseContext): T {
+    return this.definition.parse(raw, context);
   }
 
   defaultValue(context: DefaultContext): T {
-    return this.fallback instanceof Derived ? this.fallback.derive(context) : this.fallback;
+    const { fallback } = this.definition;
+    return fallback instanceof Derived ? fallback.derive(context) : fallback;
   }
 
   /** The value as `shoebox config` prints it, secrets redacted. */
   show(value: T): string {
-    if (this.described.show) return this.described.show(value);
+    if (this.definition.show) return this.definition.show(value);
     if (this.secret) return '[redacted]';
     return Array.isArray(value) ? value.join(',') : String(value);
   }
@@ -68,26 +79,22 @@ export class Variable<T> {
 
 /** A variable with a default value (or one derived from other values). */
 export const variable = <T>(spec: Described<NoInfer<T>> & { parse: Parser<T>; default: NoInfer<T> | Derived<NoInfer<T>> }): Variable<T> =>
-  new Variable<T>(spec, spec.parse, spec.default, undefined);
+  new Variable<T>({ ...spec, fallback: spec.default });
 
 /**
  * A variable whose absence means something else happens: `unset` says what, in the docs' default
  * column and, in brackets, in `shoebox config`.
  */
 export const optional = <T>(spec: Described<NoInfer<T>> & { parse: Parser<T>; unset: string }): Variable<T | undefined> =>
-  new Variable<T | undefined>(
-    {
-      ...spec,
-      show: (value) => {
-        if (value === undefined) return `(${spec.unset})`;
-        if (spec.show) return spec.show(value);
-        return spec.secret ? '[redacted]' : String(value);
-      },
+  new Variable<T | undefined>({
+    ...spec,
+    fallback: undefined,
+    show: (value) => {
+      if (value === undefined) return `(${spec.unset})`;
+      if (spec.show) return spec.show(value);
+      return spec.secret ? '[redacted]' : String(value);
     },
-    spec.parse,
-    undefined,
-    spec.unset,
-  );
+  });
 
 /** Variables, or groups of them, as `Config` nests them. */
 export interface Table {
