@@ -1,6 +1,7 @@
 import type { BenchScenario } from '../lib.js';
 import { atRest } from './at-rest.js';
 import { gateway } from './gateway.js';
+import { httpProcesses } from './http-processes.js';
 import { identities } from './identities.js';
 import { notes } from './notes.js';
 import { notesImport } from './notes-import.js';
@@ -14,6 +15,7 @@ export const scenarios: readonly BenchScenario[] = [
   gateway,
   identities,
   notes,
+  httpProcesses,
   notesImport,
   search,
   notesPostgres,

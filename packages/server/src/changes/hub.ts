@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { Change } from '../stream/change.js';
 import { toChange } from '../stream/claims.js';
+import type { ChangeSignal } from '../stream/signal.js';
 
 /** Someone listening: one realtime connection. */
 export interface Listener {
@@ -13,6 +14,7 @@ export interface Listener {
 }
 
 const READ_CHUNK = 500;
+const WAITER = 'realtime';
 /** Up to this many owners listening, a poll reads only their changes; beyond, reading all is cheaper than the list. */
 const OWNER_FILTER_MAX = 200;
 
@@ -22,10 +24,12 @@ export const isPublicNote = (change: Change): boolean =>
 
 /**
  * Fans published changes (published.ts) out to this process's realtime connections. While
- * anyone listens it reads the publication's position every `pollMs` and hands each new change to
- * the listeners of its owner (and, for public notes, to those who asked for them), one database
- * read per poll for every listener of the process together. The position is the database's, so
- * every API process hears every write, whichever process or worker made and processed it.
+ * anyone listens it waits on the publication's doorbell, which the processor rings each time the
+ * publication moves (through PostgreSQL for processors in other processes), then reads the new
+ * changes once for every listener of the process together and hands each to the listeners of its
+ * owner (and, for public notes, to those who asked for them). The position is the database's,
+ * so every API process hears every write, whichever process or worker made and processed it;
+ * `fallbackMs` bounds the wait should a ring be lost (a dropped LISTEN connection).
  */
 export class RealtimeHub {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -37,7 +41,8 @@ export class RealtimeHub {
   constructor(
     private readonly database: Database,
     private readonly published: () => Promise<number>,
-    private readonly pollMs: number,
+    private readonly doorbell: ChangeSignal,
+    private readonly fallbackMs: number,
     private readonly log: { warn(details: object, message: string): void },
   ) {}
 
@@ -63,6 +68,8 @@ export class RealtimeHub {
         if (owned.size === 0 && this.listeners.get(listener.ownerId) === owned) this.listeners.delete(listener.ownerId);
         this.publicListeners.delete(listener);
         this.count--;
+        // The last one gone: the loop ends now rather than at its next wake.
+        if (this.count === 0) this.doorbell.ring();
       },
     };
   }
@@ -85,7 +92,8 @@ export class RealtimeHub {
 
   private async run(): Promise<void> {
     while (this.count > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      await this.doorbell.wait(this.fallbackMs, WAITER);
+      if (this.count === 0) break;
       try {
         await this.fanOut();
       } catch (error) {

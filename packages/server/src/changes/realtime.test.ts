@@ -135,6 +135,20 @@ describe.each(engines)('realtime changes ($name)', (engine) => {
     }
   });
 
+  it.skipIf(engine.name === 'embedded')('hears changes published by a processor in another process', async () => {
+    // An API process that processes nothing: only the other one's publication can reach it.
+    const apiOnly = await startTestServer({ engine, dataDir: server.dataDir, apiKey: server.apiKey, env: ENV });
+    try {
+      await apiOnly.server.shoebox.processor.stop();
+      const listening = await stream(alice, {}, apiOnly);
+      const made = await note(alice, 'processed elsewhere');
+      const events = await until(listening, made.noteId);
+      expect(events.map((e) => e.data.data.headline)).toEqual(['processed elsewhere']);
+    } finally {
+      await apiOnly.stop();
+    }
+  });
+
   it('answers 410 cursor_expired for a Last-Event-ID older than what is kept', async () => {
     const marker = await note(alice, 'to be pruned');
     const listening = await stream(alice);

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { type Config, configEntries, configValues, KNOWN_VARIABLES, parseConfig } from '../config/config.js';
 import { type Environment, type Origin, originOf, readEnvironment } from '../config/environment.js';
@@ -8,12 +9,17 @@ import { unknownVariableWarnings } from '../config/unknown-variables.js';
  * `SHOEBOX_*` variable no setting has gets a warning on stderr: it is most likely a typo.
  */
 export function readConfig(environment: Environment = readEnvironment()): Config {
+  // The HTTP processes a `serve` forks read the same environment, which their primary has warned about.
+  if (!cluster.isWorker) warnOfUnknownVariables(environment);
+  return parseConfig(environment.env);
+}
+
+function warnOfUnknownVariables(environment: Environment): void {
   const known = KNOWN_VARIABLES.map((variable) => variable.name);
   const where = (name: string) => (environment.fromFile.has(name) ? ` (in ${environment.file})` : '');
   for (const warning of unknownVariableWarnings(Object.keys(environment.env), known, where)) {
     process.stderr.write(`shoebox: warning: ${warning}\n`);
   }
-  return parseConfig(environment.env);
 }
 
 export const configCommand = () =>

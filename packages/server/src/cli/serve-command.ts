@@ -1,26 +1,57 @@
+import cluster from 'node:cluster';
 import { Command } from 'commander';
+import type { Config } from '../config/config.js';
+import { startPrimary } from '../runtime/http-processes.js';
 import { startServer } from '../runtime/server.js';
+import type { Logger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
 
 export const serveCommand = () =>
   new Command('serve')
     .description('Run the Shoebox server: the HTTP API and the stream processor')
     .option('--no-worker', 'serve the API only; stream consumers run in `shoebox worker` processes')
+    .addHelpText(
+      'after',
+      '\nSHOEBOX_HTTP_PROCESSES=auto serves the API from one process per core on the same port;\n' +
+        'this process then runs the stream processor and the other background work beside them.',
+    )
     .action(async (flags: { worker: boolean }) => {
-      const server = await startServer(readConfig(), { worker: flags.worker });
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        server.app.fastify.log.info({ signal }, 'shutting down: finishing in-flight requests');
-        server.stop().then(
-          () => process.exit(0),
-          (error) => {
-            server.app.fastify.log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      const config = readConfig();
+      if (cluster.isWorker) {
+        await serveForked(config);
+      } else if (config.httpProcesses > 1) {
+        const primary = await startPrimary(config, { worker: flags.worker });
+        stopOnSignals(primary.logger, () => primary.stop());
+      } else {
+        const server = await startServer(config, { worker: flags.worker });
+        stopOnSignals(server.shoebox.logger, () => server.stop());
+      }
     });
+
+/** One of the HTTP processes of a `serve` with SHOEBOX_HTTP_PROCESSES above 1. */
+async function serveForked(config: Config): Promise<void> {
+  const server = await startServer(config, { forked: true });
+  const stop = stopOnSignals(server.shoebox.logger, () => server.stop());
+  // Its primary is gone (killed): nobody would replace it or stop it.
+  process.on('disconnect', () => stop('disconnect'));
+}
+
+/** Stops gracefully on SIGTERM or SIGINT (in-flight requests finish), then exits. */
+function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): (reason: string) => void {
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: reason }, 'shutting down: finishing in-flight requests');
+    stopAll().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return stop;
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** What a parser may read besides its own value: the whole environment (the AWS variables) and the folder paths are relative to. */
@@ -30,6 +31,14 @@ export const positiveNumber =
     }
     return value;
   };
+
+/** A number of processes, or `auto`: one per core this process may use. */
+export const processCount: Parser<number> = (raw) => {
+  if (raw === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64)
+    throw new Invalid('expected auto (one per core) or a whole number from 1 to 64');
+  return Number(raw);
+};
 
 export const oneOf =
   <T extends string>(values: readonly T[]): Parser<T> =>

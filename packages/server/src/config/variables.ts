@@ -19,6 +19,7 @@ import {
   path,
   positiveNumber,
   postgresUrl,
+  processCount,
   redisPrefix,
   redisUrl,
   secret,
@@ -127,6 +128,14 @@ export const VARIABLES = {
     default: 10_000,
     description: 'how long a shutdown waits for in-flight requests',
     example: '30000',
+  }),
+  httpProcesses: variable({
+    name: 'SHOEBOX_HTTP_PROCESSES',
+    parse: processCount,
+    default: 1,
+    description:
+      'HTTP processes `serve` runs on one port (`auto`: one per core); the first process runs the stream and background work beside them',
+    example: 'auto',
   }),
   defaultRate: variable({
     name: 'SHOEBOX_DEFAULT_RATE',

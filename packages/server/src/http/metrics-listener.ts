@@ -1,7 +1,6 @@
 import Fastify from 'fastify';
-import type { Registry } from 'prom-client';
 import { listeningUrl } from './listening-url.js';
-import { serveMetrics } from './metrics.js';
+import { type MetricsSource, serveMetrics } from './metrics.js';
 
 export interface MetricsListener {
   readonly url: string;
@@ -13,9 +12,9 @@ export interface MetricsListener {
  * Prometheus that reaches it where devices cannot, so it needs no admin rights. It binds loopback
  * unless SHOEBOX_METRICS_HOST says otherwise; every other path answers 404.
  */
-export async function listenForMetrics(registry: Registry, host: string, port: number): Promise<MetricsListener> {
+export async function listenForMetrics(source: MetricsSource, host: string, port: number): Promise<MetricsListener> {
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  app.get('/metrics', serveMetrics(registry));
+  app.get('/metrics', serveMetrics(source));
   await app.listen({ host, port });
   return { url: listeningUrl(host, app.server), close: () => app.close() };
 }

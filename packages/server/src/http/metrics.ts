@@ -44,8 +44,14 @@ export function instrumentRequests(app: FastifyInstance, registry: Registry): Ht
  * (routes, rejections, stream lag), so the API port serves them to the admin token only, and the
  * metrics listener (http/metrics-listener.ts) on an address the operator chooses.
  */
-export const serveMetrics = (registry: Registry) => async (_request: FastifyRequest, reply: FastifyReply) =>
-  reply.type(registry.contentType).send(await registry.metrics());
+/** What GET /metrics serves: a registry, or every process of a `serve` with several HTTP processes together (cluster-metrics.ts). */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export const serveMetrics = (source: MetricsSource) => async (_request: FastifyRequest, reply: FastifyReply) =>
+  reply.type(source.contentType).send(await source.metrics());
 
 /** GET /metrics for the OpenAPI document: Prometheus' text format, behind the admin token. */
 export const metricsSchema = {

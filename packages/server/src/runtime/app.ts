@@ -12,7 +12,7 @@ import { adminAuth } from '../http/admin-auth.js';
 import { registerCors } from '../http/cors.js';
 import { healthRoutes } from '../http/health.js';
 import { installJsonParser } from '../http/json-body.js';
-import { instrumentRequests, metricsSchema, serveMetrics } from '../http/metrics.js';
+import { instrumentRequests, type MetricsSource, metricsSchema, serveMetrics } from '../http/metrics.js';
 import { registerOpenApi } from '../http/openapi.js';
 import { installProblemHandler } from '../http/problem-handler.js';
 import { requestIdFor } from '../http/request-id.js';
@@ -63,6 +63,8 @@ export interface AppServices {
   readonly photos: Photos;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** What /metrics serves when not `registry` alone: every process of a `serve` with several HTTP processes. */
+  readonly metrics?: MetricsSource;
   readonly webhooks: Webhooks;
   readonly changeFeed: ChangeFeed;
   readonly realtime: RealtimeHub;
@@ -103,7 +105,11 @@ export async function buildApp(services: AppServices): Promise<App> {
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, services.publicUrl);
   healthRoutes(app, services.database);
-  app.get('/metrics', { schema: metricsSchema, onRequest: adminAuth(services.adminTokenHash) }, serveMetrics(services.registry));
+  app.get(
+    '/metrics',
+    { schema: metricsSchema, onRequest: adminAuth(services.adminTokenHash) },
+    serveMetrics(services.metrics ?? services.registry),
+  );
   await app.register(jwksRoute(services.identities));
 
   await app.register(

@@ -1,12 +1,14 @@
 import type { Writable } from 'node:stream';
 import { scheduleBackups } from '../backup/schedule.js';
 import type { Config } from '../config/config.js';
+import { forkedMetrics } from '../http/cluster-metrics.js';
 import { listeningUrl } from '../http/listening-url.js';
 import { listenForMetrics, type MetricsListener } from '../http/metrics-listener.js';
-import { createLogger } from '../shared/observability.js';
+import { linkToPrimary } from '../shared/cluster-link.js';
+import { createLogger, type Logger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { type App, buildApp } from './app.js';
-import { createFirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
+import { createFirstStartSecrets, type FirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
 import { publicUrlWarning } from './public-url-warning.js';
 import { openShoebox, type Shoebox } from './shoebox.js';
 
@@ -27,27 +29,40 @@ export interface ServerOptions {
   readonly logStream?: Writable;
   /** Whether this process also runs the stream processor (default); `serve --no-worker` leaves it to `shoebox worker`. */
   readonly worker?: boolean;
+  /**
+   * This process is one of the HTTP processes `serve` forked (http-processes.ts): the primary
+   * made the deployment, announces the start, runs the background work and keeps what they share.
+   */
+  readonly forked?: boolean;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), { runs: 'serve' });
+  const forked = options.forked ?? false;
+  const shoebox = await openShoebox(config, createLogger(config.logLevel, options.logStream), {
+    runs: 'serve',
+    cluster: forked ? 'http' : undefined,
+  });
   let app: App | undefined;
   let metrics: MetricsListener | undefined;
   try {
     // Read per request: a new deployment gets its admin token only once the server listens.
     let adminHash = adminTokenHash(config, shoebox.layout.secretsDir);
-    app = await buildApp({ ...shoebox, adminTokenHash: () => adminHash });
+    // A forked process may start before its primary has made the token: it looks again until there is one.
+    const currentAdminHash = forked ? () => (adminHash ??= adminTokenHash(config, shoebox.layout.secretsDir)) : () => adminHash;
+    const metricsOfAll = forked ? forkedMetrics(linkToPrimary(), shoebox.registry) : undefined;
+    app = await buildApp({ ...shoebox, adminTokenHash: currentAdminHash, metrics: metricsOfAll });
     await app.fastify.listen({ host: config.host, port: config.port });
     const url = listeningUrl(config.host, app.fastify.server);
+    if (config.port === 0) shoebox.useListeningUrl(url);
+    if (forked) {
+      app.fastify.log.info({ url, pid: process.pid }, 'HTTP process listening');
+      return running(url, undefined, app, shoebox, config, async () => {});
+    }
     metrics =
       config.metricsPort === undefined ? undefined : await listenForMetrics(shoebox.registry, config.metricsHost, config.metricsPort);
-    if (config.port === 0) shoebox.useListeningUrl(url);
     const created = await createFirstStartSecrets(shoebox, adminHash);
     adminHash = created.adminTokenHash;
-    if (created.adminToken || created.apiKey) {
-      const savedIn = saveFirstStartSecrets(shoebox.layout.secretsDir, created, shoebox.logger);
-      (options.out ?? process.stdout).write(firstStartBanner(config.port === 0 ? url : config.publicUrl, created, savedIn, config.demo));
-    }
+    announceFirstStart(shoebox, created, config.port === 0 ? url : config.publicUrl, options.out);
     const worker = options.worker ?? true;
     if (worker) {
       shoebox.processor.start();
@@ -64,32 +79,56 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         'SHOEBOX_PUBLIC_URL is not set, so access tokens from this process name its own address as issuer and other processes refuse them: set SHOEBOX_PUBLIC_URL to the URL devices use (the load balancer) on every process',
       );
     }
-    const unreachable = publicUrlWarning(config, Number(new URL(url).port));
-    if (unreachable) {
-      app.fastify.log.warn(unreachable.trim());
-      (options.out ?? process.stdout).write(`\n${unreachable}\n`);
-    }
-    const { fastify } = app;
+    warnIfUnreachable(config, url, shoebox.logger, options.out);
     const metricsListener = metrics;
-    return {
-      url,
-      metricsUrl: metrics?.url,
-      app,
-      shoebox,
-      async stop() {
-        const finished = await withTimeout(fastify.close(), config.shutdownTimeoutMs);
-        if (!finished) fastify.server.closeAllConnections();
-        await backups.stop();
-        await metricsListener?.close();
-        await shoebox.close();
-      },
-    };
+    return running(url, metrics?.url, app, shoebox, config, async () => {
+      await backups.stop();
+      await metricsListener?.close();
+    });
   } catch (error) {
     await metrics?.close();
     await app?.fastify.close();
     await shoebox.close();
     throw error;
   }
+}
+
+function running(
+  url: string,
+  metricsUrl: string | undefined,
+  app: App,
+  shoebox: Shoebox,
+  config: Config,
+  stopRest: () => Promise<void>,
+): RunningServer {
+  const { fastify } = app;
+  return {
+    url,
+    metricsUrl,
+    app,
+    shoebox,
+    async stop() {
+      const finished = await withTimeout(fastify.close(), config.shutdownTimeoutMs);
+      if (!finished) fastify.server.closeAllConnections();
+      await stopRest();
+      await shoebox.close();
+    },
+  };
+}
+
+/** Prints the first start's banner (the admin token and first API key, shown once) when this start made them. */
+export function announceFirstStart(shoebox: Shoebox, created: FirstStartSecrets, url: string, out: Writable = process.stdout): void {
+  if (!created.adminToken && !created.apiKey) return;
+  const savedIn = saveFirstStartSecrets(shoebox.layout.secretsDir, created, shoebox.logger);
+  out.write(firstStartBanner(url, created, savedIn, shoebox.config.demo));
+}
+
+/** Says so, in the log and to the operator, when devices cannot reach the configured public URL. */
+export function warnIfUnreachable(config: Config, url: string, logger: Logger, out: Writable = process.stdout): void {
+  const unreachable = publicUrlWarning(config, Number(new URL(url).port));
+  if (!unreachable) return;
+  logger.warn(unreachable.trim());
+  out.write(`\n${unreachable}\n`);
 }
 
 /** Whether `work` finished within `ms`: shutdown must not hang on a request that never ends. */

@@ -41,8 +41,11 @@ import { type DataLayout, dataLayout } from './layout.js';
 import { registerRunningProcess } from './running-processes.js';
 import { type OpenOptions, openBlobs, openStorage } from './storage.js';
 
-/** How often realtime connections' hub looks for newly published changes (only while someone listens). */
-const REALTIME_POLL_MS = 40;
+/**
+ * How long realtime connections' hub waits for the publication's doorbell before it looks anyway
+ * (only while someone listens): what a lost ring costs, or a processor in another process on SQLite, which cannot ring here.
+ */
+const REALTIME_FALLBACK_MS = 250;
 
 /** The services of one Shoebox process, wired for the configured engines. */
 export interface Shoebox {
@@ -145,7 +148,12 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     });
     // Every consumer of the change stream, each with its own checkpoint, retries and dead letters.
     const webhooks = openWebhooks(config, database, logger);
-    const consumers: StreamConsumer[] = [new SearchIndexer(searchIndex), photos.processor, webhooks.fanout, new ChangePublication()];
+    const consumers: StreamConsumer[] = [
+      new SearchIndexer(searchIndex),
+      photos.processor,
+      webhooks.fanout,
+      new ChangePublication(storage.publication),
+    ];
     const retries = new RetryStore(database);
     const processor = new StreamProcessor({
       database,
@@ -172,7 +180,13 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const guestReaper = new GuestReaper(identities, new IdentityStore(database.db), config.guests, logger.child({ component: 'guests' }));
     const noteSource = new NoteIndexSource(database);
     const published = ChangePublication.reader(database, config.stream.partitions ?? 1);
-    const realtime = new RealtimeHub(database, published, REALTIME_POLL_MS, logger.child({ component: 'realtime' }));
+    const realtime = new RealtimeHub(
+      database,
+      published,
+      storage.publication,
+      REALTIME_FALLBACK_MS,
+      logger.child({ component: 'realtime' }),
+    );
     registerWebhookMetrics(registry, database);
     registerRealtimeMetrics(registry, realtime);
     return {

@@ -18,9 +18,11 @@ import { memoryWindowLimiters } from '../limiter/window-limiters.memory.js';
 import type { OneStatementNoteWrites } from '../notes/writes.js';
 import type { SearchIndex } from '../search/index.js';
 import { SqliteSearchIndex } from '../search/index.sqlite.js';
+import { linkToPrimary, linkToWorkers } from '../shared/cluster-link.js';
 import { NoDeploymentError } from '../shared/no-deployment.js';
 import type { ChangeClaims } from '../stream/claims.js';
 import { SqliteChangeClaims } from '../stream/claims.sqlite.js';
+import { ClusterChangeSignal } from '../stream/signal.cluster.js';
 import { ChangeSignal } from '../stream/signal.js';
 import type { DataLayout } from './layout.js';
 
@@ -34,6 +36,8 @@ export interface Storage {
   readonly claims: ChangeClaims;
   /** Rung by writers, waited on by processors: within the process, or across processes through PostgreSQL. */
   readonly signal: ChangeSignal;
+  /** Rung once the change publication moved (changes/published.ts), waited on by the realtime hub; across processes on PostgreSQL. */
+  readonly publication: ChangeSignal;
   readonly searchIndex: SearchIndex;
   /** Tells caches of API keys, identities and signing keys when their tables changed, in any process. */
   readonly cacheGenerations: CacheGenerations;
@@ -53,6 +57,12 @@ export interface OpenOptions {
    * that only look or change data: long-running processes checkpoint SQLite in the background.
    */
   readonly runs?: 'serve' | 'worker';
+  /**
+   * The part this process plays in a `serve` that forked HTTP processes (runtime/http-processes.ts):
+   * the primary keeps what they share (token buckets, throttles, the embedded engine's doorbells),
+   * and they reach it over IPC. Unset: a process on its own.
+   */
+  readonly cluster?: 'primary' | 'http';
 }
 
 /**
@@ -82,18 +92,21 @@ export async function openStorage(
         });
   const database = postgres ?? openSqlite(layout.databaseFile, { backgroundCheckpoints: options.runs !== undefined });
   try {
-    const limits = await openLimits(config, onLimiterFailure, async () =>
+    const limits = await openLimits(config, onLimiterFailure, options.cluster, async () =>
       postgres
         ? (await import('../limiter/quotas.postgres.js')).openPostgresQuotas(postgres.pool, config.databaseSchema)
         : openSqliteQuotas(layout.quotaFile),
     );
-    const adapters = postgres ? await postgresAdapters(postgres, config.databaseSchema) : sqliteAdapters(database, layout.databaseFile);
+    const adapters = postgres
+      ? await postgresAdapters(postgres, config.databaseSchema)
+      : sqliteAdapters(database, layout.databaseFile, options.cluster);
     return {
       database,
       ...limits,
       ...adapters,
       async close() {
         await adapters.signal.close();
+        await adapters.publication.close();
         await adapters.cacheGenerations.close();
         await limits.close();
         await database.close();
@@ -105,10 +118,15 @@ export async function openStorage(
   }
 }
 
-async function openLimits(config: Config, onFailure: (error: unknown) => void, openDatabaseQuotas: () => Promise<QuotaCounters>) {
+async function openLimits(
+  config: Config,
+  onFailure: (error: unknown) => void,
+  cluster: OpenOptions['cluster'],
+  openDatabaseQuotas: () => Promise<QuotaCounters>,
+) {
   if (config.redisUrl === undefined) {
     const quotas = await openDatabaseQuotas();
-    return { buckets: new MemoryTokenBuckets(), quotas, windowLimiters: memoryWindowLimiters, close: () => quotas.close() };
+    return { ...(await processLimits(cluster)), quotas, close: () => quotas.close() };
   }
   const [{ connectRedis }, { RedisTokenBuckets }, { openRedisQuotas }, { redisWindowLimiters }] = await Promise.all([
     import('../limiter/redis.js'),
@@ -127,9 +145,37 @@ async function openLimits(config: Config, onFailure: (error: unknown) => void, o
   };
 }
 
-const sqliteAdapters = (database: Database, file: string) => ({
+/** Token buckets and throttles without Redis: in this process, or in the primary for every HTTP process it forked. */
+async function processLimits(cluster: OpenOptions['cluster']): Promise<Pick<Storage, 'buckets' | 'windowLimiters'>> {
+  if (cluster === 'http') {
+    const [{ ClusterTokenBuckets }, { clusterWindowLimiters }] = await Promise.all([
+      import('../limiter/buckets.cluster.js'),
+      import('../limiter/window-limiters.cluster.js'),
+    ]);
+    return { buckets: new ClusterTokenBuckets(linkToPrimary()), windowLimiters: clusterWindowLimiters };
+  }
+  const buckets = new MemoryTokenBuckets();
+  if (cluster === 'primary') {
+    const [{ serveTokenBuckets }, { serveWindowLimiters }] = await Promise.all([
+      import('../limiter/buckets.cluster.js'),
+      import('../limiter/window-limiters.cluster.js'),
+    ]);
+    serveTokenBuckets(linkToWorkers(), buckets);
+    serveWindowLimiters();
+  }
+  return { buckets, windowLimiters: memoryWindowLimiters };
+}
+
+/** The embedded engine's doorbells: within the process, or shared with the other processes of one `serve`. */
+function sqliteSignal(channel: string, cluster: OpenOptions['cluster']): ChangeSignal {
+  if (cluster === undefined) return new ChangeSignal();
+  return new ClusterChangeSignal(cluster === 'http' ? linkToPrimary() : linkToWorkers(), channel);
+}
+
+const sqliteAdapters = (database: Database, file: string, cluster: OpenOptions['cluster']) => ({
   claims: new SqliteChangeClaims(database),
-  signal: new ChangeSignal(),
+  signal: sqliteSignal('changes', cluster),
+  publication: sqliteSignal('published', cluster),
   searchIndex: new SqliteSearchIndex(database),
   cacheGenerations: new SqliteCacheGenerations(file),
   noteWrites: undefined,
@@ -146,6 +192,7 @@ async function postgresAdapters(database: PostgresDatabase, schema: string) {
   return {
     claims: new claims.PostgresChangeClaims(database),
     signal: new signal.PostgresChangeSignal(database, signal.changeChannel(schema)),
+    publication: new signal.PostgresChangeSignal(database, signal.publicationChannel(schema)),
     searchIndex: new search.PostgresSearchIndex(database),
     cacheGenerations: new generations.PostgresCacheGenerations(database, schema),
     noteWrites: new writes.PostgresNoteWrites(database),

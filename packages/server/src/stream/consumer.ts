@@ -31,4 +31,6 @@ export interface StreamConsumer {
    * letter stays. A re-driven change that then succeeds comes to `handle` again.
    */
   deadLettered?(change: Change, reason: string): Promise<void>;
+  /** Optional: told each time its checkpoint has committed further, for consumers whose readers watch the checkpoint. */
+  advanced?(): void;
 }

@@ -42,6 +42,8 @@ export function registerStreamMetrics(registry: Registry, database: Database, pr
       help,
       labelNames: ['consumer'],
       registers: [registry],
+      // Read from the database, so every process of one server reports the same: not to be summed.
+      aggregator: 'max',
       async collect() {
         for (const status of await statuses()) this.set({ consumer: status.consumer }, read(status));
       },

@@ -222,6 +222,7 @@ export class StreamProcessor {
       this.log.warn({ consumer: lane.name }, 'another processor took over this consumer; its batch will be delivered again');
       return moved;
     }
+    lane.consumer.advanced?.();
     for (const { change, error } of buried) await this.calls.deadLettered(lane.consumer, change, 1, error);
     moved += batch.length;
     return moved;

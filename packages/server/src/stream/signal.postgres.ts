@@ -67,3 +67,6 @@ export class PostgresChangeSignal extends ChangeSignal {
 
 /** The NOTIFY channel of the Shoebox living in `schema` (channels are per database). */
 export const changeChannel = (schema: string): string => `${schema.slice(0, 48)}_changes`;
+
+/** The NOTIFY channel on which processors announce that the change publication moved. */
+export const publicationChannel = (schema: string): string => `${schema.slice(0, 48)}_published`;

@@ -14,6 +14,8 @@ export function registerWebhookMetrics(registry: Registry, database: Database): 
     help: 'Webhook deliveries by status: pending (queued or retrying), delivered (still in the log), dead (dead letters)',
     labelNames: ['status'],
     registers: [registry],
+    // Read from the database, so every process of one server reports the same: not to be summed.
+    aggregator: 'max',
     async collect() {
       const rows = await database.db
         .selectFrom('webhook_deliveries')
