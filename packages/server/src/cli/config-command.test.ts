@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../testing/harness.js';
+import { removeTestData, runCli, TEST_ADMIN_TOKEN, tempDir } from '../testing/harness.js';
+import { spawnServe } from '../testing/processes.js';
+import { eventually } from '../testing/shoebox.js';
 
 describe('shoebox config', () => {
   const dir = tempDir();
@@ -72,6 +74,26 @@ describe('shoebox config', () => {
   it('warns from every command, before it starts', async () => {
     const result = await runCli(['keys', 'list'], { env: { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_DEMMO: 'off' } });
     expect(result.stderr).toContain('shoebox: warning: SHOEBOX_DEMMO is not a Shoebox setting; did you mean SHOEBOX_DEMO?');
+  });
+
+  it('warns once for a serve with several HTTP processes, which read the environment too', async () => {
+    const serveDir = tempDir();
+    const serve = await spawnServe({
+      SHOEBOX_DATA_DIR: serveDir,
+      SHOEBOX_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      SHOEBOX_LOG_LEVEL: 'info',
+      SHOEBOX_HTTP_PROCESSES: '2',
+      SHOEBOX_STREAM_POL_MS: '100',
+    });
+    try {
+      await eventually(async () => serve.stdout().match(/"msg":"HTTP process listening"/g)?.length === 2);
+      expect(serve.stderr()).toBe(
+        'shoebox: warning: SHOEBOX_STREAM_POL_MS is not a Shoebox setting; did you mean SHOEBOX_STREAM_POLL_MS?\n',
+      );
+    } finally {
+      await serve.stop();
+      await removeTestData(serveDir);
+    }
   });
 
   it('takes the test suite’s and the benchmarks’ own variables, and other programs’, without a word', async () => {
