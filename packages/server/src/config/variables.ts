@@ -111,7 +111,7 @@ export const VARIABLES = {
     name: 'SHOEBOX_CORS_ORIGINS',
     parse: originList,
     default: [],
-    description: 'comma-separated origins allowed by CORS, or `*`; unset: off',
+    description: 'comma-separated origins allowed by CORS, or `*`',
     example: 'https://app.example.com',
     show: (origins) => origins.join(',') || '(off)',
   }),
