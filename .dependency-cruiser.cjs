@@ -45,6 +45,14 @@ module.exports = {
       to: { path: `${src}(cli|testing)/` },
     },
     {
+      name: 'assembly-through-register',
+      comment:
+        'runtime/app.ts mounts a capability through its register.ts (its routes, and the guard of a scope it owns) or builds it through its factory.ts, never by reaching into its route files; types may come from anywhere.',
+      severity: 'error',
+      from: { path: `${src}runtime/app\\.ts$` },
+      to: { path: src, pathNot: [foundation, platform, upper, '/(register|factory)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-test-code-in-the-product',
       comment: 'testing/ and test files are for tests only: nothing shipped imports them.',
       severity: 'error',

@@ -46,6 +46,7 @@ describe('the dependency rule of npm run lint', () => {
     ['notes/service.ts', "import { app } from '../runtime/app.js';\nexport const notes = app;\n", 'capabilities-below-the-assembly'],
     ['runtime/app.ts', "import { cli } from '../cli/main.js';\nexport const app = cli;\n", 'runtime-below-the-cli'],
     ['notes/routes.ts', "import { harness } from '../testing/harness.js';\nexport const x = harness;\n", 'no-test-code-in-the-product'],
+    ['runtime/app.ts', "import { notes } from '../notes/service.js';\nexport const app = notes;\n", 'assembly-through-register'],
   ])('fails on a planted reverse import in %s', async (path, text, rule) => {
     const dir = tree({
       'notes/service.ts': 'export const notes = 1;\n',
@@ -57,6 +58,19 @@ describe('the dependency rule of npm run lint', () => {
     const { code, output } = await cruise(dir);
     expect(output).toContain(`error ${rule}:`);
     expect(code).not.toBe(0);
+  });
+
+  it("lets the assembly use a capability's register and factory modules, and its types from any module", async () => {
+    const dir = tree({
+      'notes/service.ts': 'export type Notes = { count: number };\n',
+      'notes/register.ts': 'export const registerNotes = () => 1;\n',
+      'notes/factory.ts': 'export const openNotes = () => 1;\n',
+      'runtime/app.ts':
+        "import type { Notes } from '../notes/service.js';\nimport { registerNotes } from '../notes/register.js';\nimport { openNotes } from '../notes/factory.js';\nexport const app = (notes: Notes) => [notes, registerNotes, openNotes];\n",
+    });
+    const { code, output } = await cruise(dir);
+    expect(output).toContain('no dependency violations found');
+    expect(code).toBe(0);
   });
 
   it('fails on a cycle of value imports between capabilities, not on one of type-only imports', async () => {

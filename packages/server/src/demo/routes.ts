@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Problem } from '../errors.js';
 
 /**
@@ -24,7 +24,7 @@ export function demoFolder(): string | undefined {
 }
 
 /** /demo/: the sample app's files, and the API key it calls with. */
-export function demoRoutes(folder: string | undefined, apiKey: () => Promise<string>): FastifyPluginAsync {
+export function demoRoutes(folder: string | undefined, apiKey: () => Promise<string>): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onSend', async (_request, reply) => {
       reply.header('content-security-policy', DEMO_CSP);

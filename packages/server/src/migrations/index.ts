@@ -15,6 +15,7 @@ import { streamMembersAndGinPendingList } from './014-stream-members-and-gin-pen
 import { cacheGenerations } from './016-cache-generations.js';
 import { webhooksAndChangeFeed } from './017-webhooks-and-change-feed.js';
 import { accountsAndMail } from './018-accounts-and-mail.js';
+import { noteAnswerOutcomes } from './019-note-answer-outcomes.js';
 import type { ShoeboxMigration } from './migrate.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
@@ -36,4 +37,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   cacheGenerations,
   accountsAndMail,
   webhooksAndChangeFeed,
+  noteAnswerOutcomes,
 ];

@@ -8,9 +8,12 @@ import { identityRouteProblems, identitySecurity } from '../identity/bearer-prob
 import { etagOf, noteJson } from './note.js';
 import { CreateHeaders, ListQuery, NoteListSchema, NoteParams, NoteSchema, noteSchemas, ReadHeaders, WriteHeaders } from './schemas.js';
 import type { NotesService } from './service.js';
+import type { CreateOutcome } from './tables.js';
 
 const tags = ['notes'];
 const bodyProblems = ['validation_failed', 'malformed_body', 'unsupported_media_type', 'payload_too_large'] as const;
+/** The status of each outcome of a create. */
+const CREATE_STATUS = { created: 201 } as const satisfies Record<CreateOutcome, number>;
 
 /**
  * /v1/notes: the caller's notes. Runs behind the API-key gateway and the identity guard, so
@@ -39,9 +42,19 @@ export function noteRoutes(notes: NotesService, limits: NoteLimits): FastifyPlug
       },
       async (request, reply) => {
         const session = request.identitySessionId ?? undefined;
-        const { note, replayed } = await notes.create(callerOf(request), request.body, request.headers['idempotency-key'], session);
+        const { note, outcome, replayed } = await notes.create(
+          callerOf(request),
+          request.body,
+          request.headers['idempotency-key'],
+          session,
+        );
+        // A retry gets the first answer again, status included: it says what the first request did.
         if (replayed) reply.header('idempotent-replayed', 'true');
-        return reply.status(201).header('etag', etagOf(note.version)).header('location', `/v1/notes/${note.noteId}`).send(note);
+        return reply
+          .status(CREATE_STATUS[outcome])
+          .header('etag', etagOf(note.version))
+          .header('location', `/v1/notes/${note.noteId}`)
+          .send(note);
       },
     );
 

@@ -55,7 +55,7 @@ describe.each(engines)('notes service ($name)', (engine) => {
     const first = await shoebox.notes.create(A, { headline: 'h', text: 't' }, 'key-1');
     await shoebox.notes.patch(A, first.note.noteId, { text: 'edited since' });
     const retry = await shoebox.notes.create(A, { text: 't', headline: 'h' }, 'key-1');
-    expect(retry).toEqual({ note: first.note, replayed: true });
+    expect(retry).toEqual({ note: first.note, outcome: 'created', replayed: true });
     expect((await noteRows()).length).toBe(1);
     // Keys belong to an identity: Bob's key-1 is his own.
     expect((await shoebox.notes.create(B, { headline: 'h', text: 't' }, 'key-1')).replayed).toBe(false);

@@ -8,7 +8,7 @@ import { type BatchItem, type BatchOutcome, failed, holds, isProblem, type NewNo
 import { etagOf, ifMatchAllows, type Note, type NoteJson, noteJson } from './note.js';
 import type { PhotoReferences } from './photo-references.js';
 import type { NotesStore } from './store.js';
-import type { Visibility } from './tables.js';
+import type { CreateOutcome, Visibility } from './tables.js';
 import { insertChange, modifyChange, newNote, nextVersion, removeChange } from './versions.js';
 import type { OneStatementNoteWrites } from './writes.js';
 
@@ -70,7 +70,7 @@ export class NotesService {
 
   /**
    * Creates a note with a server-chosen or client-chosen id. With an idempotency key, a retry of
-   * the same request returns the first answer instead of creating again. With `sessionId`, the
+   * the same request returns the first answer (its outcome and note) instead of creating again. With `sessionId`, the
    * caller's route left checking that the owner and that session are live to this write (the
    * identity guard's check, identity/bearer.ts): made in the write's own statement where the
    * engine can, else first.
@@ -80,13 +80,13 @@ export class NotesService {
     input: NoteContent & { noteId?: string },
     idempotencyKey?: string,
     sessionId?: string,
-  ): Promise<{ note: NoteJson; replayed: boolean }> {
+  ): Promise<{ note: NoteJson; outcome: CreateOutcome; replayed: boolean }> {
     await this.forgetOldAnswers();
     const oneStatement = this.oneStatement;
     if (oneStatement && idempotencyKey === undefined && !input.photoIds?.length) {
       const note = newNote(ownerId, input.noteId ?? randomUUID(), input);
       const written = await this.outbox.writeOne(() => oneStatement.insertNew(note, insertChange(note), sessionId));
-      if (written) return { note: noteJson(note), replayed: false };
+      if (written) return { note: noteJson(note), outcome: 'created', replayed: false };
     }
     // Also where the statement above wrote nothing: a caller no longer live answers as the guard would have.
     if (sessionId !== undefined) await this.parts.callers.assertLive(ownerId, sessionId);
@@ -96,17 +96,17 @@ export class NotesService {
         return await this.outbox.write(async (trx) => {
           if (idempotencyKey !== undefined) {
             const prior = await this.store.findAnswer(trx, ownerId, idempotencyKey);
-            if (prior) return { note: replayOf(prior, requestHash), replayed: true };
+            if (prior) return { note: replayOf(prior, requestHash), outcome: prior.outcome, replayed: true };
           }
           const note = await this.insert(trx, ownerId, input.noteId ?? randomUUID(), input);
           const body = noteJson(note);
           if (
             idempotencyKey !== undefined &&
-            !(await this.store.saveAnswer(trx, ownerId, idempotencyKey, { requestHash, status: 201, body }))
+            !(await this.store.saveAnswer(trx, ownerId, idempotencyKey, { requestHash, outcome: 'created', body }))
           ) {
             throw new ConcurrentRetry();
           }
-          return { note: body, replayed: false };
+          return { note: body, outcome: 'created', replayed: false };
         });
       } catch (error) {
         // Another request with the same key committed first (only possible where writers run

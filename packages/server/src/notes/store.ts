@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
 import type { Note } from './note.js';
-import type { NoteTables } from './tables.js';
+import type { CreateOutcome, NoteTables } from './tables.js';
 
 type Row = Selectable<NoteTables['notes']>;
 
@@ -18,7 +18,7 @@ export interface ListPosition {
 
 export interface StoredAnswer {
   readonly requestHash: string;
-  readonly status: number;
+  readonly outcome: CreateOutcome;
   readonly body: unknown;
 }
 
@@ -211,7 +211,7 @@ export class NotesStore {
       .where('owner_id', '=', ownerId)
       .where('idempotency_key', '=', key)
       .executeTakeFirst();
-    return row && { requestHash: row.request_hash, status: Number(row.status), body: JSON.parse(row.response) };
+    return row && { requestHash: row.request_hash, outcome: row.outcome, body: JSON.parse(row.response) };
   }
 
   /** Remembers the first answer to a keyed request; false when another request stored one first. */
@@ -222,7 +222,7 @@ export class NotesStore {
         owner_id: ownerId,
         idempotency_key: key,
         request_hash: answer.requestHash,
-        status: answer.status,
+        outcome: answer.outcome,
         response: JSON.stringify(answer.body),
         created_at: Date.now(),
       })

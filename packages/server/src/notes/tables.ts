@@ -1,5 +1,8 @@
 export type Visibility = 'private' | 'public';
 
+/** What a remembered create did, in the notes' own terms: the route says it in HTTP. */
+export type CreateOutcome = 'created';
+
 export interface NoteTables {
   /**
    * Keyed by (owner_id, note_id): every identity has its own note ids. Deleted notes stay as
@@ -29,7 +32,8 @@ export interface NoteTables {
     owner_id: string;
     idempotency_key: string;
     request_hash: string;
-    status: number;
+    /** What the request did (migration 019; earlier rows, all creates, read `created`). */
+    outcome: CreateOutcome;
     response: string;
     created_at: number;
   };

@@ -12,7 +12,7 @@ import { deletePhotoBlobs, originalKey, PHOTO_ID, type Photo, uploadKey, type Vi
 import { type PhotoQuota, quotaProblem } from './quota.js';
 import type { CreatePhotoInput, PhotoJson } from './schemas.js';
 import { assertImageType, SNIFF_BYTES } from './sniff.js';
-import type { ListCursor, PhotoStore, QuotaHolders } from './store.js';
+import { type ListCursor, PhotoKeepsChangingError, type PhotoStore, type QuotaHolders } from './store.js';
 
 export interface PhotoLimits {
   /** Largest original accepted, in bytes. */
@@ -234,7 +234,7 @@ export class PhotoService {
   private async abandon(photo: Photo, now: number): Promise<void> {
     await deletePhotoBlobs(this.blobs, photo.id);
     await this.changes.write(async (trx) => {
-      const { before, after } = await this.store.update(trx, photo.id, (current) =>
+      const { before, after } = await this.update(trx, photo.id, (current) =>
         current.status === 'pending' && current.uploadExpiresAt.getTime() <= now
           ? { ...current, status: 'failed', storedBytes: 0, failureReason: UPLOAD_EXPIRED }
           : undefined,
@@ -253,7 +253,7 @@ export class PhotoService {
   /** pending → processing, with the ETag of the checked original, recorded as a change: the photo processor takes it from there. */
   private async startProcessing(photo: Photo, originalEtag: string): Promise<Photo> {
     return this.changes.write(async (trx) => {
-      const { before, after } = await this.store.update(trx, photo.id, (current) =>
+      const { before, after } = await this.update(trx, photo.id, (current) =>
         current.status === 'pending' ? { ...current, status: 'processing', originalEtag } : undefined,
       );
       if (!before) throw notFound();
@@ -261,6 +261,16 @@ export class PhotoService {
       await this.changes.record(trx, photoChange(before, after));
       return after;
     });
+  }
+
+  /** The store's update; a photo that kept changing meanwhile is a conflict the client may retry. */
+  private async update(trx: Kysely<Tables>, id: string, change: (current: Photo) => Photo | undefined) {
+    try {
+      return await this.store.update(trx, id, change);
+    } catch (error) {
+      if (error instanceof PhotoKeepsChangingError) throw new Problem('conflict', 'The photo keeps changing meanwhile. Retry.');
+      throw error;
+    }
   }
 }
 

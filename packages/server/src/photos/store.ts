@@ -1,10 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
-import { Problem } from '../errors.js';
 import { type Photo, toPhoto, toRow } from './photo.js';
 
 /** A photo rewritten by others this many times in a row is left to the caller to retry. */
 const MAX_UPDATE_ATTEMPTS = 5;
+
+/** A photo other writes kept rewriting while `update` tried to write it: the caller may try again. */
+export class PhotoKeepsChangingError extends Error {
+  constructor(id: string) {
+    super(`The photo ${id} kept changing while it was being updated.`);
+  }
+}
 
 /** Who a photo's bytes count against: its owner, and the API key it was created through (if known). */
 export interface QuotaHolders {
@@ -176,7 +182,8 @@ export class PhotoStore {
    * Writes `change(current)` over the latest version of the photo, at the next version; `change`
    * answers undefined to leave the photo as it is. Where writers run concurrently (PostgreSQL runs
    * the photo processor beside requests), a write that lands first makes this re-read and decide
-   * again. Answers the photo before (undefined: there is none) and after (undefined: unchanged).
+   * again. Answers the photo before (undefined: there is none) and after (undefined: unchanged);
+   * throws PhotoKeepsChangingError when other writes land first every time.
    */
   async update(
     trx: Kysely<Tables>,
@@ -190,7 +197,7 @@ export class PhotoStore {
       const after: Photo = { ...next, version: before.version + 1, updatedAt: new Date() };
       if (await this.replace(trx, after)) return { before, after };
     }
-    throw new Problem('conflict', 'The photo keeps changing meanwhile. Retry.');
+    throw new PhotoKeepsChangingError(id);
   }
 
   /** Deletes `ownerId`'s photo, whatever its version; answers the photo as it was deleted. */

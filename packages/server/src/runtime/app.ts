@@ -3,12 +3,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ChangeFeed } from '../changes/feed.js';
 import type { RealtimeHub } from '../changes/hub.js';
-import { changeRoutes } from '../changes/routes.js';
+import { registerChanges } from '../changes/register.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { demoApiKey } from '../demo/demo-key.js';
-import { demoFolder, demoRoutes } from '../demo/routes.js';
+import { registerDemo } from '../demo/register.js';
 import { adminAuth } from '../http/admin-auth.js';
+import { ScopedRoutes } from '../http/capability.js';
 import { registerCors } from '../http/cors.js';
 import { healthRoutes } from '../http/health.js';
 import { installJsonParser } from '../http/json-body.js';
@@ -20,30 +20,21 @@ import { RequestLog } from '../http/request-log.js';
 import { ProblemSchema } from '../http/schemas.js';
 import { installSecurityHeaders } from '../http/security-headers.js';
 import { buildSerializer, schemaCompiler } from '../http/validation.js';
-import { identityAdminRoutes } from '../identity/admin-routes.js';
-import { identityGuard } from '../identity/bearer.js';
-import { documentGuestPolicy, guestPolicy } from '../identity/guest-policy.js';
-import { jwksRoute } from '../identity/jwks-route.js';
-import { identityRoutes } from '../identity/routes.js';
+import { identifiedGuard, registerIdentity } from '../identity/register.js';
 import type { IdentityService } from '../identity/service.js';
-import { keyAdminRoutes } from '../keys/admin-routes.js';
-import { batchUsage } from '../keys/batch-usage.js';
-import { apiGateway } from '../keys/gateway.js';
-import { pingRoute } from '../keys/ping-route.js';
+import { keyGateway, registerKeys } from '../keys/register.js';
 import type { ApiKeyService } from '../keys/service.js';
 import type { Plan } from '../limiter/limiter.js';
 import type { PlanLimiter } from '../limiter/plan-limiter.js';
-import { noteBatchRoutes } from '../notes/batch-routes.js';
-import { noteRoutes } from '../notes/routes.js';
+import { registerNotes } from '../notes/register.js';
 import type { NotesService } from '../notes/service.js';
 import type { Photos } from '../photos/factory.js';
-import { publicPhotoRoutes } from '../photos/public-routes.js';
-import { photoRoutes } from '../photos/routes.js';
-import { searchRoutes } from '../search/routes.js';
+import { registerPhotos } from '../photos/register.js';
+import { registerSearch } from '../search/register.js';
 import type { SearchService } from '../search/service.js';
 import type { Logger } from '../shared/observability.js';
-import { webhookAdminRoutes } from '../webhooks/admin-routes.js';
 import type { Webhooks } from '../webhooks/factory.js';
+import { registerWebhooks } from '../webhooks/register.js';
 import type { DataLayout } from './layout.js';
 
 /** Everything the HTTP layer needs, built once by the runtime. */
@@ -76,7 +67,10 @@ export interface App {
   readonly fastify: FastifyInstance;
 }
 
-/** Assembles the HTTP API. Capabilities are registered explicitly, in order, below. */
+/**
+ * Assembles the HTTP API: what every request goes through, then each capability's routes in the
+ * scopes it serves, behind the guards chosen here.
+ */
 export async function buildApp(services: AppServices): Promise<App> {
   const { config } = services;
   const app = Fastify({
@@ -110,52 +104,29 @@ export async function buildApp(services: AppServices): Promise<App> {
     { schema: metricsSchema, onRequest: adminAuth(services.adminTokenHash) },
     serveMetrics(services.metrics ?? services.registry),
   );
-  await app.register(jwksRoute(services.identities));
 
-  await app.register(
-    async (admin) => {
-      admin.addHook('onRequest', adminAuth(services.adminTokenHash));
-      await admin.register(keyAdminRoutes(services.keys, services.defaultPlan));
-      await admin.register(identityAdminRoutes(services.identities));
-      await admin.register(webhookAdminRoutes(services.webhooks.service));
-    },
-    { prefix: '/admin' },
-  );
-
-  const { photos } = services;
-  // Signed URLs (the filesystem store serves its own) and stable URLs of public photos carry their own authority: no API key.
-  await photos.blobs.mount(app);
-  await app.register(publicPhotoRoutes(photos.service, photos.blobs), { prefix: '/public/photos' });
-
-  await app.register(
-    async (v1) => {
-      v1.addHook('onRequest', apiGateway(services.keys, services.limiter));
-      await v1.register(pingRoute);
-      await v1.register(identityRoutes(services.identities));
-      // Everything below acts as an identity: API key and bearer access token.
-      await v1.register(async (identified) => {
-        identified.addHook('onRequest', identityGuard(services.identities));
-        identified.addHook(
-          'preHandler',
-          guestPolicy(config.guests, services.identities, (id) => services.notes.countLive(id)),
-        );
-        identified.addHook('onRoute', documentGuestPolicy);
-        await identified.register(noteRoutes(services.notes, config.notes));
-        await identified.register(noteBatchRoutes(services.notes, config.notes, batchUsage(services.keys, services.limiter)));
-        await identified.register(searchRoutes(services.search));
-        await identified.register(photoRoutes(photos.service));
-        await identified.register(
-          changeRoutes(services.changeFeed, services.realtime, services.identities, config.realtimeHeartbeatSeconds),
-        );
-      });
-    },
-    { prefix: '/v1' },
-  );
-
-  if (config.demo) {
-    const demoKey = demoApiKey(services.keys, services.defaultPlan, services.layout.secretsDir);
-    await app.register(demoRoutes(demoFolder(), demoKey), { prefix: '/demo' });
-  }
+  // Each capability adds its routes to the scopes it serves; their order here is their order in each scope.
+  const { identities, keys, limiter, photos } = services;
+  const gateway = keyGateway(keys, limiter);
+  const routes = new ScopedRoutes();
+  registerKeys(routes.scopes, { keys, defaultPlan: services.defaultPlan });
+  registerIdentity(routes.scopes, { identities });
+  registerWebhooks(routes.scopes, { webhooks: services.webhooks.service });
+  registerNotes(routes.scopes, { notes: services.notes, limits: config.notes, batchUsage: gateway.batchUsage });
+  registerSearch(routes.scopes, { search: services.search });
+  registerPhotos(routes.scopes, { photos: photos.service, blobs: photos.blobs });
+  registerChanges(routes.scopes, {
+    feed: services.changeFeed,
+    realtime: services.realtime,
+    identities,
+    heartbeatSeconds: config.realtimeHeartbeatSeconds,
+  });
+  if (config.demo) registerDemo(routes.scopes, { keys, plan: services.defaultPlan, secretsDir: services.layout.secretsDir });
+  await routes.mount(app, {
+    admin: (admin) => admin.addHook('onRequest', adminAuth(services.adminTokenHash)),
+    apiKey: gateway.guard,
+    identified: identifiedGuard(identities, config.guests, (id) => services.notes.countLive(id)),
+  });
 
   await app.ready();
   return { fastify: app };
