@@ -1,19 +1,11 @@
+import type { Config } from './config.js';
+
 /** What an identity does through /v1, as a guest policy names it. */
 export const GUEST_ACTIONS = ['notes:read', 'notes:write', 'photos:read', 'photos:write', 'search'] as const;
 export type GuestAction = (typeof GUEST_ACTIONS)[number];
 
-/** What guests (identities without a login yet) may do; the defaults are what accounts may. */
-export interface GuestPolicyConfig {
-  readonly allow: readonly GuestAction[];
-  /** Live notes one guest may keep; 0: no cap. */
-  readonly maxNotes: number;
-  /** Bytes of photos one guest may store (accounts have SHOEBOX_PHOTO_QUOTA_BYTES). */
-  readonly photoQuotaBytes: number;
-  /** Guests unused this long are deleted with their data; 0: never. */
-  readonly lifetimeDays: number;
-  /** How often the sweep for such guests runs. */
-  readonly sweepSeconds: number;
-}
+/** What guests (identities without a login yet) may do (variables.ts); the defaults are what accounts may. */
+export type GuestPolicyConfig = Config['guests'];
 
 /** Parses SHOEBOX_GUEST_ALLOW: `*`, `none`, or a comma list of actions. Throws a message completing "… is wrong: ". */
 export function parseGuestActions(raw: string): GuestAction[] {

@@ -1,24 +1,11 @@
-/** Outgoing mail, as configured: where it goes, who sends it, and the app's link handler. */
-export interface MailConfig {
-  /**
-   * `smtp://` or `smtps://` URL (user and password in it, `?requireTLS=true` to insist on STARTTLS),
-   * `log` to print each message instead (development), or undefined: flows that send mail answer
-   * 503 mail_not_configured.
-   */
-  readonly smtpUrl: string | undefined;
-  readonly from: string;
-  /** The app's link handler; every message's link is `<accountLinkUrl>?type=…&token=…`. */
-  readonly accountLinkUrl: string | undefined;
-  /** A folder of templates overriding the built-in ones (mail/templates.ts). */
-  readonly templatesDir: string | undefined;
-  /** Named in every message. */
-  readonly appName: string;
-  /** Messages one recipient may be sent per window. */
-  readonly perRecipient: number;
-  /** Messages one client address may ask for per window. */
-  readonly perAddress: number;
-  readonly windowSeconds: number;
-}
+import type { Config } from './config.js';
+
+/**
+ * Outgoing mail, as configured (variables.ts): `smtpUrl` is an `smtp://` or `smtps://` URL, `log`
+ * to print each message instead (development), or undefined: flows that send mail answer 503
+ * mail_not_configured. Every message's link is `<accountLinkUrl>?type=…&token=…`.
+ */
+export type MailConfig = Config['mail'];
 
 /** Whether mail can be sent: a transport and a link handler for the links it carries. */
 export const mailConfigured = (mail: MailConfig): boolean => mail.smtpUrl !== undefined && mail.accountLinkUrl !== undefined;
@@ -45,11 +32,10 @@ export function parseMailFrom(raw: string): string {
   return raw;
 }
 
-/** Describes the transport for `shoebox config`, with the password hidden. */
-export function describeMailTransport(mail: MailConfig): string {
-  if (mail.smtpUrl === undefined) return '(off: verification, reset and email change answer 503 mail_not_configured)';
-  if (mail.smtpUrl === 'log') return 'log (messages are printed in the log, not sent)';
-  const url = new URL(mail.smtpUrl);
+/** Describes a transport for `shoebox config`, with the password hidden. */
+export function describeMailTransport(smtpUrl: string): string {
+  if (smtpUrl === 'log') return 'log (messages are printed in the log, not sent)';
+  const url = new URL(smtpUrl);
   if (url.password) url.password = '***';
   return url.toString();
 }
