@@ -1,3 +1,4 @@
-// Makes the app installable on a phone's home screen. Requests go to the network as they are:
-// notes and photos are live data, and a stale copy would mislead more than an offline message.
+// Makes the app installable on a phone's home screen. Requests go to the network as they are: the
+// notes kept for offline use live in the app's own storage (the SDK's sync()), which knows how far
+// they are up to date; a cached answer here would not.
 self.addEventListener('fetch', () => {});
