@@ -104,6 +104,20 @@ describe.each(engines)('sync(): the local copy from the change feed ($name)', (e
     expect(byId(fresh.state.notes)).toEqual(byId(await allNotes(sb)));
   });
 
+  it('starts over for another identity, never showing the previous one’s notes', async () => {
+    const store = memorySyncStore();
+    const sb = clientOf(server);
+    const sync = started(sb.sync({ live: false, store }));
+    const note = await sb.notes.create({ headline: 'the first identity’s', text: 'x' });
+    await pullUntil(sync, (s) => s.notes.some((item) => item.noteId === note.noteId));
+    const first = sb.auth.identityId;
+    await sb.auth.deleteAccount();
+    await sync.pull();
+    expect(sb.auth.identityId).not.toBe(first);
+    expect(sync.state.notes).toEqual([]);
+    expect(await store.load()).toMatchObject({ identityId: sb.auth.identityId, notes: {}, queue: [] });
+  });
+
   describe('live', () => {
     let proxy: SwitchableProxy;
     beforeAll(async () => {
