@@ -4,8 +4,10 @@ import { newId } from '../ids.js';
 import type { Notes } from '../notes.js';
 import type { Photos } from '../photos.js';
 import type { Note, NoteInput, NotePatch, Photo } from '../types.js';
-import { applied, enqueue, type LocalNote, type PendingWrite, type SyncConflict, send } from './outbox.js';
-import { serverSentEvents } from './server-sent-events.js';
+import { applyChanges, type Copy, differences, type FeedChange, type FeedPage } from './copy.js';
+import { backoff, LiveConnection } from './live.js';
+import { applied, enqueue, type LocalNote, type PendingWrite, send } from './outbox.js';
+import { type Connection, type SyncFailure, type SyncListener, type SyncState, stateOf } from './state.js';
 import { memorySyncStore, type SyncSnapshot, type SyncStore } from './store.js';
 
 export interface SyncOptions {
@@ -21,50 +23,8 @@ export interface SyncOptions {
   readonly idleTimeoutMs?: number;
 }
 
-/** One entry of the feed as applied to the local copy: the note or photo as it is now, or null once deleted. */
-export type FeedChange =
-  | { readonly type: 'note'; readonly id: string; readonly data: Note | null }
-  | { readonly type: 'photo'; readonly id: string; readonly data: Photo | null };
-
-/** A queued write the server refused for another reason than a conflict (the note became invalid, say); it is not sent again. */
-export interface SyncFailure {
-  readonly write: PendingWrite;
-  readonly error: ShoeboxError;
-}
-
-/**
- * `live`: the realtime stream is open; `connecting`: reading the feed and opening it; `offline`:
- * the last attempt failed, another follows; `idle`: not live (`pull()` when the app likes).
- */
-export type Connection = 'idle' | 'connecting' | 'live' | 'offline' | 'stopped';
-
-/** The local copy as the app shows it: the server's notes with this device's waiting writes applied, newest first. */
-export interface SyncState {
-  readonly notes: readonly LocalNote[];
-  readonly photos: readonly Photo[];
-  /** Writes waiting to be sent, oldest first. */
-  readonly pending: readonly PendingWrite[];
-  readonly conflicts: readonly SyncConflict[];
-  readonly failures: readonly SyncFailure[];
-  /** The feed position the copy is complete up to; null before the first full read. */
-  readonly cursor: string | null;
-  readonly connection: Connection;
-}
-
-/** Told of every change of the state; `changes` lists what the feed (or an accepted write) brought, if anything. */
-export type SyncListener = (state: SyncState, changes: readonly FeedChange[]) => void;
-
-interface FeedPage {
-  readonly changes: FeedChange[];
-  readonly cursor: string;
-  readonly hasMore: boolean;
-}
-
-type Copy = Pick<SyncSnapshot, 'notes' | 'photos'>;
-
 const contentOf = ({ headline, text, photoIds, visibility }: Note) => ({ headline, text, photoIds, visibility });
 const isExpired = (error: unknown): error is ShoeboxError => error instanceof ShoeboxError && error.code === 'cursor_expired';
-const newest = (a: { createdAt: string }, b: { createdAt: string }) => b.createdAt.localeCompare(a.createdAt);
 
 /**
  * Keeps a local copy of the identity's notes and photos up to date from the change feed, and sends
@@ -81,7 +41,6 @@ export class Sync {
   readonly #store: SyncStore;
   readonly #pageSize: number;
   readonly #maxBackoffMs: number;
-  readonly #idleTimeoutMs: number;
   readonly #listeners = new Set<SyncListener>();
   readonly #cleanups: (() => void)[] = [];
   #snapshot: SyncSnapshot | undefined;
@@ -97,10 +56,7 @@ export class Sync {
   #flushAgain = false;
   #flushAttempt = 0;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #connectionAbort: AbortController | undefined;
-  #wake: (() => void) | undefined;
-  /** Set by #reconnect: the next attempt starts without waiting. */
-  #hurry = false;
+  readonly #live: LiveConnection | undefined;
   #stopped = false;
 
   constructor(
@@ -112,23 +68,41 @@ export class Sync {
     this.#store = options.store ?? memorySyncStore();
     this.#pageSize = options.pageSize ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.#idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
     this.#connection = options.live === false ? 'idle' : 'connecting';
     this.#cleanups.push(
       calls.session.onChange(({ identityId }) => {
         // Another identity: its copy replaces this one, and the stream is opened again as it.
-        if (this.#snapshot && identityId !== null && identityId !== this.#snapshot.identityId) this.#reconnect();
+        if (this.#snapshot && identityId !== null && identityId !== this.#snapshot.identityId) this.#live?.reconnect();
       }),
       onReconnected(() => {
-        this.#reconnect();
-        void this.flush();
+        this.#live?.reconnect();
+        void this.flush().catch(() => undefined);
       }),
     );
-    if (options.live !== false) void this.#live();
+    if (options.live === false) return;
+    this.#live = new LiveConnection(
+      {
+        pull: () => this.pull(),
+        flush: () => this.flush(),
+        cursor: () => this.#snapshot?.cursor ?? '0',
+        expired: async () => {
+          if (this.#snapshot) await this.#commit({ ...this.#snapshot, cursor: null });
+        },
+        open: (lastEventId, signal) =>
+          this.calls.open({
+            method: 'GET',
+            path: '/v1/changes/stream',
+            headers: { accept: 'text/event-stream', 'last-event-id': lastEventId },
+            signal,
+          }),
+        connection: (state) => this.#setConnection(state),
+      },
+      { maxBackoffMs: this.#maxBackoffMs, idleTimeoutMs: options.idleTimeoutMs ?? 45_000 },
+    );
   }
 
   get state(): SyncState {
-    this.#view ??= this.#compute();
+    this.#view ??= stateOf(this.#snapshot, this.#failures, this.#connection);
     return this.#view;
   }
 
@@ -233,9 +207,8 @@ export class Sync {
   /** Closes the realtime stream and stops retrying; the copy stays in its store. */
   stop(): void {
     this.#stopped = true;
-    this.#connectionAbort?.abort();
+    this.#live?.stop();
     clearTimeout(this.#flushTimer);
-    this.#wake?.();
     for (const cleanup of this.#cleanups) cleanup();
     this.#setConnection('stopped');
   }
@@ -384,77 +357,7 @@ export class Sync {
   #retryFlushLater(): void {
     clearTimeout(this.#flushTimer);
     if (this.#stopped) return;
-    this.#flushTimer = setTimeout(() => void this.flush().catch(() => undefined), this.#backoff(this.#flushAttempt++));
-  }
-
-  /** Reads the feed, opens the stream at the copy's cursor and reads the feed at each event; again, with backoff, whenever it fails or ends. */
-  async #live(): Promise<void> {
-    for (let attempt = 0; !this.#stopped; attempt++) {
-      const abort = new AbortController();
-      this.#connectionAbort = abort;
-      let idle: ReturnType<typeof setTimeout> | undefined;
-      const heard = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => abort.abort(), this.#idleTimeoutMs);
-      };
-      try {
-        this.#setConnection('connecting');
-        await this.pull();
-        void this.flush().catch(() => undefined);
-        const cursor = this.#snapshot?.cursor ?? '0';
-        const response = await this.calls.open({
-          method: 'GET',
-          path: '/v1/changes/stream',
-          headers: { accept: 'text/event-stream', 'last-event-id': cursor },
-          signal: abort.signal,
-        });
-        if (!response.body) throw new ShoeboxError('invalid_response', 'The realtime stream has no body');
-        this.#setConnection('live');
-        attempt = 0;
-        heard();
-        // Each event means the feed has more: read it (reads while one runs coalesce into one more).
-        for await (const _ of serverSentEvents(response.body, heard)) void this.pull().catch(() => undefined);
-      } catch (error) {
-        if (this.#stopped) return;
-        // Pruned between the read and the stream: read everything again, at once.
-        if (isExpired(error) && this.#snapshot) {
-          await this.#commit({ ...this.#snapshot, cursor: null });
-          attempt = -1;
-          continue;
-        }
-      } finally {
-        clearTimeout(idle);
-      }
-      if (this.#stopped) return;
-      this.#setConnection('offline');
-      if (!this.#hurry) await this.#pause(this.#backoff(attempt));
-      this.#hurry = false;
-    }
-  }
-
-  /** Drops the current connection and tries again now (another identity, the network back). */
-  #reconnect(): void {
-    this.#hurry = true;
-    this.#connectionAbort?.abort();
-    this.#wake?.();
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.#wake = undefined;
-        resolve();
-      }
-      this.#wake = done;
-    });
-  }
-
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#maxBackoffMs, 1000 * 2 ** attempt);
-    return ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#flushTimer = setTimeout(() => void this.flush().catch(() => undefined), backoff(this.#flushAttempt++, this.#maxBackoffMs));
   }
 
   /** Keeps `snapshot` (saved in order, each save the whole snapshot) and tells the listeners. */
@@ -477,25 +380,6 @@ export class Sync {
     const state = this.state;
     for (const listener of this.#listeners) listener(state, changes);
   }
-
-  #compute(): SyncState {
-    const snapshot = this.#snapshot;
-    const notes = new Map<string, LocalNote>(Object.entries(snapshot?.notes ?? {}));
-    for (const write of snapshot?.queue ?? []) {
-      const next = applied(notes.get(write.noteId), write);
-      if (next) notes.set(write.noteId, next);
-      else notes.delete(write.noteId);
-    }
-    return {
-      notes: [...notes.values()].sort(newest),
-      photos: Object.values(snapshot?.photos ?? {}).sort(newest),
-      pending: snapshot?.queue ?? [],
-      conflicts: snapshot?.conflicts ?? [],
-      failures: this.#failures,
-      cursor: snapshot?.cursor ?? null,
-      connection: this.#connection,
-    };
-  }
 }
 
 const now = () => new Date().toISOString();
@@ -505,34 +389,6 @@ const baseVersion = (copy: SyncSnapshot, noteId: string): number => copy.notes[n
 
 function withoutPending({ pending: _, ...note }: LocalNote): Note {
   return note;
-}
-
-/**
- * `copy` with the feed's entries applied: tombstones remove, upserts replace, except a note older
- * than the one held (an accepted write may be ahead of a feed page read just before it).
- */
-function applyChanges(copy: Copy, changes: readonly FeedChange[]): Copy {
-  if (changes.length === 0) return copy;
-  const notes = { ...copy.notes };
-  const photos = { ...copy.photos };
-  for (const change of changes) {
-    if (change.type === 'note') {
-      if (change.data === null) delete notes[change.id];
-      else if ((notes[change.id]?.version ?? 0) <= change.data.version) notes[change.id] = change.data;
-    } else if (change.data === null) delete photos[change.id];
-    else photos[change.id] = change.data;
-  }
-  return { notes, photos };
-}
-
-/** The entries that turn `before` into `after`: for listeners after a full read. */
-function differences(before: Copy, after: Copy): FeedChange[] {
-  const changes: FeedChange[] = [];
-  for (const id of Object.keys(before.notes)) if (!after.notes[id]) changes.push({ type: 'note', id, data: null });
-  for (const id of Object.keys(before.photos)) if (!after.photos[id]) changes.push({ type: 'photo', id, data: null });
-  for (const [id, data] of Object.entries(after.notes)) if (before.notes[id] !== data) changes.push({ type: 'note', id, data });
-  for (const [id, data] of Object.entries(after.photos)) if (before.photos[id] !== data) changes.push({ type: 'photo', id, data });
-  return changes;
 }
 
 /** Calls `listener` when the platform says the network is back (browsers' `online` event); answers how to stop. */
