@@ -104,4 +104,38 @@ describe.skipIf(!browserAvailable).each(engines)('the sample app offline and liv
     await expect.poll(async () => (await json(await api('GET', `/v1/notes/${noteId}`))).text).toBe('my offline edit');
     await expect.poll(() => noteItem(page, 'Written offline').textContent()).toContain('my offline edit');
   });
+
+  it('opens offline with the notes it kept, and takes notes there too', async () => {
+    const { page, context } = app;
+    // Once the service worker controls the page (from the next load on), it keeps the app's files.
+    await page.evaluate(() => (globalThis as any).navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => (globalThis as any).navigator.serviceWorker.controller !== null)).toBe(true);
+    await page.getByTestId('identity').filter({ hasText: /id_/ }).waitFor();
+
+    await context.setOffline(true);
+    await page.reload();
+    // Offline indeed: a file the app never loaded cannot be had.
+    expect(
+      await page.evaluate(() =>
+        fetch('/demo/never-loaded.txt').then(
+          () => 'fetched',
+          () => 'failed',
+        ),
+      ),
+    ).toBe('failed');
+    await page.getByTestId('identity').filter({ hasText: /id_/ }).waitFor();
+    await screen(page, 'My notes and photos');
+    await noteItem(page, 'From another device').waitFor();
+    expect(await noteItem(page, 'Written offline').textContent()).toContain('my offline edit');
+
+    await screen(page, 'Post a Note');
+    await page.getByLabel('Headline').fill('Written after an offline start');
+    await main(page).getByRole('button', { name: 'Post', exact: true }).click();
+    await expect.poll(() => page.getByTestId('posted').textContent()).toContain('on this device');
+    await context.setOffline(false);
+    await expect
+      .poll(async () => (await notesOnServer()).filter((note) => note.headline === 'Written after an offline start').length)
+      .toBe(1);
+  });
 });
