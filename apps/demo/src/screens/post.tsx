@@ -1,4 +1,4 @@
-import type { LocalNote, Photo } from '@shoebox/client';
+import { type LocalNote, type Photo, ShoeboxError } from '@shoebox/client';
 import { useEffect, useState } from 'preact/hooks';
 import type { ScreenProps } from '../app.js';
 
@@ -8,7 +8,11 @@ export function Post({ sb, sync, auth, fail }: ScreenProps) {
   const [posted, setPosted] = useState<LocalNote | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    sb.photos.list().then((page) => setPhotos(page.items.filter((photo) => photo.status === 'ready')), fail);
+    // Offline, the note can still be written: only the photos to attach are missing, which is no failure to report.
+    sb.photos.list().then(
+      (page) => setPhotos(page.items.filter((photo) => photo.status === 'ready')),
+      (error) => (error instanceof ShoeboxError && error.code === 'network_error' ? undefined : fail(error)),
+    );
   }, [sb, auth.identityId]);
 
   const post = async (event: Event) => {
