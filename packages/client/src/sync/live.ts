@@ -80,12 +80,8 @@ export class LiveConnection {
         for await (const _ of serverSentEvents(response.body, heard)) void this.copy.pull().catch(() => undefined);
       } catch (error) {
         if (this.#stopped) return;
-        // Pruned between the read and the stream: read everything again, at once.
-        if (isExpired(error)) {
-          await this.copy.expired();
-          attempt = -1;
-          continue;
-        }
+        // Pruned between the read and the stream: the next attempt reads everything again.
+        if (isExpired(error)) await this.copy.expired();
       } finally {
         clearTimeout(idle);
       }
