@@ -5,7 +5,7 @@ import './style.css';
 
 const root = document.getElementById('app') as HTMLElement;
 connect()
-  .then((sb) => render(<App sb={sb} />, root))
+  .then(({ sb, sync }) => render(<App sb={sb} sync={sync} />, root))
   .catch(() => {
     root.textContent = 'Shoebox could not be reached. Check your connection and reload.';
   });

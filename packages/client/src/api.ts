@@ -9,15 +9,24 @@ export class IdentityCalls {
     readonly session: Session,
   ) {}
 
-  async send<T>(call: Call): Promise<Answer<T>> {
+  send<T>(call: Call): Promise<Answer<T>> {
+    return this.asIdentity((bearer) => this.transport.send<T>(call, bearer));
+  }
+
+  /** The response with its body unread (Transport.open), as the identity. */
+  open(call: Call): Promise<Response> {
+    return this.asIdentity((bearer) => this.transport.open(call, bearer));
+  }
+
+  private async asIdentity<T>(attempt: (bearer: string) => Promise<T>): Promise<T> {
     const tokens = await this.session.accessToken();
     try {
-      return await this.transport.send<T>(call, tokens.accessToken);
+      return await attempt(tokens.accessToken);
     } catch (error) {
       // Expired early (clock skew), or rotated elsewhere: refresh once and send again.
       if (!(error instanceof ShoeboxError && error.status === 401 && error.code.startsWith('access_token_'))) throw error;
       const fresh = await this.session.refresh(tokens);
-      return this.transport.send<T>(call, fresh.accessToken);
+      return attempt(fresh.accessToken);
     }
   }
 

@@ -6,6 +6,7 @@ import { Photos } from './photos.js';
 import { type SearchOptions, search, suggest } from './search.js';
 import { Session } from './session.js';
 import { memoryStorage, type TokenStorage } from './storage.js';
+import { Sync, type SyncOptions } from './sync/sync.js';
 import { DEFAULT_RETRY, type Fetch, type RetryPolicy, Transport } from './transport.js';
 import type { SearchHit, Suggestion } from './types.js';
 
@@ -30,6 +31,11 @@ export interface ShoeboxClient {
   /** Searches notes; `await` for the first page or `for await` over every page. */
   search(q: string, options?: SearchOptions): Pages<SearchHit>;
   suggest(prefix: string): Promise<Suggestion[]>;
+  /**
+   * Starts keeping a local copy of the identity's notes and photos from the change feed, live by
+   * default, with a queue for notes written offline. Keep one per app: each holds a connection.
+   */
+  sync(options?: SyncOptions): Sync;
 }
 
 /** A client for one Shoebox and one app. The identity is made (as a guest) on the first call that needs one. */
@@ -39,11 +45,14 @@ export function createClient(options: ClientOptions): ShoeboxClient {
   const transport = new Transport(baseUrl, options.apiKey, fetch, { ...DEFAULT_RETRY, ...options.retry });
   const session = new Session(transport, options.storage ?? memoryStorage(), options.storageKey ?? 'shoebox.session');
   const calls = new IdentityCalls(transport, session);
+  const notes = new Notes(calls);
+  const photos = new Photos(calls);
   return {
     auth: new Auth(session, calls),
-    notes: new Notes(calls),
-    photos: new Photos(calls),
+    notes,
+    photos,
     search: search(calls),
     suggest: suggest(calls),
+    sync: (syncOptions) => new Sync(calls, notes, photos, syncOptions),
   };
 }

@@ -44,17 +44,7 @@ export class Transport {
 
   async send<T>(call: Call, bearer?: string): Promise<Answer<T>> {
     const idempotent = call.idempotent ?? call.method !== 'POST';
-    const init: RequestInit = {
-      method: call.method,
-      headers: {
-        'x-api-key': this.apiKey,
-        ...(bearer !== undefined && { authorization: `Bearer ${bearer}` }),
-        ...(call.body !== undefined && { 'content-type': 'application/json' }),
-        ...call.headers,
-      },
-      ...(call.body !== undefined && { body: JSON.stringify(call.body) }),
-      ...(call.signal && { signal: call.signal }),
-    };
+    const init = this.init(call, bearer);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -74,6 +64,37 @@ export class Transport {
       if (wait === undefined) throw error;
       await sleep(wait, call.signal);
     }
+  }
+
+  /**
+   * Sends a call once and answers the response with its body unread, for a body read as it
+   * arrives (the realtime stream). No retries: the caller reconnects as it sees fit. A refusal
+   * throws its ShoeboxError, no answer a `network_error`.
+   */
+  async open(call: Call, bearer?: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetch(this.url(call), this.init(call, bearer));
+    } catch (cause) {
+      if (call.signal?.aborted) throw abortError(call.signal, cause);
+      throw new ShoeboxError('network_error', `Shoebox at ${this.baseUrl} could not be reached`, { cause });
+    }
+    if (!response.ok) throw await problemOf(response);
+    return response;
+  }
+
+  private init(call: Call, bearer: string | undefined): RequestInit {
+    return {
+      method: call.method,
+      headers: {
+        'x-api-key': this.apiKey,
+        ...(bearer !== undefined && { authorization: `Bearer ${bearer}` }),
+        ...(call.body !== undefined && { 'content-type': 'application/json' }),
+        ...call.headers,
+      },
+      ...(call.body !== undefined && { body: JSON.stringify(call.body) }),
+      ...(call.signal && { signal: call.signal }),
+    };
   }
 
   url(call: Pick<Call, 'path' | 'query'>): string {

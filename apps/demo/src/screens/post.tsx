@@ -1,14 +1,18 @@
-import type { Note, Photo } from '@shoebox/client';
+import { type LocalNote, type Photo, ShoeboxError } from '@shoebox/client';
 import { useEffect, useState } from 'preact/hooks';
 import type { ScreenProps } from '../app.js';
 
-/** Headline and text, with one of my photos attached if I like. */
-export function Post({ sb, auth, fail }: ScreenProps) {
+/** Headline and text, with one of my photos attached if I like; offline, the note waits on the device. */
+export function Post({ sb, sync, auth, fail }: ScreenProps) {
   const [photos, setPhotos] = useState<readonly Photo[]>([]);
-  const [posted, setPosted] = useState<Note | null>(null);
+  const [posted, setPosted] = useState<LocalNote | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    sb.photos.list().then((page) => setPhotos(page.items.filter((photo) => photo.status === 'ready')), fail);
+    // Offline, the note can still be written: only the photos to attach are missing, which is no failure to report.
+    sb.photos.list().then(
+      (page) => setPhotos(page.items.filter((photo) => photo.status === 'ready')),
+      (error) => (error instanceof ShoeboxError && error.code === 'network_error' ? undefined : fail(error)),
+    );
   }, [sb, auth.identityId]);
 
   const post = async (event: Event) => {
@@ -19,7 +23,7 @@ export function Post({ sb, auth, fail }: ScreenProps) {
     setBusy(true);
     try {
       setPosted(
-        await sb.notes.create({
+        await sync.createNote({
           headline: String(form.get('headline')),
           text: String(form.get('text')),
           ...(photoId && { photoIds: [photoId] }),
@@ -56,7 +60,9 @@ export function Post({ sb, auth, fail }: ScreenProps) {
       </button>
       {posted && (
         <p role="status" data-testid="posted">
-          Posted “{posted.headline}”{posted.photoIds.length > 0 ? ' with its photo' : ''}.
+          {posted.pending
+            ? `Saved “${posted.headline}” on this device: it is sent when you are back online.`
+            : `Posted “${posted.headline}”${posted.photoIds.length > 0 ? ' with its photo' : ''}.`}
         </p>
       )}
     </form>

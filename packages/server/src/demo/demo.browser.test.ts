@@ -115,7 +115,9 @@ describe.skipIf(!browserAvailable)('the sample app at /demo/ in Chromium at a ph
     await expect.poll(async () => (await identityLine(page).textContent()) ?? '').toMatch(/^Guest · id_/);
     expect(await identityId(page)).not.toBe(guest);
     await snapshot(page, 'deleted');
-    expect(app.troubles()).toEqual([]);
+    // The realtime stream is cut on purpose when the page reloads and when the identity changes.
+    const cutStream = /^request failed: GET \S+\/v1\/changes\/stream net::ERR_ABORTED$/;
+    expect(app.troubles().filter((trouble) => !cutStream.test(trouble))).toEqual([]);
   });
 
   it('says clearly what went wrong: an unsupported file, no connection', async () => {
@@ -128,10 +130,11 @@ describe.skipIf(!browserAvailable)('the sample app at /demo/ in Chromium at a ph
       await main(page).getByRole('button', { name: 'Upload', exact: true }).click();
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('This type of file is not supported');
 
-      await screen(page, 'Post a Note');
-      await page.getByLabel('Headline').fill('Written offline');
+      // Notes written offline wait on the device (offline.browser.test.ts); a search needs the server.
+      await screen(page, 'Search');
+      await page.getByLabel('Search your notes').fill('harbour');
       await failing.context.setOffline(true);
-      await main(page).getByRole('button', { name: 'Post', exact: true }).click();
+      await main(page).getByRole('button', { name: 'Search', exact: true }).click();
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('You seem to be offline');
       await snapshot(page, 'offline');
     } finally {
