@@ -50,10 +50,8 @@ export class Sync {
   #connection: Connection;
   #failures: SyncFailure[] = [];
   #sending: PendingWrite | undefined;
-  #pulling: Promise<void> | undefined;
-  #pullAgain = false;
-  #flushing: Promise<void> | undefined;
-  #flushAgain = false;
+  readonly #pull = coalesced(() => this.#pullOnce());
+  readonly #flush = coalesced(() => this.#flushOnce());
   #flushAttempt = 0;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #live: LiveConnection | undefined;
@@ -114,36 +112,12 @@ export class Sync {
 
   /** Reads the feed until the copy is up to date. Rejects when the server cannot be reached (the copy stays as it was). */
   pull(): Promise<void> {
-    if (this.#pulling) {
-      this.#pullAgain = true;
-      return this.#pulling;
-    }
-    this.#pulling = (async () => {
-      do {
-        this.#pullAgain = false;
-        await this.#pullOnce();
-      } while (this.#pullAgain);
-    })().finally(() => {
-      this.#pulling = undefined;
-    });
-    return this.#pulling;
+    return this.#pull();
   }
 
   /** Sends the queued writes, in order, until the queue is empty or the server cannot be reached (a retry follows, with backoff). */
   flush(): Promise<void> {
-    if (this.#flushing) {
-      this.#flushAgain = true;
-      return this.#flushing;
-    }
-    this.#flushing = (async () => {
-      do {
-        this.#flushAgain = false;
-        await this.#flushOnce();
-      } while (this.#flushAgain);
-    })().finally(() => {
-      this.#flushing = undefined;
-    });
-    return this.#flushing;
+    return this.#flush();
   }
 
   /**
@@ -399,4 +373,28 @@ function onReconnected(listener: () => void): () => void {
   };
   target.addEventListener?.('online', listener);
   return () => target.removeEventListener?.('online', listener);
+}
+
+/**
+ * Runs `once` for a caller; callers that come while it runs share that run, and make it go round
+ * once more when it ends, so what they asked for is covered without two runs at a time.
+ */
+function coalesced(once: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await once();
+      } while (again);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
 }

@@ -3,8 +3,8 @@ import { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { startPrimary } from '../runtime/http-processes.js';
 import { startServer } from '../runtime/server.js';
-import type { Logger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 export const serveCommand = () =>
   new Command('serve')
@@ -21,37 +21,17 @@ export const serveCommand = () =>
         await serveForked(config);
       } else if (config.httpProcesses > 1) {
         const primary = await startPrimary(config, { worker: flags.worker });
-        stopOnSignals(primary.logger, () => primary.stop());
+        stopOnSignals(primary.logger, 'shutting down: finishing in-flight requests', () => primary.stop());
       } else {
         const server = await startServer(config, { worker: flags.worker });
-        stopOnSignals(server.shoebox.logger, () => server.stop());
+        stopOnSignals(server.shoebox.logger, 'shutting down: finishing in-flight requests', () => server.stop());
       }
     });
 
 /** One of the HTTP processes of a `serve` with SHOEBOX_HTTP_PROCESSES above 1. */
 async function serveForked(config: Config): Promise<void> {
   const server = await startServer(config, { forked: true });
-  const stop = stopOnSignals(server.shoebox.logger, () => server.stop());
+  const stop = stopOnSignals(server.shoebox.logger, 'shutting down: finishing in-flight requests', () => server.stop());
   // Its primary is gone (killed): nobody would replace it or stop it.
   process.on('disconnect', () => stop('disconnect'));
-}
-
-/** Stops gracefully on SIGTERM or SIGINT (in-flight requests finish), then exits. */
-function stopOnSignals(logger: Logger, stopAll: () => Promise<void>): (reason: string) => void {
-  let stopping = false;
-  const stop = (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal: reason }, 'shutting down: finishing in-flight requests');
-    stopAll().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  return stop;
 }

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { openShoebox } from '../runtime/shoebox.js';
+import { openShoebox, startBackgroundWork } from '../runtime/shoebox.js';
 import { createLogger } from '../shared/observability.js';
 import { readConfig } from './config-command.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /**
  * `shoebox worker`: the stream processor alone, for running processing apart from the API (with
@@ -15,27 +16,10 @@ export const workerCommand = () =>
     const config = readConfig();
     const shoebox = await openShoebox(config, createLogger(config.logLevel), { runs: 'worker' });
     const { logger } = shoebox;
-    shoebox.processor.start();
-    shoebox.mailSender.start();
-    shoebox.guestReaper.start();
-    shoebox.webhooks.dispatcher.start();
+    startBackgroundWork(shoebox);
     logger.info(
       { consumers: shoebox.processor.laneNames, holder: shoebox.processor.holder, pollMs: config.stream.pollMs },
       'Shoebox worker is processing the change stream',
     );
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'worker stopping: finishing the current batch');
-      shoebox.close().then(
-        () => process.exit(0),
-        (error) => {
-          logger.error({ err: error }, 'worker shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    stopOnSignals(logger, 'worker stopping: finishing the current batch', () => shoebox.close());
   });

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../shared/observability.js';
 import { adminTokenHash } from './admin-token.js';
 import { createFirstStartSecrets } from './first-start.js';
 import { announceFirstStart, warnIfUnreachable } from './server.js';
-import { openShoebox } from './shoebox.js';
+import { openShoebox, startBackgroundWork } from './shoebox.js';
 
 export interface Primary {
   readonly url: string;
@@ -53,13 +53,8 @@ export async function startPrimary(config: Config, options: PrimaryOptions): Pro
       config.port === 0 ? url : config.publicUrl,
       options.out,
     );
-    if (options.worker) {
-      // Off the request path; shoebox.close() stops them.
-      shoebox.processor.start();
-      shoebox.mailSender.start();
-      shoebox.guestReaper.start();
-      shoebox.webhooks.dispatcher.start();
-    }
+    // Off the request path.
+    if (options.worker) startBackgroundWork(shoebox);
     const backups = scheduleBackups(config, shoebox.registry, logger);
     const metricsOfAll = primaryMetrics(linkToWorkers(), shoebox.registry);
     metrics = config.metricsPort === undefined ? undefined : await listenForMetrics(metricsOfAll, config.metricsHost, config.metricsPort);

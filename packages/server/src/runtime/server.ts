@@ -11,7 +11,7 @@ import { adminTokenHash } from './admin-token.js';
 import { type App, buildApp } from './app.js';
 import { createFirstStartSecrets, type FirstStartSecrets, firstStartBanner, saveFirstStartSecrets } from './first-start.js';
 import { publicUrlWarning } from './public-url-warning.js';
-import { openShoebox, type Shoebox } from './shoebox.js';
+import { openShoebox, type Shoebox, startBackgroundWork } from './shoebox.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -68,12 +68,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     adminHash = created.adminTokenHash;
     announceFirstStart(shoebox, created, config.port === 0 ? url : config.publicUrl, options.out);
     const worker = options.worker ?? true;
-    if (worker) {
-      shoebox.processor.start();
-      shoebox.mailSender.start();
-      shoebox.guestReaper.start();
-      shoebox.webhooks.dispatcher.start();
-    }
+    if (worker) startBackgroundWork(shoebox);
     const backups = scheduleBackups(config, shoebox.registry, shoebox.logger);
     app.fastify.log.info({ url, docs: `${url}/docs`, metrics: metrics && `${metrics.url}/metrics`, worker }, 'Shoebox is listening');
     // Access tokens name the public URL as issuer: processes that derive it from their own port refuse each other's tokens.

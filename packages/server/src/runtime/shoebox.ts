@@ -247,3 +247,11 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     throw error;
   }
 }
+
+/** Starts what a process does beside requests (`serve` without --no-worker, `worker`): the stream, mail, guest clean-up, webhooks. `close()` stops them. */
+export function startBackgroundWork(shoebox: Shoebox): void {
+  shoebox.processor.start();
+  shoebox.mailSender.start();
+  shoebox.guestReaper.start();
+  shoebox.webhooks.dispatcher.start();
+}
