@@ -9,7 +9,8 @@ import { blobUrlFor, bucketFor, createBucket, removeBucket } from './s3.js';
  * SHOEBOX_TEST_DATABASE_URL names a server whose user may create databases), the blob store (files,
  * or a local S3 server the suite starts) and the limits (process memory, or Redis when
  * SHOEBOX_TEST_REDIS_URL is set). By default the suite runs the two corners, `embedded` and
- * `scaleOut`; SHOEBOX_TEST_ENGINES=all runs every combination this machine can run (CI does).
+ * `scaleOut`; SHOEBOX_TEST_ENGINES=all runs every combination this machine can run (CI does, for
+ * the suites where the parts meet: see .ci/run).
  */
 export interface TestEngine {
   readonly name: string;
