@@ -50,6 +50,15 @@ export async function load(options: Omit<autocannon.Options, 'url'> & { url: str
   };
 }
 
+/** `result`, or an error naming `what` when any request failed: a rate measured on failures would flatter. */
+export function checked(what: string, result: LoadResult): LoadResult {
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+/** The better of two rounds of the same load (the first round may be undefined). */
+export const best = (a: LoadResult | undefined, b: LoadResult): LoadResult => (a && a.requestsPerSecond >= b.requestsPerSecond ? a : b);
+
 export interface BenchServer {
   readonly url: string;
   readonly dataDir: string;

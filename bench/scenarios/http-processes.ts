@@ -5,6 +5,8 @@ import {
   type BenchRow,
   type BenchScenario,
   type BenchServer,
+  best,
+  checked,
   createBenchKey,
   fixed,
   type LoadResult,
@@ -97,10 +99,3 @@ export const httpProcesses: BenchScenario = {
     }
   },
 };
-
-const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.requestsPerSecond >= b.requestsPerSecond ? a : b);
-
-function checked(what: string, result: LoadResult): LoadResult {
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
-}

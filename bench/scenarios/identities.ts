@@ -1,7 +1,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchScenario, type BenchServer, createBenchKey, fixed, type LoadResult, load, ratio, startShoebox } from '../lib.js';
+import {
+  type BenchScenario,
+  type BenchServer,
+  best,
+  checked,
+  createBenchKey,
+  fixed,
+  type LoadResult,
+  load,
+  ratio,
+  startShoebox,
+} from '../lib.js';
 
 const ROUNDS = 2;
 
@@ -11,13 +22,6 @@ async function shoeboxWithKey(): Promise<{ server: BenchServer; key: string }> {
   const server = await startShoebox({ SHOEBOX_GUESTS_PER_ADDRESS: '1000000' }, dataDir);
   return { server, key: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };
 }
-
-const check = (what: string, result: LoadResult) => {
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what} answered ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
-};
-
-const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.requestsPerSecond >= b.requestsPerSecond ? a : b);
 
 export const identities: BenchScenario = {
   name: 'identities',
@@ -30,7 +34,7 @@ export const identities: BenchScenario = {
   async run() {
     const { server, key } = await shoeboxWithKey();
     try {
-      const created = check(
+      const created = checked(
         'POST /v1/identities',
         await load({ url: `${server.url}/v1/identities`, method: 'POST', headers: { 'x-api-key': key } }),
       );
@@ -40,9 +44,9 @@ export const identities: BenchScenario = {
       let ping: LoadResult | undefined;
       let me: LoadResult | undefined;
       for (let round = 0; round < ROUNDS; round++) {
-        ping = best(ping, check('GET /v1/ping', await load({ url: `${server.url}/v1/ping`, headers: { 'x-api-key': key } })));
+        ping = best(ping, checked('GET /v1/ping', await load({ url: `${server.url}/v1/ping`, headers: { 'x-api-key': key } })));
         const headers = { 'x-api-key': key, authorization: `Bearer ${guest.accessToken}` };
-        me = best(me, check('GET /v1/identities/me', await load({ url: `${server.url}/v1/identities/me`, headers })));
+        me = best(me, checked('GET /v1/identities/me', await load({ url: `${server.url}/v1/identities/me`, headers })));
       }
       if (!ping || !me) throw new Error('no rounds ran');
       return [

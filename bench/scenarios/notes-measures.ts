@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import { type BenchRow, fixed, type LoadResult, load, ratio } from '../lib.js';
+import { type BenchRow, checked, fixed, type LoadResult, load, ratio } from '../lib.js';
 import type { Corpus, QueryKind } from './notes-corpus.js';
 
 /**
@@ -59,11 +59,6 @@ export function loadRows(
 
 /** p50 / p99 of timings taken here. */
 export const spread = (values: readonly number[]) => `${fixed(percentile(values, 50), 1)} ms / ${fixed(percentile(values, 99), 1)} ms`;
-
-function checked(what: string, result: LoadResult): LoadResult {
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
-}
 
 /** GET /v1/ping through the gateway: what any authenticated request costs. */
 export const pingLoad = (url: string, apiKey: string) => load({ url: `${url}/v1/ping`, headers: { 'x-api-key': apiKey } });
