@@ -1,17 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BenchRow,
-  type BenchScenario,
-  checked,
-  createBenchKey,
-  fixed,
-  load,
-  ratio,
-  startShoebox,
-  stopProcess,
-} from '../lib.js';
+import { type BenchRow, type BenchScenario, checked, createBenchKey, fixed, load, ratio, startShoebox, stopProcess } from '../lib.js';
 import { provisionScaleOut } from '../scale-out.js';
 import { Corpus, writeCorpus } from './notes-corpus.js';
 import { createGuests, loadAverageRow, pingLoad, spread } from './notes-measures.js';
