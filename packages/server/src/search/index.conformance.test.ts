@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { type IndexEntry, MARK_END, MARK_START, type SearchHit, type SearchIndex, type SearchPosition, type SearchScope } from './index.js';
+import { PostgresSearchIndex } from './index.postgres.js';
+import { SqliteSearchIndex } from './index.sqlite.js';
 import { parseQuery } from './query.js';
 
 // The search index's engines (index.sqlite.ts: FTS5 and its impact postings; index.postgres.ts:
@@ -210,4 +212,28 @@ describe.each(engines)('search index ($name)', (engine) => {
       }
     },
   );
+});
+
+describe.each(engines)('search index under concurrent use ($name)', (engine) => {
+  it('gives each of many searches at once, interleaved with writes, what it gives alone', async () => {
+    const queries = ['beach', 'harbour', 'café', 'running', 'photographs', 'pager', 'volleyball', 'lighthouse', 'sand', 'dawn'];
+    const shoebox = await openTestShoebox(engine);
+    // Writes change every score (bm25's statistics), not which notes match or how they are marked.
+    const matches = (hits: readonly SearchHit[]) =>
+      hits.map(({ noteId, marked }) => ({ noteId, marked })).sort((a, b) => a.noteId.localeCompare(b.noteId));
+    try {
+      await shoebox.searchIndex.apply(CORPUS);
+      const alone = [];
+      for (const q of queries) alone.push(matches((await shoebox.searchIndex.search(parseQuery(q), mine(), { limit: 20 })).hits));
+      // A new index object keeps nothing from the searches above: each word is tokenized anew.
+      const fresh =
+        shoebox.database.engine === 'sqlite' ? new SqliteSearchIndex(shoebox.database) : new PostgresSearchIndex(shoebox.database);
+      const writes = CORPUS.slice(0, 5).map((entry) => fresh.apply([{ ...entry, ownerId: BOB, noteId: `copy-${entry.noteId}` }]));
+      const together = await Promise.all([...queries, ...queries].map((q) => fresh.search(parseQuery(q), mine(), { limit: 20 })));
+      await Promise.all(writes);
+      expect(together.map((page) => matches(page.hits))).toEqual([...alone, ...alone]);
+    } finally {
+      await shoebox.dispose();
+    }
+  });
 });

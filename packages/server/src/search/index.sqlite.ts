@@ -109,8 +109,7 @@ async function highlighted(
     where d.doc_id in (${sql.join(ranked.map((r) => r.docId))})
       and ${inScope(scope)}
       and d.removed_at is null`.execute(db);
-  const marks = await tokenizer.marks(
-    db,
+  const marks = tokenizer.marks(
     rows.map((row) => ({ docId: Number(row.doc_id), headline: row.headline, text: row.text })),
     termsExpression(query),
     SNIPPET_TOKENS,

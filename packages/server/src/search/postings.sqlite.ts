@@ -49,7 +49,7 @@ export class ImpactPostings {
       documents.map((d) => d.docId),
     );
     const live = documents.filter((d) => d.scope !== '');
-    const words = await this.tokenizer.documents(db, live);
+    const words = this.tokenizer.documents(live);
     const termIds = await countTerms(db, words);
     const scopeIds = await scopeIdsOf(db, [...new Set(live.flatMap((d) => d.scope.split(' ')))]);
     const postings: (readonly number[])[] = [];
@@ -105,7 +105,7 @@ export class ImpactPostings {
     scopeToken: string,
     page: { readonly limit: number; readonly after?: SearchPosition },
   ): Promise<RankedDocument[] | undefined> {
-    const tokens = await this.tokenizer.query(db, text);
+    const tokens = this.tokenizer.query(text);
     if (tokens.length !== 1) return undefined;
     const averages = await sql<{ block: Uint8Array }>`select block from search_fts_data where id = 1`.execute(db);
     const record = averages.rows[0];

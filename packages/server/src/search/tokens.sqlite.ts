@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
-import type { UntypedDb } from '../db/database.js';
+import SQLite from 'better-sqlite3';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
 import { MARK_END, MARK_START } from './index.js';
 
 /** The tokenizer of search_fts (migration 005): postings must hold exactly the words FTS5 holds. */
-const TOKENIZE = sql.raw(`tokenize = 'porter unicode61 remove_diacritics 2'`);
+const TOKENIZE = `tokenize = 'porter unicode61 remove_diacritics 2'`;
 
 export interface DocumentText {
   readonly docId: number;
@@ -23,48 +22,37 @@ export interface DocumentTerms {
 const QUERY_CACHE_SIZE = 10_000;
 
 /**
- * FTS5's own tokenizer, run on a scratch FTS5 table in the connection's temp schema (memory, never
- * the database file), so no second implementation of porter stemming or unicode61 folding can drift
- * from the index's. The scratch table is contentless, so emptying it drops its index at once. The
- * scratch tables are made on first use in each transaction that needs them ("if not exists"),
- * since a rolled-back transaction takes them away.
+ * FTS5's own tokenizer, run on scratch FTS5 tables, so no second implementation of porter
+ * stemming or unicode61 folding can drift from the index's. The scratch tables live in a private
+ * in-memory database, never the database file, and every method fills, reads and empties them in
+ * one synchronous call: nothing else can run in between, so concurrent requests never see each
+ * other's rows, and scratch work takes no lock and no turn on the shared connection.
  */
 export class Fts5Tokenizer {
   private readonly queries = new BoundedMap<string, readonly string[]>(QUERY_CACHE_SIZE);
 
   /** Each document's words and length, as FTS5 indexed them. */
-  async documents(db: UntypedDb, documents: readonly DocumentText[]): Promise<Map<number, DocumentTerms>> {
+  documents(documents: readonly DocumentText[]): Map<number, DocumentTerms> {
     const result = new Map<number, { length: number; terms: Map<string, number> }>();
     if (documents.length === 0) return result;
-    await scratch(db);
-    const rows = documents.map((d) => [d.docId, d.headline, d.text, d.scope]);
-    await sql`insert into temp.search_scratch(rowid, headline, text, scope)
-      select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(${JSON.stringify(rows)})`.execute(db);
-    const { rows: counts } = await sql<{ doc: number; term: string; col: string; n: number }>`
-      select doc, term, col, count(*) as n from temp.search_scratch_words group by doc, term, col`.execute(db);
-    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
+    const counts = scratch().words(documents.map((d) => [d.docId, d.headline, d.text, d.scope]));
     for (const d of documents) result.set(d.docId, { length: 0, terms: new Map() });
     for (const { doc, term, col, n } of counts) {
-      const entry = result.get(Number(doc));
+      const entry = result.get(doc);
       if (!entry) continue;
-      entry.length += Number(n);
+      entry.length += n;
       if (col === 'scope') continue;
       const weight = col === 'headline' ? HEADLINE_WEIGHT : TEXT_WEIGHT;
-      entry.terms.set(term, (entry.terms.get(term) ?? 0) + weight * Number(n));
+      entry.terms.set(term, (entry.terms.get(term) ?? 0) + weight * n);
     }
     return result;
   }
 
   /** The tokens FTS5 makes of a query term, in order (a phrase gives several). Kept for repeated queries. */
-  async query(db: UntypedDb, text: string): Promise<readonly string[]> {
+  query(text: string): readonly string[] {
     const kept = this.queries.get(text);
     if (kept) return kept;
-    await scratch(db);
-    await sql`insert into temp.search_scratch(rowid, headline, text, scope) values (1, ${text}, '', '')`.execute(db);
-    const { rows } = await sql<{ term: string }>`
-      select term from temp.search_scratch_words where col = 'headline' order by offset`.execute(db);
-    await sql`insert into temp.search_scratch(search_scratch) values ('delete-all')`.execute(db);
-    const tokens = rows.map((row) => row.term);
+    const tokens = scratch().tokens(text);
     this.queries.set(text, tokens);
     return tokens;
   }
@@ -74,30 +62,92 @@ export class Fts5Tokenizer {
    * tokens, matches of `match` (an FTS5 expression) between MARK_START and MARK_END, as FTS5's
    * highlight() and snippet() make them; a document `match` does not match is absent.
    */
-  async marks(
-    db: UntypedDb,
+  marks(
     documents: readonly { docId: number; headline: string; text: string }[],
     match: string,
     snippetTokens: number,
-  ): Promise<Map<number, { headline: string; text: string }>> {
+  ): Map<number, { headline: string; text: string }> {
     if (documents.length === 0) return new Map();
-    await sql`create virtual table if not exists temp.search_page using fts5(headline, text, scope, ${TOKENIZE})`.execute(db);
-    const rows = documents.map((d) => [d.docId, d.headline, d.text]);
-    await sql`insert into temp.search_page(rowid, headline, text, scope)
-      select value ->> 0, value ->> 1, value ->> 2, '' from json_each(${JSON.stringify(rows)})`.execute(db);
-    try {
-      const { rows: marked } = await sql<{ rowid: number; headline: string; text: string }>`
-        select rowid, highlight(search_page, 0, ${MARK_START}, ${MARK_END}) as headline,
-          snippet(search_page, 1, ${MARK_START}, ${MARK_END}, '…', ${snippetTokens}) as text
-        from temp.search_page where search_page match ${match}`.execute(db);
-      return new Map(marked.map((row) => [Number(row.rowid), { headline: row.headline, text: row.text }]));
-    } finally {
-      await sql`delete from temp.search_page`.execute(db);
-    }
+    const marked = scratch().marks(
+      documents.map((d) => [d.docId, d.headline, d.text]),
+      match,
+      snippetTokens,
+    );
+    return new Map(marked.map((row) => [row.rowid, { headline: row.headline, text: row.text }]));
   }
 }
 
-async function scratch(db: UntypedDb): Promise<void> {
-  await sql`create virtual table if not exists temp.search_scratch using fts5(headline, text, scope, content='', ${TOKENIZE})`.execute(db);
-  await sql`create virtual table if not exists temp.search_scratch_words using fts5vocab(temp, search_scratch, instance)`.execute(db);
+interface WordCount {
+  doc: number;
+  term: string;
+  col: string;
+  n: number;
+}
+
+interface MarkedRow {
+  rowid: number;
+  headline: string;
+  text: string;
+}
+
+/**
+ * The process's scratch database and its statements. `words` indexes documents in a contentless
+ * table and reads its vocabulary; `marks` indexes a page's rows in a table whose content is a
+ * plain table beside it, as highlight() and snippet() need the text: emptying such a table with
+ * 'delete-all' drops its index at once, where deleting rows would tokenize them again.
+ */
+class ScratchDatabase {
+  readonly words: (rows: readonly (readonly unknown[])[]) => WordCount[];
+  readonly tokens: (text: string) => string[];
+  readonly marks: (rows: readonly (readonly unknown[])[], match: string, snippetTokens: number) => MarkedRow[];
+
+  constructor(db: SQLite.Database) {
+    db.exec(`
+      create virtual table scratch using fts5(headline, text, scope, content='', ${TOKENIZE});
+      create virtual table scratch_words using fts5vocab(scratch, instance);
+      create table page_rows (id integer primary key, headline text, text text, scope text);
+      create virtual table page using fts5(headline, text, scope, content='page_rows', content_rowid='id', ${TOKENIZE});`);
+    const fill = db.prepare(`insert into scratch(rowid, headline, text, scope)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?)`);
+    const counts = db.prepare('select doc, term, col, count(*) as n from scratch_words group by doc, term, col');
+    const query = db.prepare(`insert into scratch(rowid, headline, text, scope) values (1, ?, '', '')`);
+    const queryTokens = db.prepare(`select term from scratch_words where col = 'headline' order by offset`).pluck();
+    const empty = db.prepare(`insert into scratch(scratch) values ('delete-all')`);
+    const fillPage = db.prepare(`insert into page_rows(id, headline, text, scope)
+      select value ->> 0, value ->> 1, value ->> 2, '' from json_each(?)`);
+    const indexPage = db.prepare('insert into page(rowid, headline, text, scope) select id, headline, text, scope from page_rows');
+    const marked = db.prepare(`select rowid, highlight(page, 0, ?, ?) as headline, snippet(page, 1, ?, ?, '…', ?) as text
+      from page where page match ?`);
+    const emptyPage = db.prepare(`insert into page(page) values ('delete-all')`);
+    const emptyRows = db.prepare('delete from page_rows');
+    // Each runs as one transaction of the scratch database, rolled back whole if it throws (a bad match expression).
+    this.words = db.transaction((rows) => {
+      fill.run(JSON.stringify(rows));
+      const result = counts.all() as WordCount[];
+      empty.run();
+      return result;
+    });
+    this.tokens = db.transaction((text) => {
+      query.run(text);
+      const result = queryTokens.all() as string[];
+      empty.run();
+      return result;
+    });
+    this.marks = db.transaction((rows, match, snippetTokens) => {
+      fillPage.run(JSON.stringify(rows));
+      indexPage.run();
+      const result = marked.all(MARK_START, MARK_END, MARK_START, MARK_END, snippetTokens, match) as MarkedRow[];
+      emptyPage.run();
+      emptyRows.run();
+      return result;
+    });
+  }
+}
+
+let opened: ScratchDatabase | undefined;
+
+/** One scratch database per process, made on first use: the tokenizer keeps no state between calls. */
+function scratch(): ScratchDatabase {
+  opened ??= new ScratchDatabase(new SQLite(':memory:'));
+  return opened;
 }
