@@ -30,6 +30,12 @@ export interface Database {
    * process: for check-then-write decisions no unique index can guard (the first start's key).
    */
   exclusive<T>(lock: string, work: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in a writing transaction, resolving once it committed. Where the engine runs one
+   * transaction at a time (SQLite), writes waiting together may share a commit, each rolled back
+   * alone if it throws: `work` must only touch the database, never wait on anything else.
+   */
+  write<T>(work: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

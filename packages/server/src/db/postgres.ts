@@ -74,6 +74,8 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
         await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx);
         return work(trx);
       }),
+    // Transactions of a pool run side by side: each write commits on its own.
+    write: (work) => db.transaction().execute(work),
     async ping() {
       await sql`select 1`.execute(db);
     },

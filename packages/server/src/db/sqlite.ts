@@ -15,6 +15,7 @@ import {
 } from 'kysely';
 import { checkpointInBackground } from './checkpoints.sqlite.js';
 import type { Database, Tables } from './database.js';
+import { GroupCommit } from './group-commit.sqlite.js';
 
 export interface SqliteOptions {
   /**
@@ -44,11 +45,13 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   const db = new Kysely<Tables>({
     dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }, () => checkpoints?.writing()),
   });
+  const group = new GroupCommit(db);
   return {
     engine: 'sqlite',
     db,
     // Transactions begin IMMEDIATE (below): each holds the database's one write lock, so any two exclude each other.
     exclusive: (_lock, work) => db.transaction().execute(work),
+    write: (work) => group.write(work),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -37,4 +37,27 @@ describe.each(engines)('outbox ($name)', (engine) => {
     ).rejects.toThrow('the write failed');
     expect(await count()).toBe(0);
   });
+
+  it('writes at once each commit or roll back alone, in the order they came', async () => {
+    const outbox = new Outbox(shoebox.database, new ChangeSignal());
+    const thing = (entityId: string) => ({ ...change, entityId });
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'fails', 'c'].map((id) =>
+        outbox.write(async (trx) => {
+          await recordChange(trx, thing(id));
+          if (id === 'fails') throw new Error('this write failed after recording its change');
+          return id;
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      'a',
+      'b',
+      'this write failed after recording its change',
+      'c',
+    ]);
+    const rows = await shoebox.database.db.selectFrom('stream_changes').select('entity_id').orderBy('seq').execute();
+    expect(rows.map((row) => row.entity_id)).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -93,7 +93,7 @@ export class Outbox {
   ) {}
 
   async write<T>(work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-    return this.ringAfter(() => this.database.db.transaction().execute(work));
+    return this.ringAfter(() => this.database.write(work));
   }
 
   /**
