@@ -25,6 +25,11 @@ export interface SqliteOptions {
   readonly backgroundCheckpoints?: boolean;
 }
 
+/** How long a statement waits for a lock another process holds before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Pauses between tries for the write lock (the last repeats): short at first, as most transactions are. */
+const LOCK_RETRY_MS = [0, 1, 1, 1, 2, 2, 5, 5, 10, 20];
+
 /** Pages of WAL at which a commit checkpoints by itself while the background checkpointer runs: a backstop only. */
 const BACKSTOP_CHECKPOINT_PAGES = 4096;
 
@@ -39,7 +44,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
+  connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const checkpoints = options.backgroundCheckpoints ? checkpointInBackground(file) : undefined;
   if (checkpoints) connection.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const db = new Kysely<Tables>({
@@ -96,6 +101,12 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Waits for the write lock without blocking the process. SQLite's own wait (busy_timeout) sleeps
+ * in the calling thread, and with several processes writing (SHOEBOX_HTTP_PROCESSES, a `shoebox
+ * worker`) every wait stalled all of a process's requests. BEGIN IMMEDIATE is tried with no wait
+ * instead, and tried again after a pause on the event loop, up to the same timeout.
+ */
 class ImmediateSqliteDriver extends SqliteDriver {
   constructor(
     config: ConstructorParameters<typeof SqliteDriver>[0],
@@ -107,9 +118,26 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     this.onBegin();
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      await connection.executeQuery(NO_WAIT);
+      try {
+        await connection.executeQuery(BEGIN);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      } finally {
+        await connection.executeQuery(WAIT);
+      }
+      await sleep(LOCK_RETRY_MS[Math.min(attempt, LOCK_RETRY_MS.length - 1)] ?? 0);
+    }
   }
 }
+
+const BEGIN = CompiledQuery.raw('begin immediate');
+const NO_WAIT = CompiledQuery.raw('pragma busy_timeout = 0');
+const WAIT = CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+const sleep = (ms: number) => new Promise((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
 
 const STATEMENT_CACHE_SIZE = 500;
 
