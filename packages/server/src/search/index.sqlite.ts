@@ -1,7 +1,17 @@
 import { type Kysely, sql } from 'kysely';
 import type { Tables } from '../db/database.js';
 import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
-import type { IndexEntry, NoteKey, SearchHit, SearchIndex, SearchPage, SearchPosition, SearchScope, VersionGuard } from './index.js';
+import {
+  type IndexEntry,
+  keyOf,
+  type NoteKey,
+  type SearchHit,
+  type SearchIndex,
+  type SearchPage,
+  type SearchPosition,
+  type SearchScope,
+  type VersionGuard,
+} from './index.js';
 import { matchExpression, termsExpression } from './match.sqlite.js';
 import { ImpactPostings, type RankedDocument } from './postings.sqlite.js';
 import { type SearchQuery, singleTerm } from './query.js';
@@ -23,16 +33,16 @@ export class SqliteSearchIndex extends DocumentTable implements SearchIndex {
   private readonly postings = new ImpactPostings(this.tokenizer);
 
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
-    const rows = latestPerNote(entries);
-    if (rows.length === 0) return;
+    const entriesToWrite = latestPerNote(entries);
+    if (entriesToWrite.length === 0) return;
     const now = Date.now();
+    const rows = entriesToWrite.map((entry) => documentRow(entry, now));
     await this.database.db.transaction().execute(async (db) => {
-      const written = [];
-      for (const entry of rows) {
-        const row = documentRow(entry, now);
-        const docId = await upsert(db, row, guard);
-        if (docId !== undefined) written.push({ docId, headline: row.headline, text: row.text, scope: row.scope });
-      }
+      const docIds = await upsert(db, rows, guard);
+      const written = rows.flatMap((row) => {
+        const docId = docIds.get(keyOf({ ownerId: row.owner_id, noteId: row.note_id }));
+        return docId === undefined ? [] : [{ docId, headline: row.headline, text: row.text, scope: row.scope }];
+      });
       await this.postings.write(db, written);
     });
   }
@@ -151,18 +161,20 @@ const toHit = (row: Row, marked: { headline: string; text: string }, score: numb
   updatedAt: new Date(Number(row.updated_at)),
 });
 
-/** Writes a row only over an older version of the note (or the same, `not-older`); its doc id when it did. */
-async function upsert(db: Kysely<Tables>, row: DocumentRow, guard: VersionGuard): Promise<number | undefined> {
-  const written = await db
-    .insertInto('search_documents')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .columns(['owner_id', 'note_id'])
-        .doUpdateSet(row)
-        .where('search_documents.version', guard === 'newer' ? '<' : '<=', (eb) => eb.ref('excluded.version')),
-    )
-    .returning('doc_id')
-    .executeTakeFirst();
-  return written === undefined ? undefined : Number(written.doc_id);
+/**
+ * Writes each row only over an older version of its note (or the same, `not-older`), in one
+ * statement; answers the doc ids of the rows written, by note key.
+ */
+async function upsert(db: Kysely<Tables>, rows: readonly DocumentRow[], guard: VersionGuard): Promise<Map<string, number>> {
+  const values = rows.map((r) => [r.note_id, r.owner_id, r.visibility, r.version, r.headline, r.text, r.scope, r.updated_at, r.removed_at]);
+  const { rows: written } = await sql<{ doc_id: number; owner_id: string; note_id: string }>`
+    insert into search_documents (note_id, owner_id, visibility, version, headline, text, scope, updated_at, removed_at)
+    select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8
+    from json_each(${JSON.stringify(values)}) where true
+    on conflict (owner_id, note_id) do update set visibility = excluded.visibility, version = excluded.version,
+      headline = excluded.headline, text = excluded.text, scope = excluded.scope, updated_at = excluded.updated_at,
+      removed_at = excluded.removed_at
+    where search_documents.version ${guard === 'newer' ? sql`<` : sql`<=`} excluded.version
+    returning doc_id, owner_id, note_id`.execute(db);
+  return new Map(written.map((row) => [keyOf({ ownerId: row.owner_id, noteId: row.note_id }), Number(row.doc_id)]));
 }
