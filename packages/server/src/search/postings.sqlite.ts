@@ -120,12 +120,15 @@ export class ImpactPostings {
       const start = startOf(stats, freq, page.after);
       return start ? [{ freq, ...start, best: bm25(stats, freq, head) }] : [];
     });
+    // The limit is written into the SQL: bound as a parameter, SQLite takes twice as long over the seeks.
+    if (!Number.isSafeInteger(page.limit)) throw new Error('ImpactPostings.rank: the limit must be an integer');
+    const limit = sql.lit(page.limit);
     const ranked: RankedDocument[] = [];
     for (const chunk of chunks(pruned(starts, page), GROUPS_PER_STATEMENT)) {
       const parts = chunk.map(
         (g) => sql`select * from (select freq, length, doc_id from search_postings
           where term_id = ${termId} and scope_id = ${scopeId} and freq = ${g.freq} and (length, doc_id) > (${g.length}, ${g.docId})
-          order by length, doc_id limit ${page.limit})`,
+          order by length, doc_id limit ${limit})`,
       );
       const { rows: found } = await sql<{ freq: number; length: number; doc_id: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
       for (const row of found) ranked.push({ docId: Number(row.doc_id), score: bm25(stats, Number(row.freq), Number(row.length)) });
