@@ -29,6 +29,13 @@ export interface SqliteOptions {
 const BUSY_TIMEOUT_MS = 5000;
 /** Pauses between tries for the write lock (the last repeats): short at first, as most transactions are. */
 const LOCK_RETRY_MS = [0, 1, 1, 1, 2, 2, 5, 5, 10, 20];
+/**
+ * The connection's page cache, in KiB (an upper bound: it fills as pages are read). SQLite's
+ * default of 2 MiB holds little of a large index, so a search reading a few dozen scattered pages
+ * (postings, documents, notes) fetched most of them from the file again: with 64 MiB one-word
+ * searches serve 1.2–1.5 times as many requests at 100k notes.
+ */
+const PAGE_CACHE_KIB = 65_536;
 
 /** Pages of WAL at which a commit checkpoints by itself while the background checkpointer runs: a backstop only. */
 const BACKSTOP_CHECKPOINT_PAGES = 4096;
@@ -45,6 +52,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Database 
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  connection.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const checkpoints = options.backgroundCheckpoints ? checkpointInBackground(file) : undefined;
   if (checkpoints) connection.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   const db = new Kysely<Tables>({

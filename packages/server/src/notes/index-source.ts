@@ -1,14 +1,30 @@
-import type { Database } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { Database, Tables } from '../db/database.js';
+import { HotQuery } from '../db/hot-query.js';
 import { type IndexEntry, keyOf, type NoteKey } from '../search/index.js';
 import type { LiveNotes, NoteState } from '../search/live-search.js';
 import type { ReindexSource } from '../search/reindex.js';
+import { BoundedMap } from '../shared/bounded-map.js';
 import { toNote } from './store.js';
+
+interface NoteStateRow {
+  owner_id: string;
+  note_id: string;
+  version: number;
+  visibility: NoteState['visibility'];
+  deleted_at: number | null;
+}
+
+/** Compiled lookups kept, by how many owners and ids they name: a search page asks the same few. */
+const LOOKUP_SHAPES = 200;
 
 /**
  * The notes table as search reads it: every note, live or tombstoned, in key order for
  * `shoebox reindex`, and the current state of the notes a search page found.
  */
 export class NoteIndexSource implements ReindexSource, LiveNotes {
+  private readonly lookups = new BoundedMap<string, HotQuery<string[], NoteStateRow>>(LOOKUP_SHAPES);
+
   constructor(private readonly database: Database) {}
 
   async count(): Promise<number> {
@@ -48,19 +64,32 @@ export class NoteIndexSource implements ReindexSource, LiveNotes {
    * that are dropped here.
    */
   private async among(keys: readonly NoteKey[]) {
-    const found = new Map<string, { version: number; visibility: NoteState['visibility']; deleted_at: number | null }>();
+    const found = new Map<string, NoteStateRow>();
     if (keys.length === 0) return found;
     const wanted = new Set(keys.map(keyOf));
-    const rows = await this.database.db
-      .selectFrom('notes')
-      .select(['owner_id', 'note_id', 'version', 'visibility', 'deleted_at'])
-      .where('owner_id', 'in', [...new Set(keys.map((key) => key.ownerId))])
-      .where('note_id', 'in', [...new Set(keys.map((key) => key.noteId))])
-      .execute();
+    const owners = [...new Set(keys.map((key) => key.ownerId))];
+    const ids = [...new Set(keys.map((key) => key.noteId))];
+    const rows = await this.lookup(owners.length, ids.length).execute(...owners, ...ids);
     for (const row of rows) {
       const key = keyOf({ ownerId: row.owner_id, noteId: row.note_id });
       if (wanted.has(key)) found.set(key, row);
     }
     return found;
+  }
+
+  /** The lookup of `owners` owners and `ids` note ids, built and compiled once per shape (db/hot-query.ts). */
+  private lookup(owners: number, ids: number): HotQuery<string[], NoteStateRow> {
+    const shape = `${owners}:${ids}`;
+    const kept = this.lookups.get(shape);
+    if (kept) return kept;
+    const query = new HotQuery(this.database.db, owners + ids, (db: Kysely<Tables>, ...params: string[]) =>
+      db
+        .selectFrom('notes')
+        .select(['owner_id', 'note_id', 'version', 'visibility', 'deleted_at'])
+        .where('owner_id', 'in', params.slice(0, owners))
+        .where('note_id', 'in', params.slice(owners)),
+    );
+    this.lookups.set(shape, query);
+    return query;
   }
 }

@@ -16,6 +16,7 @@ const GROUPS_PER_STATEMENT = 200;
 /** Longer than any note can be, in tokens: where the search for a length bound stops. */
 const LENGTH_LIMIT = 2 ** 31;
 const SCOPE_CACHE_SIZE = 10_000;
+const IDF_CACHE_SIZE = 10_000;
 
 interface StoredTerms {
   readonly length: number;
@@ -38,6 +39,7 @@ interface StoredTerms {
  */
 export class ImpactPostings {
   private readonly scopes = new BoundedMap<string, number>(SCOPE_CACHE_SIZE);
+  private readonly idfs = new BoundedMap<string, number>(IDF_CACHE_SIZE);
 
   constructor(private readonly tokenizer: Fts5Tokenizer) {}
 
@@ -107,33 +109,42 @@ export class ImpactPostings {
   ): Promise<RankedDocument[] | undefined> {
     const tokens = this.tokenizer.query(text);
     if (tokens.length !== 1) return undefined;
-    const averages = await sql<{ block: Uint8Array }>`select block from search_fts_data where id = 1`.execute(db);
-    const record = averages.rows[0];
-    if (!record) return [];
-    const { rows, tokens: total } = decodeAverages(record.block);
-    const term = await sql<{ term_id: number; docs: number; idf: number }>`
-      select term_id, docs, ${idfSql(rows, 'docs')} as idf from search_terms where term = ${tokens[0]}`.execute(db);
-    const found = term.rows[0];
     const scopeId = await this.scopeId(db, scopeToken);
-    if (!found || scopeId === undefined || Number(found.docs) <= 0) return [];
-    const stats = termStatistics(rows, total, Number(found.idf));
-    const termId = Number(found.term_id);
-    const groups = await frequencyGroups(db, termId, scopeId);
+    if (scopeId === undefined) return [];
+    const found = await termInScope(db, tokens[0] ?? '', scopeId);
+    if (!found || found.docs <= 0) return [];
+    const { rows, tokens: total } = decodeAverages(found.averages);
+    const stats = termStatistics(rows, total, await this.idf(db, rows, found.docs));
+    const { termId, groups } = found;
     const starts = groups.flatMap(({ freq, head }) => {
       const start = startOf(stats, freq, page.after);
       return start ? [{ freq, ...start, best: bm25(stats, freq, head) }] : [];
     });
+    // The limit is written into the SQL: bound as a parameter, SQLite takes twice as long over the seeks.
+    if (!Number.isSafeInteger(page.limit)) throw new Error('ImpactPostings.rank: the limit must be an integer');
+    const limit = sql.lit(page.limit);
     const ranked: RankedDocument[] = [];
     for (const chunk of chunks(pruned(starts, page), GROUPS_PER_STATEMENT)) {
       const parts = chunk.map(
         (g) => sql`select * from (select freq, length, doc_id from search_postings
           where term_id = ${termId} and scope_id = ${scopeId} and freq = ${g.freq} and (length, doc_id) > (${g.length}, ${g.docId})
-          order by length, doc_id limit ${page.limit})`,
+          order by length, doc_id limit ${limit})`,
       );
       const { rows: found } = await sql<{ freq: number; length: number; doc_id: number }>`${sql.join(parts, sql` union all `)}`.execute(db);
       for (const row of found) ranked.push({ docId: Number(row.doc_id), score: bm25(stats, Number(row.freq), Number(row.length)) });
     }
     return ranked.sort((a, b) => b.score - a.score || a.docId - b.docId).slice(0, page.limit);
+  }
+
+  /** bm25's idf of a word in `documents` of `rows`, computed by SQLite (bm25.ts) once per pair. */
+  private async idf(db: UntypedDb, rows: number, documents: number): Promise<number> {
+    const key = `${rows}:${documents}`;
+    const kept = this.idfs.get(key);
+    if (kept !== undefined) return kept;
+    const result = await sql<{ idf: number }>`select ${idfSql(rows, 'docs')} as idf from (select ${documents} as docs)`.execute(db);
+    const idf = Number(result.rows[0]?.idf);
+    this.idfs.set(key, idf);
+    return idf;
   }
 
   private async scopeId(db: UntypedDb, token: string): Promise<number | undefined> {
@@ -147,19 +158,32 @@ export class ImpactPostings {
   }
 }
 
-/** Each distinct frequency of a word in a scope, with the shortest length it comes with: one index seek each. */
-async function frequencyGroups(db: UntypedDb, termId: number, scopeId: number): Promise<{ freq: number; head: number }[]> {
-  const { rows } = await sql<{ freq: number; head: number }>`
+/**
+ * What ranking a word needs, in one statement: FTS5's averages record, the word's id and document
+ * count, and each distinct frequency of the word in the scope with the shortest length it comes
+ * with (one index seek each); undefined when the index has no such word or no record.
+ */
+async function termInScope(
+  db: UntypedDb,
+  term: string,
+  scopeId: number,
+): Promise<{ averages: Uint8Array; termId: number; docs: number; groups: { freq: number; head: number }[] } | undefined> {
+  const termId = sql`(select term_id from search_terms where term = ${term})`;
+  const { rows } = await sql<{ block: Uint8Array; term_id: number; docs: number; freq: number | null; head: number | null }>`
     with recursive g(freq) as (
       select max(freq) from search_postings where term_id = ${termId} and scope_id = ${scopeId}
       union all
       select (select max(freq) from search_postings where term_id = ${termId} and scope_id = ${scopeId} and freq < g.freq)
       from g where g.freq is not null
     )
-    select freq, (select length from search_postings p
-      where p.term_id = ${termId} and p.scope_id = ${scopeId} and p.freq = g.freq order by length limit 1) as head
-    from g where freq is not null`.execute(db);
-  return rows.map((row) => ({ freq: Number(row.freq), head: Number(row.head) }));
+    select a.block, t.term_id, t.docs, g.freq, (select length from search_postings p
+      where p.term_id = t.term_id and p.scope_id = ${scopeId} and p.freq = g.freq order by length limit 1) as head
+    from search_fts_data a, search_terms t, g
+    where a.id = 1 and t.term = ${term}`.execute(db);
+  const first = rows[0];
+  if (!first) return undefined;
+  const groups = rows.flatMap(({ freq, head }) => (freq === null || head === null ? [] : [{ freq: Number(freq), head: Number(head) }]));
+  return { averages: first.block, termId: Number(first.term_id), docs: Number(first.docs), groups };
 }
 
 /**
