@@ -1,8 +1,6 @@
 import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-
-/** Headers of the page's own answer that this app's reply works out for itself. */
-const OWN_HEADERS = new Set(['connection', 'content-length', 'date', 'keep-alive', 'transfer-encoding']);
+import type { FastifyInstance } from 'fastify';
+import { servedLazily } from './served-lazily.js';
 
 /**
  * Stands in for @fastify/swagger, which @fastify/swagger-ui requires by name: the page's copy of
@@ -20,37 +18,18 @@ const documentFrom = (document: FastifyInstance['swagger']) =>
 /**
  * The API reference page: Swagger UI's files and the document under `options.routePrefix`, served
  * by @fastify/swagger-ui. Loading that plugin (with @fastify/static and yaml) cost about a tenth
- * of every start, for a page few starts ever serve: it is loaded on the first request for the page,
- * in a Fastify instance of its own that `app`'s routes ask. Answers go through `app`'s hooks like
- * any other (request log, metrics, security headers, which the page's own headers override).
+ * of every start, for a page few starts ever serve: it is loaded on the first request for the page.
  */
 export function serveDocsPageLazily(
   app: FastifyInstance,
   options: FastifySwaggerUiOptions & { routePrefix: string },
   document: FastifyInstance['swagger'],
-) {
-  let page: Promise<FastifyInstance> | undefined;
-  const load = async () => {
+): void {
+  const answer = servedLazily(async (page) => {
     const { default: swaggerUi } = await import('@fastify/swagger-ui');
-    const instance = Fastify();
-    await instance.register(documentFrom(document));
-    await instance.register(swaggerUi, options);
-    await instance.ready();
-    return instance;
-  };
-  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
-    // A failed load (a missing file) is tried again on the next request rather than remembered.
-    page ??= load().catch((error: unknown) => {
-      page = undefined;
-      throw error;
-    });
-    const answered = await (await page).inject({ method: request.method as 'GET', url: request.url, headers: request.headers });
-    if (answered.statusCode === 404) return reply.callNotFound();
-    for (const [name, value] of Object.entries(answered.headers)) {
-      if (value !== undefined && !OWN_HEADERS.has(name)) reply.header(name, value);
-    }
-    return reply.code(answered.statusCode).send(answered.rawPayload);
-  };
+    await page.register(documentFrom(document));
+    await page.register(swaggerUi, options);
+  });
   app.get(options.routePrefix, { schema: { hide: true } }, answer);
   app.get(`${options.routePrefix}/*`, { schema: { hide: true } }, answer);
 }
