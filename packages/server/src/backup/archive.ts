@@ -2,8 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { create, extract } from 'tar';
 import { MANIFEST_FILE } from './manifest.js';
+
+// node-tar is imported where it is used (backups are rare): the server's start need not parse it.
 
 /**
  * Writes the folder `root` as a gzipped tar at `file`, the manifest first, readable by the owner
@@ -11,6 +12,7 @@ import { MANIFEST_FILE } from './manifest.js';
  * absent or whole. `onBytes` hears of the archive's bytes as they are written.
  */
 export async function packFolder(root: string, entries: readonly string[], file: string, onBytes: (bytes: number) => void): Promise<void> {
+  const { create } = await import('tar');
   const partial = `${file}.partial`;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -37,6 +39,7 @@ export async function packFolder(root: string, entries: readonly string[], file:
  * its end, e.g. a damaged gzip stream.
  */
 export async function unpackArchive(file: string, into: string): Promise<void> {
+  const { extract } = await import('tar');
   await mkdir(into, { recursive: true, mode: 0o700 });
   await extract({
     file,

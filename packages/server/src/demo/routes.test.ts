@@ -20,6 +20,13 @@ describe('the sample app at /demo/', () => {
     expect((await fetch(`${server.url}/demo/manifest.webmanifest`)).status).toBe(200);
   });
 
+  it('answers a file it does not have with the API problem, and HEAD like GET', async () => {
+    await expectProblem(await fetch(`${server.url}/demo/no-such-file.js`), 404, 'route_not_found');
+    const head = await fetch(`${server.url}/demo/manifest.webmanifest`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
   it('hands out an API key of its own that works, and replaces it once revoked', async () => {
     const { apiKey } = await json(await fetch(`${server.url}/demo/config.json`));
     expect((await fetch(`${server.url}/v1/ping`, { headers: { 'x-api-key': apiKey } })).status).toBe(200);

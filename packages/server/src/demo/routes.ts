@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Problem } from '../errors.js';
+import { servedLazily } from '../http/served-lazily.js';
 
 /**
  * The sample app's page may load its own files, show photos from wherever the blob store serves
@@ -44,6 +44,11 @@ export function demoRoutes(folder: string | undefined, apiKey: () => Promise<str
     }
     // The app's relative URLs resolve against /demo/, so /demo sends the browser there.
     app.get('', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/demo/'));
-    await app.register(fastifyStatic, { root: folder, prefix: '/', decorateReply: false, schemaHide: true });
+    // @fastify/static (with glob) is loaded on the first request for a file, not at every start.
+    const files = servedLazily(async (inner) => {
+      const { default: fastifyStatic } = await import('@fastify/static');
+      await inner.register(fastifyStatic, { root: folder, prefix: `${app.prefix}/`, decorateReply: false });
+    });
+    app.get('/*', { schema: { hide: true } }, files);
   };
 }

@@ -63,6 +63,24 @@ describe('health, metrics, logs, OpenAPI and headers', () => {
     expect(await page.text()).toContain('swagger-ui');
   });
 
+  it("serves the reference page's files, its copy of the document, and problems for what it lacks", async () => {
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-request-id')).toBeTruthy();
+    const bundle = await fetch(`${server.url}/docs/static/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    const document = await json(await fetch(`${server.url}/docs/json`));
+    expect(document.servers).toEqual([{ url: server.url }]);
+    expect(document.paths['/v1/ping']).toBeDefined();
+    const missing = await fetch(`${server.url}/docs/no-such-file.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect((await json(missing)).code).toBe('route_not_found');
+  });
+
   it('sends security headers and no CORS headers by default', async () => {
     const response = await server.v1('/v1/ping', { headers: { origin: 'https://evil.example' } });
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

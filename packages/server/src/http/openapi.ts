@@ -1,6 +1,6 @@
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { serveDocsPageLazily } from './docs-page.js';
 import { finishDocument } from './openapi-document.js';
 
 const TAGS = [
@@ -93,13 +93,17 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: () => str
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   const withServer = <Document extends object>(document: Document) => ({ ...document, servers: [{ url: publicUrl() }] });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: DOCS_CSP,
-    theme: { title: 'Shoebox API reference' },
-    // The base layout has no top bar: no box to load other documents, and no logo with an inline style the CSP refuses.
-    uiConfig: { docExpansion: 'list', layout: 'BaseLayout' },
-    transformSpecification: withServer,
-  });
+  serveDocsPageLazily(
+    app,
+    {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CSP,
+      theme: { title: 'Shoebox API reference' },
+      // The base layout has no top bar: no box to load other documents, and no logo with an inline style the CSP refuses.
+      uiConfig: { docExpansion: 'list', layout: 'BaseLayout' },
+      transformSpecification: withServer,
+    },
+    app.swagger.bind(app),
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => withServer(app.swagger()));
 }

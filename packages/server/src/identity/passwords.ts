@@ -22,22 +22,29 @@ const derive = (password: string, salt: Buffer, logN: number, r: number, p: numb
  * without breaking existing accounts. Runs on libuv's thread pool, never blocking requests.
  */
 export class PasswordHasher {
-  private readonly decoy: Promise<string>;
+  /**
+   * Verified against when the email is unknown, so both answers cost one scrypt. Only its salt and
+   * parameters are used (the answer is false whatever key it holds), so it needs no scrypt of its
+   * own: deriving one cost every start tens of milliseconds and a burst of scrypt's memory.
+   */
+  private readonly decoy: string;
 
   constructor(private readonly logN: number) {
-    // Verified against when the email is unknown, so both answers cost one scrypt.
-    this.decoy = this.hash(randomBytes(16).toString('base64url'));
+    this.decoy = this.format(randomBytes(16), randomBytes(KEY_LENGTH));
   }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(16);
-    const key = await derive(password, salt, this.logN, R, P);
+    return this.format(salt, await derive(password, salt, this.logN, R, P));
+  }
+
+  private format(salt: Buffer, key: Buffer): string {
     return ['scrypt', this.logN, R, P, salt.toString('base64url'), key.toString('base64url')].join('$');
   }
 
   /** Whether `password` matches `stored`; with no stored hash, does the same work and answers false. */
   async verify(password: string, stored: string | null): Promise<boolean> {
-    const [scheme, logN, r, p, salt, expected] = (stored ?? (await this.decoy)).split('$');
+    const [scheme, logN, r, p, salt, expected] = (stored ?? this.decoy).split('$');
     if (scheme !== 'scrypt' || !logN || !r || !p || salt === undefined || expected === undefined) return false;
     const key = await derive(password, Buffer.from(salt, 'base64url'), Number(logN), Number(r), Number(p));
     const expectedKey = Buffer.from(expected, 'base64url');

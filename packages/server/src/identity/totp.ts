@@ -1,5 +1,4 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import { toDataURL } from 'qrcode';
 
 /** RFC 6238 as authenticator apps use it: SHA-1, 30-second steps, 6 digits (otplib's defaults). */
 const PERIOD_SECONDS = 30;
@@ -17,6 +16,8 @@ export interface TotpEnrolment {
 export async function newTotp(issuer: string, label: string): Promise<TotpEnrolment> {
   const secret = generateSecret({ length: 20 });
   const otpauthUri = generateURI({ issuer, label, secret });
+  // Imported on the first enrolment, not at every start.
+  const { toDataURL } = await import('qrcode');
   return { secret, otpauthUri, qrCode: await toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }) };
 }
 

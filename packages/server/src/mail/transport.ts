@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../shared/observability.js';
 import type { RenderedMail } from './templates.js';
 
@@ -20,12 +20,16 @@ export interface MailTransport {
  * is being sent, and a server that hangs must give it back to the queue, not keep it for minutes.
  */
 export function smtpTransport(url: string): MailTransport {
-  const transporter = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  // nodemailer is a tenth of the server's code: imported for the first message, not at every start.
+  let transporter: Promise<Transporter> | undefined;
   return {
     async send(mail) {
-      await transporter.sendMail({ ...mail, messageId: mail.messageId });
+      transporter ??= import('nodemailer').then(({ createTransport }) =>
+        createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }),
+      );
+      await (await transporter).sendMail({ ...mail, messageId: mail.messageId });
     },
-    close: () => transporter.close(),
+    close: () => void transporter?.then((smtp) => smtp.close()),
   };
 }
 

@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { Problem } from '../errors.js';
 import type { PhotoType } from './images.js';
 
@@ -11,6 +10,8 @@ export const SNIFF_BYTES = 4100;
  * becomes a photo.
  */
 export async function assertImageType(head: Uint8Array, declared: PhotoType): Promise<void> {
+  // Imported on the first upload, not at every start.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(head);
   if (detected?.mime !== declared) {
     throw new Problem(

@@ -1,20 +1,13 @@
 import { type Logger, pino } from 'pino';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import type { LogLevel } from '../config/config.js';
+import { batchedStdout } from './batched-stdout.js';
 
 export type { Logger } from 'pino';
 
-const LOG_FLUSH_MS = 100;
-
-/**
- * One JSON-lines logger per process (HTTP requests, stream workers and the CLI share it). Standard
- * output is written asynchronously and in batches: lines wait until 4 KiB have gathered or
- * LOG_FLUSH_MS has passed, so a busy server makes one system call per few dozen request lines
- * rather than one per line or two. pino flushes on exit; a process killed outright (SIGKILL) loses
- * at most its last LOG_FLUSH_MS of lines.
- */
+/** One JSON-lines logger per process (HTTP requests, stream workers and the CLI share it), batched on standard output. */
 export const createLogger = (level: LogLevel, destination?: NodeJS.WritableStream): Logger =>
-  pino({ level }, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: LOG_FLUSH_MS }));
+  pino({ level }, destination ?? batchedStdout());
 
 /** One Prometheus registry per process, so tests running several servers never share counters. */
 export function createRegistry(): Registry {
