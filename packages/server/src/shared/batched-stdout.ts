@@ -17,10 +17,15 @@ export function batchedStdout(): ReturnType<typeof pino.destination> {
   const out = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
   const write = out.write.bind(out);
   let waiting = false;
+  let closed = false;
+  out.once('close', () => {
+    closed = true;
+  });
   const flush = () => {
     waiting = false;
-    // With a callback, a flush after the stream closed reports an error instead of throwing one.
-    out.flush(() => {});
+    // No callback: with one, sonic-boom waits for a drain (which never comes while lines keep
+    // arriving, so its listeners pile up) and then fsyncs standard output.
+    if (!closed) out.flush();
   };
   out.write = (line: string) => {
     if (!waiting) {
