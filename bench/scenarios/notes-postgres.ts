@@ -28,7 +28,8 @@ export const notesPostgres: BenchScenario = {
     `through the notes service by this process in batches of 500, ${CORPUS_CONCURRENCY} batches at a time, and indexed; then VACUUM ANALYZE, as `,
     'autovacuum does after a bulk load) and the same mix of queries; latency one request at a time through one process, ',
     'throughput with 50 connections through one and through two. Lag: two workers, and notes POSTed through both API ',
-    `processes at a steady ${fixed(LAG_RATE)}/s for ${measure.LAG_SECONDS} s (autocannon at a fixed rate plus one probe per `,
+    `processes at an even pace of ${fixed(LAG_RATE)}/s for ${measure.LAG_SECONDS} s after ${measure.LAG_WARMUP_SECONDS} s not counted (open loop, each `,
+    'write timed from when it was due; plus one probe per ',
     `${measure.LAG_SAMPLE_EVERY} notes); each probe is written through one process and polled through the other's `,
     `GET /v1/search every ${measure.LAG_POLL_MS} ms from its 201 until it is found. Each stream consumer is split into `,
     `${PARTITIONS} partitions by note (SHOEBOX_STREAM_PARTITIONS), shared out between the workers, so they index side by side. `,
@@ -97,7 +98,7 @@ export const notesPostgres: BenchScenario = {
       );
 
       for (let i = 0; i < 2; i++) processes.push(await startWorker(env));
-      rows.push(...(await measure.lagRows(both, key, guests, corpus, LAG_RATE, 'p99 ≤ 250 ms')));
+      rows.push(...(await measure.lagRows(both, key, guests, corpus, LAG_RATE, { lag: 'p99 ≤ 250 ms' })));
       return rows;
     } finally {
       await Promise.all(processes.map(stopProcess));
