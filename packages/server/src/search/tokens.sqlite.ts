@@ -92,9 +92,10 @@ interface MarkedRow {
 
 /**
  * The process's scratch database and its statements. `words` indexes documents in a contentless
- * table and reads its vocabulary; `marks` indexes a page's rows in a table whose content is a
- * plain table beside it, as highlight() and snippet() need the text: emptying such a table with
- * 'delete-all' drops its index at once, where deleting rows would tokenize them again.
+ * table and reads its vocabulary; `marks` indexes a page's rows in a table that keeps their text,
+ * as highlight() and snippet() need it. Each runs in a transaction it rolls back, even when it
+ * throws (a bad match expression): that drops the rows and their index at once, where deleting
+ * them would tokenize them again.
  */
 class ScratchDatabase {
   readonly words: (rows: readonly (readonly unknown[])[]) => WordCount[];
@@ -105,41 +106,39 @@ class ScratchDatabase {
     db.exec(`
       create virtual table scratch using fts5(headline, text, scope, content='', ${TOKENIZE});
       create virtual table scratch_words using fts5vocab(scratch, instance);
-      create table page_rows (id integer primary key, headline text, text text, scope text);
-      create virtual table page using fts5(headline, text, scope, content='page_rows', content_rowid='id', ${TOKENIZE});`);
+      create virtual table page using fts5(headline, text, ${TOKENIZE});`);
     const fill = db.prepare(`insert into scratch(rowid, headline, text, scope)
       select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?)`);
     const counts = db.prepare('select doc, term, col, count(*) as n from scratch_words group by doc, term, col');
     const query = db.prepare(`insert into scratch(rowid, headline, text, scope) values (1, ?, '', '')`);
     const queryTokens = db.prepare(`select term from scratch_words where col = 'headline' order by offset`).pluck();
-    const empty = db.prepare(`insert into scratch(scratch) values ('delete-all')`);
     // A row at a time: for a page's few rows, cheaper than encoding them as JSON for json_each.
-    const fillPage = db.prepare(`insert into page_rows(id, headline, text, scope) values (?, ?, ?, '')`);
-    const indexPage = db.prepare('insert into page(rowid, headline, text, scope) select id, headline, text, scope from page_rows');
+    const fillPage = db.prepare('insert into page(rowid, headline, text) values (?, ?, ?)');
     const marked = db.prepare(`select rowid, highlight(page, 0, ?, ?) as headline, snippet(page, 1, ?, ?, '…', ?) as text
       from page where page match ?`);
-    const emptyPage = db.prepare(`insert into page(page) values ('delete-all')`);
-    const emptyRows = db.prepare('delete from page_rows');
-    // Each runs as one transaction of the scratch database, rolled back whole if it throws (a bad match expression).
-    this.words = db.transaction((rows) => {
+    const begin = db.prepare('begin');
+    const rollback = db.prepare('rollback');
+    const rolledBack =
+      <A extends unknown[], R>(work: (...args: A) => R) =>
+      (...args: A): R => {
+        begin.run();
+        try {
+          return work(...args);
+        } finally {
+          rollback.run();
+        }
+      };
+    this.words = rolledBack((rows) => {
       fill.run(JSON.stringify(rows));
-      const result = counts.all() as WordCount[];
-      empty.run();
-      return result;
+      return counts.all() as WordCount[];
     });
-    this.tokens = db.transaction((text) => {
+    this.tokens = rolledBack((text) => {
       query.run(text);
-      const result = queryTokens.all() as string[];
-      empty.run();
-      return result;
+      return queryTokens.all() as string[];
     });
-    this.marks = db.transaction((rows, match, snippetTokens) => {
+    this.marks = rolledBack((rows, match, snippetTokens) => {
       for (const row of rows) fillPage.run(row);
-      indexPage.run();
-      const result = marked.all(MARK_START, MARK_END, MARK_START, MARK_END, snippetTokens, match) as MarkedRow[];
-      emptyPage.run();
-      emptyRows.run();
-      return result;
+      return marked.all(MARK_START, MARK_END, MARK_START, MARK_END, snippetTokens, match) as MarkedRow[];
     });
   }
 }
