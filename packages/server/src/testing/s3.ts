@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,12 +30,33 @@ function localS3(): Promise<string> {
     s3rverDirectory = directory;
     process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
     const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
+    keepFolders(server);
     const { port } = await server.run();
     // The test process may end while the server still listens.
     server.httpServer.unref();
     return `http://127.0.0.1:${port}`;
   })();
   return endpoint;
+}
+
+/**
+ * s3rver removes a key's parent folders once a delete leaves them empty. A put under the same
+ * prefix at that moment (a photo's renditions written while the photo is deleted) then opens its
+ * file in a folder that is gone, and s3rver has no handler for that error: the test process
+ * crashed. S3 has no folders, and s3rver lists keys from files alone, so deletes here keep them.
+ */
+function keepFolders(server: S3rver): void {
+  const { store } = server;
+  store.deleteObject = async (bucket, key) => {
+    const files = ['object', 'object.md5', 'metadata.json'].map((resource) => store.getResourcePath(bucket, key, resource));
+    await Promise.all(
+      files.map((file) =>
+        unlink(file).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
 }
 
 const clientFor = (url: string) =>
