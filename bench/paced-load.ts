@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import type { LoadResult } from './lib.js';
+import { type LoadResult, percentile } from './lib.js';
 
 export interface PacedRequest {
   readonly method: string;
@@ -57,9 +57,8 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<LoadResult> 
   }
   await Promise.all(sent);
   const elapsedS = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN);
-  return { requestsPerSecond: latencies.length / elapsedS, p50Ms: at(0.5), p99Ms: at(0.99), non2xx, errors };
+  const at = (p: number) => Math.round(percentile(latencies, p));
+  return { requestsPerSecond: latencies.length / elapsedS, p50Ms: at(50), p99Ms: at(99), non2xx, errors };
 }
 
 function send(agent: Agent, url: URL, paced: PacedRequest): Promise<number> {

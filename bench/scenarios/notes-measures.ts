@@ -1,5 +1,5 @@
 import { cpus, loadavg } from 'node:os';
-import { type BenchRow, checked, fixed, type LoadResult, load, ratio } from '../lib.js';
+import { type BenchRow, checked, fixed, type LoadResult, load, percentile, ratio } from '../lib.js';
 import { pacedAgent, pacedLoad } from '../paced-load.js';
 import type { Corpus, QueryKind } from './notes-corpus.js';
 
@@ -129,9 +129,10 @@ export async function searchLoad(urls: readonly string[], apiKey: string, guests
 }
 
 /**
- * Write-to-searchable lag: writes at an even pace (paced-load.ts: each counted from when it was due) while probes,
- * also written at a steady pace, are polled through search from their 201 until found. With
- * several API processes, a probe is written through one and searched through the next.
+ * Write-to-searchable lag: writes at an even pace (paced-load.ts: each timed from when it was
+ * due) while probes, also written at a steady pace, are polled through search from their 201
+ * until found. With several API processes, a probe is written through one and searched through
+ * the next.
  */
 export async function lagRows(
   urls: readonly string[],
@@ -143,6 +144,7 @@ export async function lagRows(
 ): Promise<BenchRow[]> {
   const probesPerSecond = rate / LAG_SAMPLE_EVERY;
   const body = JSON.stringify(corpus.note());
+  const headers = { ...headersOf(apiKey, guests[0]!), 'content-type': 'application/json' };
   const agent = pacedAgent();
   const writesFor = (seconds: number) =>
     pacedLoad({
@@ -150,12 +152,7 @@ export async function lagRows(
       urls,
       rate: rate - probesPerSecond,
       seconds,
-      request: () => ({
-        method: 'POST',
-        path: '/v1/notes',
-        headers: { ...headersOf(apiKey, guests[0]!), 'content-type': 'application/json' },
-        body,
-      }),
+      request: () => ({ method: 'POST', path: '/v1/notes', headers, body }),
     });
   // Steady state: the first seconds at this rate (code paths still compiling, connections opening,
   // a previous load's queue draining) are not counted.
@@ -206,9 +203,4 @@ export async function lagRows(
       goal: goals.lag,
     },
   ];
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
