@@ -12,7 +12,7 @@ import {
   type SearchScope,
   type VersionGuard,
 } from './index.js';
-import { matchExpression, termsExpression } from './match.sqlite.js';
+import { matchExpression } from './match.sqlite.js';
 import { ImpactPostings, type RankedDocument } from './postings.sqlite.js';
 import { type SearchQuery, singleTerm } from './query.js';
 import { scopeToken } from './scope-tokens.js';
@@ -101,9 +101,8 @@ async function rankWithFts5(
 
 /**
  * The page's documents with their matches marked, in ranking order; a document no longer in scope
- * drops out. Marks come from FTS5's highlight() and snippet() over a scratch copy of the page's rows
- * (tokens.sqlite.ts), which mark a row from its own text alone, as over the index, but without
- * seeking each row in the index's long lists of common words.
+ * drops out. Marks are FTS5's highlight() and snippet() of the page's rows alone (tokens.sqlite.ts),
+ * made without seeking each row in the index's long lists of common words.
  */
 async function highlighted(
   db: Kysely<Tables>,
@@ -121,7 +120,7 @@ async function highlighted(
       and d.removed_at is null`.execute(db);
   const marks = tokenizer.marks(
     rows.map((row) => ({ docId: Number(row.doc_id), headline: row.headline, text: row.text })),
-    termsExpression(query),
+    query,
     SNIPPET_TOKENS,
   );
   const byId = new Map(rows.map((row) => [Number(row.doc_id), row]));

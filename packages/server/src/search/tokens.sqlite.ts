@@ -2,6 +2,9 @@ import SQLite from 'better-sqlite3';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { HEADLINE_WEIGHT, TEXT_WEIGHT } from './bm25.js';
 import { MARK_END, MARK_START } from './index.js';
+import { type AsciiWords, asciiWords, markDocument, markedQuery, type Phrase, type StemmedColumn } from './marks.sqlite.js';
+import { termsExpression } from './match.sqlite.js';
+import type { SearchQuery } from './query.js';
 
 /** The tokenizer of search_fts (migration 005): postings must hold exactly the words FTS5 holds. */
 const TOKENIZE = `tokenize = 'porter unicode61 remove_diacritics 2'`;
@@ -20,6 +23,8 @@ export interface DocumentTerms {
 }
 
 const QUERY_CACHE_SIZE = 10_000;
+/** Words of notes, for marking matches: a vocabulary's common words, a few MB at most. */
+const STEM_CACHE_SIZE = 50_000;
 
 /**
  * FTS5's own tokenizer, run on scratch FTS5 tables, so no second implementation of porter
@@ -30,6 +35,7 @@ const QUERY_CACHE_SIZE = 10_000;
  */
 export class Fts5Tokenizer {
   private readonly queries = new BoundedMap<string, readonly string[]>(QUERY_CACHE_SIZE);
+  private readonly stemOf = new BoundedMap<string, string>(STEM_CACHE_SIZE);
 
   /** Each document's words and length, as FTS5 indexed them. */
   documents(documents: readonly DocumentText[]): Map<number, DocumentTerms> {
@@ -59,21 +65,63 @@ export class Fts5Tokenizer {
 
   /**
    * Each document's headline marked whole and a snippet of its text of about `snippetTokens`
-   * tokens, matches of `match` (an FTS5 expression) between MARK_START and MARK_END, as FTS5's
-   * highlight() and snippet() make them; a document `match` does not match is absent.
+   * tokens, matches of the query's words between MARK_START and MARK_END, as FTS5's highlight()
+   * and snippet() make them; a document the words do not match is absent. ASCII documents are
+   * marked in JavaScript (marks.sqlite.ts), which spares FTS5 indexing the page; the rest, and every
+   * document of a query with a term FTS5 makes no token of, by FTS5 itself.
    */
   marks(
     documents: readonly { docId: number; headline: string; text: string }[],
-    match: string,
+    query: SearchQuery,
     snippetTokens: number,
   ): Map<number, { headline: string; text: string }> {
-    if (documents.length === 0) return new Map();
-    const marked = scratch().marks(
-      documents.map((d) => [d.docId, d.headline, d.text]),
-      match,
-      snippetTokens,
-    );
-    return new Map(marked.map((row) => [row.rowid, { headline: row.headline, text: row.text }]));
+    const groups = query.groups.map((group) => group.map((term): Phrase => ({ stems: this.query(term.text), prefix: term.prefix })));
+    const marked = markedQuery(groups);
+    const byJs = marked.phrases.every((phrase) => phrase.stems.length > 0);
+    const result = new Map<number, { headline: string; text: string }>();
+    const rest: (readonly unknown[])[] = [];
+    const ascii: { docId: number; headline: AsciiWords; text: AsciiWords }[] = [];
+    for (const d of documents) {
+      const headline = byJs ? asciiWords(d.headline, marked.letters) : undefined;
+      const text = headline ? asciiWords(d.text, marked.letters) : undefined;
+      if (headline && text) ascii.push({ docId: d.docId, headline, text });
+      else rest.push([d.docId, d.headline, d.text]);
+    }
+    const stemmed = this.stemmer(ascii.flatMap((d) => [d.headline, d.text]));
+    for (const d of ascii) {
+      const marks = markDocument(stemmed(d.headline), stemmed(d.text), marked, snippetTokens);
+      if (marks) result.set(d.docId, marks);
+    }
+    if (rest.length === 0) return result;
+    for (const row of scratch().marks(rest, termsExpression(query), snippetTokens)) {
+      result.set(row.rowid, { headline: row.headline, text: row.text });
+    }
+    return result;
+  }
+
+  /**
+   * Stems the words of these columns: the ones not kept from earlier pages in one scratch row (an
+   * ASCII word is exactly one token), then each column from the cache.
+   */
+  private stemmer(columns: readonly AsciiWords[]): (column: AsciiWords) => StemmedColumn {
+    const unknown = new Set<string>();
+    for (const { words } of columns) {
+      for (const word of words) if (word !== '' && !this.stemOf.has(word)) unknown.add(word);
+    }
+    const learnt = new Map<string, string>();
+    if (unknown.size > 0) {
+      const words = [...unknown];
+      const found = scratch().tokens(words.join(' '));
+      if (found.length !== words.length) throw new Error(`FTS5 made ${found.length} tokens of ${words.length} ASCII words`);
+      words.forEach((word, i) => {
+        const stem = found[i] ?? word;
+        learnt.set(word, stem);
+        this.stemOf.set(word, stem);
+      });
+    }
+    // `learnt` too: a page with more new words than the cache holds evicts some of its own.
+    const stemOf = (word: string) => (word === '' ? '' : (this.stemOf.get(word) ?? learnt.get(word) ?? word));
+    return (column) => ({ ...column, stems: column.words.map(stemOf) });
   }
 }
 
