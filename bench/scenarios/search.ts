@@ -9,6 +9,8 @@ import { createGuests, loadAverageRow, pingLoad, spread } from './notes-measures
 const NOTES = 100_000;
 const CONNECTIONS = 32;
 const LATENCY_QUERIES = 1_000;
+/** Searches before each measured load, not counted. */
+const WARMUP_SECONDS = 3;
 /** Mobile notes: 2–6 headline words and 6–34 text words, 8–40 in all. */
 const SHAPE = { headline: [2, 6], text: [6, 34] } as const;
 const corpusOf = () => new Corpus(20_000, 7, SHAPE);
@@ -30,7 +32,7 @@ const DESCRIPTION =
   '100,000 notes of 8–40 words from a Zipf-distributed vocabulary, all of one identity (scope `mine` covers them all: the ' +
   'worst case, the same shape as `scope=public` over many users), written through the notes service and indexed. Queries: ' +
   'single words whose document frequency ranges from 85 to 36,000 notes, `limit=10`, each request a word drawn at random. ' +
-  'Throughput and latency with 32 connections (autocannon, 10 s); latency one request at a time over 1,000 queries; then ' +
+  'Throughput and latency with 32 connections (autocannon, 10 s, after 3 s of the same load not counted); latency one request at a time over 1,000 queries; then ' +
   'throughput again with the same data served by two HTTP processes (SHOEBOX_HTTP_PROCESSES=2). ' +
   'Baselines in the same run: GET /v1/ping through the same gateway, and the same queries ranked over every match (each ' +
   'query with an exclusion of a word no note holds, which gives the same results the way search worked before one-word ' +
@@ -79,13 +81,19 @@ async function measureSearch(open: () => Promise<SearchEngine>): Promise<BenchRo
     const headers = { 'x-api-key': key, authorization: `Bearer ${guest!.accessToken}` };
     let next = 0;
     const path = (suffix = '') => `/v1/search?q=${encodeURIComponent(words[next++ % words.length]! + suffix)}&limit=10`;
-    const searchLoad = (suffix?: string) =>
+    const searchFor = (duration: number, suffix?: string) =>
       load({
         url: server.url,
         connections: CONNECTIONS,
-        duration: 10,
+        duration,
         requests: [{ setupRequest: (request) => ({ ...request, method: 'GET', path: path(suffix), headers }) }],
       });
+    // Steady state: the first seconds of a load on a process (code paths still compiling, the
+    // database's pages not yet mapped, connections opening) are not counted.
+    const searchLoad = async (suffix?: string) => {
+      await searchFor(WARMUP_SECONDS, suffix);
+      return searchFor(10, suffix);
+    };
     const latency = await oneAtATime(server.url, headers, () => path());
     const ping = await pingLoad(server.url, key);
     // The baseline may time out (autocannon gives up after 10 s): its errors are reported, not fatal.
