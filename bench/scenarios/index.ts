@@ -6,6 +6,7 @@ import { identities } from './identities.js';
 import { notes } from './notes.js';
 import { notesImport } from './notes-import.js';
 import { notesPostgres } from './notes-postgres.js';
+import { photoFlow } from './photo-flow.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
 import { search, searchPostgres } from './search.js';
 import { streamFanout } from './stream-fanout.js';
@@ -21,6 +22,7 @@ export const scenarios: readonly BenchScenario[] = [
   notesPostgres,
   searchPostgres,
   photoUpload,
+  photoFlow,
   photoMemory,
   thumbnails,
   atRest,

@@ -11,13 +11,13 @@ import { makeVariants } from '../../packages/server/src/photos/images.js';
 import { noisyJpeg, phoneJpeg } from '../../packages/server/src/testing/images.js';
 import { type BenchScenario, createBenchKey, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
 
-const MIB = 1024 * 1024;
+export const MIB = 1024 * 1024;
 
 /**
  * A photo of `size` bytes that costs the processor almost nothing: a small real JPEG followed by
  * padding. Upload figures then measure moving bytes, not decoding them (thumbnails/s does that).
  */
-async function paddedJpeg(size: number): Promise<Buffer> {
+export async function paddedJpeg(size: number): Promise<Buffer> {
   const head = await phoneJpeg();
   return Buffer.concat([head, Buffer.alloc(size - head.length, 0x55)]);
 }
@@ -27,7 +27,7 @@ async function paddedJpeg(size: number): Promise<Buffer> {
  * server under test) over kept-alive connections; answers the status.
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+export function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
   return new Promise((resolvePut, reject) => {
     const target = new URL(url);
     const sending = request(
@@ -50,7 +50,7 @@ function put(url: string, headers: Record<string, string>, body: Buffer): Promis
 }
 
 /** A device: a guest identity with the bench API key. */
-async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+export async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
   const guest = await fetch(`${url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } });
   if (guest.status !== 201) throw new Error(`guest identity: ${guest.status} ${await guest.text()}`);
   const { accessToken } = (await guest.json()) as { accessToken: string };
@@ -67,7 +67,7 @@ async function device(url: string, apiKey: string): Promise<(path: string, init?
 }
 
 /** What a device does to upload a photo: create it, PUT the bytes to the signed URL, complete it. Answers the photo id. */
-async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): Promise<string> {
+export async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): Promise<string> {
   const created = await api('/v1/photos', {
     method: 'POST',
     body: JSON.stringify({ contentType: 'image/jpeg', contentLength: bytes.length }),
@@ -82,7 +82,7 @@ async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): P
 }
 
 /** Waits until the server has processed a photo: phases must not pay for the previous one's backlog. */
-async function processed(api: Awaited<ReturnType<typeof device>>, photoId: string): Promise<void> {
+export async function processed(api: Awaited<ReturnType<typeof device>>, photoId: string): Promise<void> {
   for (;;) {
     const response = await api(`/v1/photos/${photoId}`);
     if (response.status !== 200) throw new Error(`read: ${response.status} ${await response.text()}`);
@@ -103,7 +103,7 @@ async function concurrently(n: number, work: (index: number) => Promise<void>): 
  * A server with a bench API key roomy enough that the usage plan never interferes, and room for
  * every device's guest identity from the one loopback address.
  */
-async function benchServer(env: Record<string, string> = {}) {
+export async function benchServer(env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
   const server = await startShoebox({ SHOEBOX_LOG_LEVEL: 'warn', SHOEBOX_GUESTS_PER_ADDRESS: '1000000', ...env }, dataDir);
   return { server, apiKey: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };

@@ -158,6 +158,28 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     expect(filesOf(id)).toEqual([]);
   });
 
+  it('processes a batch of photos side by side, and throws a storage failure only once the others are done', async () => {
+    const photos = await Promise.all(Array.from({ length: 6 }, async () => uploaded(await phoneJpeg())));
+    const broken = photos[1]?.id ?? '';
+    const failingBlobs: BlobStore = Object.create(blobs, {
+      get: {
+        value: async (...args: Parameters<BlobStore['get']>) => {
+          if (args[0] === originalKey(broken)) throw new Error('storage unavailable');
+          return blobs.get(...args);
+        },
+      },
+    });
+    await expect(processorWith(store, failingBlobs).handleBatch(photos.map((photo) => photo.change))).rejects.toThrow(
+      'storage unavailable',
+    );
+    for (const { id } of photos) expect((await store.find(id))?.status).toBe(id === broken ? 'processing' : 'ready');
+    // What the stream does next: each change again, one by one; the photos already ready are passed by.
+    const processor = processorWith(store);
+    for (const { change } of photos) await processor.handle(change);
+    for (const { id } of photos) expect(filesOf(id)).toEqual(['display', 'original', 'thumb']);
+    expect((await store.find(broken))?.status).toBe('ready');
+  });
+
   it('ignores changes that do not ask for processing', async () => {
     const { id } = await uploaded(await phoneJpeg());
     await processorWith(store).handle({ op: 'MODIFY', entityId: id, newImage: { status: 'ready' } });

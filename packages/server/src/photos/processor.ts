@@ -11,6 +11,12 @@ import { deletePhotoBlobs, originalKey, type Photo, type VariantInfo, variantKey
 import { type PhotoQuota, variantsOverQuota } from './quota.js';
 import type { PhotoStore } from './store.js';
 
+/**
+ * Photos a batch processes at once. sharp bounds the image work itself (a libvips thread per
+ * core); beyond a few photos, more would only hold more originals in memory.
+ */
+const PHOTOS_AT_ONCE = 4;
+
 const CHANGED_ORIGINAL =
   'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
 
@@ -49,6 +55,28 @@ export class PhotoProcessor implements StreamConsumer {
   async handle(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
     if (change.op === 'REMOVE') return deletePhotoBlobs(this.blobs, change.entityId);
     if (change.newImage?.status === 'processing') return this.process(change.entityId);
+  }
+
+  /**
+   * Several photos side by side, each photo's changes in order: one at a time, a photo's
+   * processing mostly waits on reading the original and flushing its variants to storage. Every
+   * photo runs to its end before a failure is thrown, so when the stream hands the changes to
+   * `handle` one by one afterwards, none is still being processed meanwhile; those already done
+   * are passed by (processing is idempotent).
+   */
+  async handleBatch(changes: readonly Pick<Change, 'op' | 'entityId' | 'newImage'>[]): Promise<void> {
+    const byPhoto = new Map<string, Pick<Change, 'op' | 'entityId' | 'newImage'>[]>();
+    for (const change of changes) byPhoto.set(change.entityId, [...(byPhoto.get(change.entityId) ?? []), change]);
+    const photos = [...byPhoto.values()];
+    let next = 0;
+    const worker = async () => {
+      for (let own = photos[next++]; own; own = photos[next++]) {
+        for (const change of own) await this.handle(change);
+      }
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(PHOTOS_AT_ONCE, photos.length) }, worker));
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
