@@ -180,6 +180,36 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     expect((await store.find(broken))?.status).toBe('ready');
   });
 
+  it("processes up to four photos of a batch side by side, each photo's changes in order", async () => {
+    const photos = await Promise.all(Array.from({ length: 6 }, async () => uploaded(await phoneJpeg())));
+    let reading = 0;
+    let mostAtOnce = 0;
+    const slowBlobs: BlobStore = Object.create(blobs, {
+      get: {
+        value: async (...args: Parameters<BlobStore['get']>) => {
+          mostAtOnce = Math.max(mostAtOnce, ++reading);
+          await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+          reading--;
+          return blobs.get(...args);
+        },
+      },
+    });
+    const processor = processorWith(store, slowBlobs);
+    const handled: string[] = [];
+    const handle = processor.handle.bind(processor);
+    processor.handle = async (change) => {
+      await handle(change);
+      handled.push(`${change.entityId} ${change.op}`);
+    };
+    const [removed] = photos;
+    const remove = { op: 'REMOVE' as const, entityId: removed?.id ?? '', newImage: null };
+    await processor.handleBatch([...photos.map((photo) => photo.change), remove]);
+    expect(mostAtOnce).toBe(4);
+    expect(handled.indexOf(`${removed?.id} MODIFY`)).toBeLessThan(handled.indexOf(`${removed?.id} REMOVE`));
+    expect(filesOf(removed?.id ?? '')).toEqual([]);
+    for (const { id } of photos.slice(1)) expect((await store.find(id))?.status).toBe('ready');
+  });
+
   it('ignores changes that do not ask for processing', async () => {
     const { id } = await uploaded(await phoneJpeg());
     await processorWith(store).handle({ op: 'MODIFY', entityId: id, newImage: { status: 'ready' } });

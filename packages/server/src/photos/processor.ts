@@ -12,10 +12,14 @@ import { type PhotoQuota, variantsOverQuota } from './quota.js';
 import type { PhotoStore } from './store.js';
 
 /**
- * Photos a batch processes at once. sharp bounds the image work itself (a libvips thread per
- * core); beyond a few photos, more would only hold more originals in memory.
+ * Photos processed at once, and so the batches the stream hands over (StreamConsumer.batchLimit).
+ * sharp bounds the image work itself (a libvips thread per core); each photo in progress holds its
+ * original and its decoded pixels in memory, so more would mostly hold more memory.
  */
 const PHOTOS_AT_ONCE = 4;
+
+/** What the processor reads of a change. */
+type PhotoStreamChange = Pick<Change, 'op' | 'entityId' | 'newImage'>;
 
 const CHANGED_ORIGINAL =
   'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
@@ -43,6 +47,7 @@ const awaitsProcessing = (photo: Photo): boolean =>
 export class PhotoProcessor implements StreamConsumer {
   readonly name = 'photo-processor';
   readonly entities = ['photo'] as const;
+  readonly batchLimit = PHOTOS_AT_ONCE;
 
   constructor(
     private readonly store: PhotoStore,
@@ -52,21 +57,26 @@ export class PhotoProcessor implements StreamConsumer {
     private readonly maxPixels: number,
   ) {}
 
-  async handle(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
+  async handle(change: PhotoStreamChange): Promise<void> {
     if (change.op === 'REMOVE') return deletePhotoBlobs(this.blobs, change.entityId);
     if (change.newImage?.status === 'processing') return this.process(change.entityId);
   }
 
   /**
    * Several photos side by side, each photo's changes in order: one at a time, a photo's
-   * processing mostly waits on reading the original and flushing its variants to storage. Every
-   * photo runs to its end before a failure is thrown, so when the stream hands the changes to
-   * `handle` one by one afterwards, none is still being processed meanwhile; those already done
-   * are passed by (processing is idempotent).
+   * processing mostly waits on reading the original and flushing its variants to storage. A
+   * failure stops only the worker it happened in; the others finish their photos before it is
+   * thrown, so when the stream hands the changes to `handle` one by one afterwards, no photo is
+   * still in progress. Those already done are passed by then (processing is idempotent), and the
+   * failed one is tried once more at once.
    */
-  async handleBatch(changes: readonly Pick<Change, 'op' | 'entityId' | 'newImage'>[]): Promise<void> {
-    const byPhoto = new Map<string, Pick<Change, 'op' | 'entityId' | 'newImage'>[]>();
-    for (const change of changes) byPhoto.set(change.entityId, [...(byPhoto.get(change.entityId) ?? []), change]);
+  async handleBatch(changes: readonly PhotoStreamChange[]): Promise<void> {
+    const byPhoto = new Map<string, PhotoStreamChange[]>();
+    for (const change of changes) {
+      const own = byPhoto.get(change.entityId);
+      if (own) own.push(change);
+      else byPhoto.set(change.entityId, [change]);
+    }
     const photos = [...byPhoto.values()];
     let next = 0;
     const worker = async () => {
@@ -84,7 +94,7 @@ export class PhotoProcessor implements StreamConsumer {
    * `processing` for good: it fails instead, and a re-drive that succeeds makes it ready. The
    * stream's reason (the last error) is not passed on to the photo's owner.
    */
-  async deadLettered(change: Pick<Change, 'op' | 'entityId' | 'newImage'>): Promise<void> {
+  async deadLettered(change: PhotoStreamChange): Promise<void> {
     if (change.op === 'REMOVE' || change.newImage?.status !== 'processing') return;
     await this.changes.write(async (trx) => {
       const { before, after } = await this.store.update(trx, change.entityId, (current) =>

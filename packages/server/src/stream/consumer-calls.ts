@@ -32,7 +32,7 @@ export class ConsumerCalls {
     return counters;
   }
 
-  /** Hands a run of changes to a consumer that takes them at once; false when it cannot or failed (nothing was applied). */
+  /** Hands a run of changes to a consumer that takes them at once; false when it cannot or failed (the changes go one by one then). */
   async batch(consumer: StreamConsumer, changes: readonly Change[]): Promise<boolean> {
     if (!consumer.handleBatch || changes.length < 2) return false;
     try {

@@ -18,12 +18,19 @@ export interface StreamConsumer {
   readonly entities: readonly string[];
   handle(change: Change): Promise<void>;
   /**
-   * Optional, for throughput: handles several changes at once, in seq order, all or nothing (for
-   * an index: one transaction instead of one per change). The processor only passes changes that
-   * wait behind no failure. When it throws, the processor hands the same changes to `handle` one
-   * by one, so a poison change is still isolated and retried on its own.
+   * Optional, for throughput: handles several changes at once, in seq order per entity (for an
+   * index: one transaction instead of one per change; for photos: several side by side). The
+   * processor only passes changes that wait behind no failure. When it throws, the processor hands
+   * the same changes to `handle` one by one, so a poison change is still isolated and retried on
+   * its own; changes the batch did apply come again then, which `handle` takes as repeats.
    */
   handleBatch?(changes: readonly Change[]): Promise<void>;
+  /**
+   * Optional: the most changes `handleBatch` is given at once. The processor notes progress (and
+   * finds out about a lost lease) between batches, so a consumer whose changes each take long
+   * keeps its batches short.
+   */
+  readonly batchLimit?: number;
   /**
    * Optional: told once a change has gone to the dead-letter table (after its last attempt), with
    * the last error, so the consumer can say so where its users look (a photo becomes `failed`).

@@ -164,6 +164,23 @@ describe.each(engines)('stream processor ($name)', (engine) => {
     expect(status).toMatchObject({ position: 180, lagChanges: 0, retrying: 59 });
   });
 
+  it("keeps batches within the consumer's batch limit", async () => {
+    await write(Array.from({ length: 10 }, (_, i): [string, number] => [`n${i}`, 1]));
+    const recorder = new Recorder();
+    const batches: number[] = [];
+    const limited = Object.assign(recorder, {
+      batchLimit: 4,
+      async handleBatch(changes: readonly Change[]) {
+        batches.push(changes.length);
+        for (const change of changes) recorder.seen.push(change);
+      },
+    });
+    await processor([limited]).drain();
+    expect(Math.max(...batches)).toBe(4);
+    expect(batches.reduce((sum, n) => sum + n, 0)).toBe(10);
+    expect(recorder.seen).toHaveLength(10);
+  });
+
   it('dead-letters at once when one attempt is allowed', async () => {
     await write([['x', 1]]);
     const recorder = new Recorder();

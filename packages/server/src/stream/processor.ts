@@ -214,9 +214,10 @@ export class StreamProcessor {
     if (!last) return moved;
     const outcome: Outcome = { waiting: await retries.waitingEntities(lane.name), parked: [], buried: [] };
     const wanted = batch.filter((change) => lane.takes(change));
-    for (let i = 0; i < wanted.length; i += DELIVERY_CHUNK) {
+    const chunk = Math.min(DELIVERY_CHUNK, lane.consumer.batchLimit ?? DELIVERY_CHUNK);
+    for (let i = 0; i < wanted.length; i += chunk) {
       if (i > 0) await yieldToRequests();
-      if (!(await this.deliver(lane, wanted.slice(i, i + DELIVERY_CHUNK), outcome, lease))) return moved;
+      if (!(await this.deliver(lane, wanted.slice(i, i + chunk), outcome, lease))) return moved;
     }
     const { parked, buried } = outcome;
     const checkpoint = async (db: Kysely<Tables>) => {
