@@ -101,8 +101,9 @@ async function rankWithFts5(
 
 /**
  * The page's documents with their matches marked, in ranking order; a document no longer in scope
- * drops out. Marks are FTS5's highlight() and snippet() of the page's rows alone (tokens.sqlite.ts),
- * made without seeking each row in the index's long lists of common words.
+ * drops out. Marks are what FTS5's highlight() and snippet() make of the page's rows alone,
+ * replayed in JavaScript for ASCII text (tokens.sqlite.ts, marks.sqlite.ts), never seeking a row
+ * in the index's long lists of common words.
  */
 async function highlighted(
   db: Kysely<Tables>,

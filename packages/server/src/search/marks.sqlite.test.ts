@@ -9,6 +9,8 @@ import { Fts5Tokenizer } from './tokens.sqlite.js';
 // Stems shared by several spellings, prefixes of one another, short words porter leaves alone, digits.
 const WORDS = ['run', 'Runs', 'RUNNING', 'runner', 'kelp', 'kelps', 'tide', 'tidal', 'happy', 'happiness', 'a', 'I', 'x1', '2024', 'the'];
 // Words porter rewrites the most of: whole suffixes replaced, words that are nearly all suffix.
+// Query words that fold to ASCII ones, and words longer than porter stems (64 bytes).
+const FOLDED = ['cafe', 'Café', 'CAFÉ', 'naive', 'naïve', 'Rún', 'run', 'silicovolcanoconiosis', 'silicovolcanoconiosis'.repeat(4)];
 const STEMMED = [
   'sensibilities',
   'Sensible',
@@ -86,6 +88,7 @@ describe('matches marked in JavaScript, as FTS5 marks them', () => {
   it.each([
     ['everyday words', WORDS],
     ['words porter rewrites the most of', STEMMED],
+    ['accented and overlong words', FOLDED],
   ])('marks the same words and cuts the same snippet for any ASCII texts and query: %s', (_, vocabulary) => {
     const tokenizer = new Fts5Tokenizer();
     fc.assert(

@@ -1,4 +1,5 @@
 import { MARK_END, MARK_START } from './index.js';
+import { type Instance, snippetStart } from './snippet-window.sqlite.js';
 
 /**
  * FTS5's highlight() and snippet() (fts5_aux.c), replayed in JavaScript for ASCII text. For ASCII,
@@ -77,12 +78,6 @@ export function asciiWords(text: string, letters: Uint8Array): AsciiWords | unde
   return { text, starts, ends, words };
 }
 
-interface Instance {
-  readonly phrase: number;
-  readonly column: 0 | 1;
-  readonly offset: number;
-}
-
 /** A query's groups of phrases, flattened as FTS5 numbers its phrases, with what marking needs of them. */
 export interface MarkedQuery {
   readonly phrases: readonly Phrase[];
@@ -129,7 +124,7 @@ export function markDocument(
   }
   const start = snippetStart(text, instances, query.sizes, snippetTokens);
   return {
-    headline: replay(headline, coalesce(instances, 0, query.sizes), -1, -1).out,
+    headline: replay(headline, coalesce(instances, 0, query.sizes)).out,
     text: snippet(text, coalesce(instances, 1, query.sizes), start, snippetTokens),
   };
 }
@@ -166,106 +161,33 @@ function coalesce(instances: readonly Instance[], column: 0 | 1, sizes: readonly
   return spans;
 }
 
-/** Where snippet() starts its window in the text column: the best-scoring window of any instance or sentence (fts5SnippetFunction). */
-function snippetStart(text: StemmedColumn, instances: readonly Instance[], sizes: readonly number[], tokens: number): number {
-  const size = text.starts.length;
-  // Sentences only count when the window cannot hold the whole text.
-  const sentences = size > tokens ? sentenceStarts(text) : [];
-  let bestScore = 0;
-  let bestStart = 0;
-  for (const { column, offset } of instances) {
-    if (column !== 1) continue;
-    const around = windowScore(instances, sizes, offset, tokens, size);
-    if (around.score > bestScore) {
-      bestScore = around.score;
-      bestStart = around.adjusted;
-    }
-    if (sentences.length > 0) {
-      let jj = 0;
-      while (jj < sentences.length - 1 && (sentences[jj + 1] ?? 0) <= offset) jj++;
-      const sentence = sentences[jj] ?? 0;
-      if (sentence < offset) {
-        const score = windowScore(instances, sizes, sentence, tokens, size).score + (sentence === 0 ? 120 : 100);
-        if (score > bestScore) {
-          bestScore = score;
-          bestStart = sentence;
-        }
-      }
-    }
-  }
-  return bestStart;
-}
-
-/** The score of the text window of `tokens` tokens from `from`, and where a window centred on its matches starts (fts5SnippetScore). */
-function windowScore(
-  instances: readonly Instance[],
-  sizes: readonly number[],
-  from: number,
-  tokens: number,
-  size: number,
-): { score: number; adjusted: number } {
-  const seen: boolean[] = [];
-  let score = 0;
-  let first = -1;
-  let last = 0;
-  for (const { phrase, column, offset } of instances) {
-    if (column !== 1 || offset < from || offset >= from + tokens) continue;
-    score += seen[phrase] ? 1 : 1000;
-    seen[phrase] = true;
-    if (first < 0) first = offset;
-    last = offset + (sizes[phrase] ?? 0);
-  }
-  let adjusted = first - Math.trunc((tokens - (last - first)) / 2);
-  if (adjusted + tokens > size) adjusted = size - tokens;
-  return { score, adjusted: Math.max(adjusted, 0) };
-}
-
-const SPACE = 0x20;
-const TAB = 0x09;
-const NEWLINE = 0x0a;
-const RETURN = 0x0d;
-const PERIOD = 0x2e;
-const COLON = 0x3a;
-
-/** Tokens that begin a sentence: the first, and any after a '.' or ':' and then whitespace (fts5SentenceFinderCb). */
-function sentenceStarts({ text, starts }: StemmedColumn): number[] {
-  const found = starts.length > 0 ? [0] : [];
-  for (let position = 1; position < starts.length; position++) {
-    const start = starts[position] as number;
-    let i = start - 1;
-    let c = text.charCodeAt(i);
-    while (i >= 0 && (c === SPACE || c === TAB || c === NEWLINE || c === RETURN)) c = text.charCodeAt(--i);
-    if (i !== start - 1 && (c === PERIOD || c === COLON)) found.push(position);
-  }
-  return found;
-}
-
 function snippet(text: StemmedColumn, spans: readonly [number, number][], start: number, tokens: number): string {
-  const rangeEnd = start + tokens - 1;
-  const { out, offset } = replay(text, spans, start, rangeEnd);
+  const range = { start, end: start + tokens - 1 };
+  const { out, offset } = replay(text, spans, range);
   const prefix = start > 0 ? ELLIPSIS : '';
-  return prefix + out + (rangeEnd >= text.starts.length - 1 ? text.text.slice(offset) : ELLIPSIS);
+  return prefix + out + (range.end >= text.starts.length - 1 ? text.text.slice(offset) : ELLIPSIS);
 }
 
 /**
  * fts5HighlightCb over a column's tokens: marks each span, copying the text between them; with a
- * range (`rangeEnd` ≥ 0) only its tokens, from the first one's start to the last one's end.
- * Answers the output with any open mark closed, and how far into the text it copied.
+ * range, only its tokens, from the first one's start to the last one's end (except that a range
+ * from the very first token keeps the text before it, as FTS5 does). Answers the output with any
+ * open mark closed, and how far into the text it copied.
  */
-function replay(column: StemmedColumn, spans: readonly [number, number][], rangeStart: number, rangeEnd: number) {
+function replay(column: StemmedColumn, spans: readonly [number, number][], range?: { start: number; end: number }) {
   const { text, starts, ends } = column;
   let out = '';
   let offset = 0;
   let open = false;
   let next = 0;
   // A range starts at the first span that starts in it (the snippet's iterator is advanced to it).
-  while (rangeEnd >= 0 && (spans[next]?.[0] ?? Number.POSITIVE_INFINITY) < rangeStart) next++;
-  const from = rangeEnd >= 0 ? rangeStart : 0;
-  const to = rangeEnd >= 0 ? Math.min(rangeEnd, starts.length - 1) : starts.length - 1;
+  while (range && (spans[next]?.[0] ?? Number.POSITIVE_INFINITY) < range.start) next++;
+  const from = range ? range.start : 0;
+  const to = range ? Math.min(range.end, starts.length - 1) : starts.length - 1;
   for (let position = from; position <= to; position++) {
     const start = starts[position] as number;
     const end = ends[position] as number;
-    if (rangeStart && position === rangeStart) offset = start;
+    if (range && range.start > 0 && position === range.start) offset = start;
     const spanStart = spans[next]?.[0] ?? -1;
     if (open && (position <= spanStart || spanStart < 0) && start > offset) {
       out += MARK_END;
@@ -285,7 +207,7 @@ function replay(column: StemmedColumn, spans: readonly [number, number][], range
       offset = end;
       next++;
     }
-    if (position === rangeEnd) {
+    if (position === range?.end) {
       if (open) {
         const following = spans[next]?.[0] ?? -1;
         if (following >= 0 && position >= following) {
@@ -300,5 +222,5 @@ function replay(column: StemmedColumn, spans: readonly [number, number][], range
     }
   }
   if (open) out += MARK_END;
-  return { out: rangeEnd >= 0 ? out : out + text.slice(offset), offset };
+  return { out: range ? out : out + text.slice(offset), offset };
 }

@@ -79,7 +79,7 @@ export class Fts5Tokenizer {
     const marked = markedQuery(groups);
     const byJs = marked.phrases.every((phrase) => phrase.stems.length > 0);
     const result = new Map<number, { headline: string; text: string }>();
-    const rest: (readonly unknown[])[] = [];
+    const rest: [docId: number, headline: string, text: string][] = [];
     const ascii: { docId: number; headline: AsciiWords; text: AsciiWords }[] = [];
     for (const d of documents) {
       const headline = byJs ? asciiWords(d.headline, marked.letters) : undefined;
