@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { type BenchScenario, fixed, percentile, ratio, stopProcess, waitFor } from '../lib.js';
-import { benchServer, device, MIB, paddedJpeg, processed, put, upload } from './photos.js';
+import { benchServer, device, MIB, paddedJpeg, processed, put, upload } from './photo-devices.js';
 
 const DEVICES = 32;
 const PHOTO_BYTES = 1 * MIB;

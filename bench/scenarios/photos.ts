@@ -2,111 +2,20 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { makeVariants } from '../../packages/server/src/photos/images.js';
-import { noisyJpeg, phoneJpeg } from '../../packages/server/src/testing/images.js';
-import { type BenchScenario, createBenchKey, fixed, ratio, startShoebox, stopProcess, waitFor } from '../lib.js';
-
-export const MIB = 1024 * 1024;
-
-/**
- * A photo of `size` bytes that costs the processor almost nothing: a small real JPEG followed by
- * padding. Upload figures then measure moving bytes, not decoding them (thumbnails/s does that).
- */
-export async function paddedJpeg(size: number): Promise<Buffer> {
-  const head = await phoneJpeg();
-  return Buffer.concat([head, Buffer.alloc(size - head.length, 0x55)]);
-}
-
-/**
- * PUTs bytes with node:http (cheaper than fetch for the client, which shares the machine with the
- * server under test) over kept-alive connections; answers the status.
- */
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-export function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
-  return new Promise((resolvePut, reject) => {
-    const target = new URL(url);
-    const sending = request(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: 'PUT',
-        headers: { ...headers, 'content-length': body.length },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolvePut(response.statusCode ?? 0));
-      },
-    );
-    sending.on('error', reject);
-    sending.end(body);
-  });
-}
-
-/** A device: a guest identity with the bench API key. */
-export async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
-  const guest = await fetch(`${url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': apiKey } });
-  if (guest.status !== 201) throw new Error(`guest identity: ${guest.status} ${await guest.text()}`);
-  const { accessToken } = (await guest.json()) as { accessToken: string };
-  return (path, init = {}) =>
-    fetch(`${url}${path}`, {
-      ...init,
-      headers: {
-        'x-api-key': apiKey,
-        authorization: `Bearer ${accessToken}`,
-        ...(init.body !== undefined && { 'content-type': 'application/json' }),
-        ...init.headers,
-      },
-    });
-}
-
-/** What a device does to upload a photo: create it, PUT the bytes to the signed URL, complete it. Answers the photo id. */
-export async function upload(api: Awaited<ReturnType<typeof device>>, bytes: Buffer): Promise<string> {
-  const created = await api('/v1/photos', {
-    method: 'POST',
-    body: JSON.stringify({ contentType: 'image/jpeg', contentLength: bytes.length }),
-  });
-  if (created.status !== 201) throw new Error(`create: ${created.status} ${await created.text()}`);
-  const photo = (await created.json()) as { photoId: string; upload: { url: string; headers: Record<string, string> } };
-  const status = await put(photo.upload.url, photo.upload.headers, bytes);
-  if (status !== 204) throw new Error(`upload: ${status}`);
-  const completed = await api(`/v1/photos/${photo.photoId}/complete`, { method: 'POST' });
-  if (completed.status !== 200) throw new Error(`complete: ${completed.status} ${await completed.text()}`);
-  return photo.photoId;
-}
-
-/** Waits until the server has processed a photo: phases must not pay for the previous one's backlog. */
-export async function processed(api: Awaited<ReturnType<typeof device>>, photoId: string): Promise<void> {
-  for (;;) {
-    const response = await api(`/v1/photos/${photoId}`);
-    if (response.status !== 200) throw new Error(`read: ${response.status} ${await response.text()}`);
-    const photo = (await response.json()) as { status: string };
-    if (photo.status !== 'pending' && photo.status !== 'processing') return;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  }
-}
+import { noisyJpeg } from '../../packages/server/src/testing/images.js';
+import { type BenchScenario, fixed, ratio, stopProcess, waitFor } from '../lib.js';
+import { benchServer, device, MIB, paddedJpeg, processed, put, upload } from './photo-devices.js';
 
 /** Runs `work` for devices 0..n-1 at once and answers the wall time in seconds. */
 async function concurrently(n: number, work: (index: number) => Promise<void>): Promise<number> {
   const started = performance.now();
   await Promise.all(Array.from({ length: n }, (_, index) => work(index)));
   return (performance.now() - started) / 1000;
-}
-
-/**
- * A server with a bench API key roomy enough that the usage plan never interferes, and room for
- * every device's guest identity from the one loopback address.
- */
-export async function benchServer(env: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
-  const server = await startShoebox({ SHOEBOX_LOG_LEVEL: 'warn', SHOEBOX_GUESTS_PER_ADDRESS: '1000000', ...env }, dataDir);
-  return { server, apiKey: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };
 }
 
 const DEVICES = 8;
