@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { phoneJpeg } from '../../packages/server/src/testing/images.js';
-import { createBenchKey, startShoebox } from '../lib.js';
+import { createBenchKey, startShoebox, stopProcess, waitFor } from '../lib.js';
 
 /** What the photo scenarios share: devices doing the upload flow against a bench server. */
 
@@ -96,4 +97,29 @@ export async function benchServer(env: Record<string, string> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'shoebox-bench-'));
   const server = await startShoebox({ SHOEBOX_LOG_LEVEL: 'warn', SHOEBOX_GUESTS_PER_ADDRESS: '1000000', ...env }, dataDir);
   return { server, apiKey: await createBenchKey({ SHOEBOX_DATA_DIR: dataDir }) };
+}
+
+/**
+ * What an upload scenario runs against: a bench server whose photo quota never interferes, with
+ * `devices` devices, and the bare node:http upload server (bare-upload-server.js) as baseline.
+ */
+export async function uploadRig(devices: number) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-upload-server.js'), String(port)], { stdio: 'ignore' });
+  const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB) });
+  const stop = async () => {
+    await stopProcess(bare);
+    await server.stop();
+  };
+  try {
+    await waitFor(`http://127.0.0.1:${port}/`).catch(() => {});
+    return {
+      bareUrl: `http://127.0.0.1:${port}/`,
+      devices: await Promise.all(Array.from({ length: devices }, () => device(server.url, apiKey))),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

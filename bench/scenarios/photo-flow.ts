@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { type BenchScenario, fixed, percentile, ratio, stopProcess, waitFor } from '../lib.js';
-import { benchServer, device, MIB, paddedJpeg, processed, put, upload } from './photo-devices.js';
+import { type BenchScenario, fixed, percentile, ratio } from '../lib.js';
+import { type device, MIB, paddedJpeg, processed, put, upload, uploadRig } from './photo-devices.js';
 
 const DEVICES = 32;
 const PHOTO_BYTES = 1 * MIB;
@@ -58,12 +56,8 @@ export const photoFlow: BenchScenario = {
     '(processing 12-megapixel photos is measured by thumbnails/s).',
   async run() {
     const bytes = await paddedJpeg(PHOTO_BYTES);
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-upload-server.js'), String(port)], { stdio: 'ignore' });
-    const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB) });
+    const { bareUrl, devices, stop } = await uploadRig(DEVICES);
     try {
-      await waitFor(`http://127.0.0.1:${port}/`).catch(() => {});
-      const devices = await Promise.all(Array.from({ length: DEVICES }, () => device(server.url, apiKey)));
       const warm = await uploadsFor(devices, bytes, WARMUP_SECONDS);
       await Promise.all(warm.last.map((photoId, index) => processed(devices[index]!, photoId)));
       const { durations, last } = await uploadsFor(devices, bytes, SECONDS);
@@ -71,7 +65,7 @@ export const photoFlow: BenchScenario = {
       await Promise.all(last.map((photoId, index) => processed(devices[index]!, photoId)));
       const drain = (performance.now() - stopped) / 1000;
       const flow = durations.length / SECONDS;
-      const baseline = await barePuts(`http://127.0.0.1:${port}/`, bytes, SECONDS);
+      const baseline = await barePuts(bareUrl, bytes, SECONDS);
       return [
         { metric: `bare node:http PUT to file, 1 MiB bodies, PUTs/s (${DEVICES} at once)`, value: fixed(baseline) },
         {
@@ -92,8 +86,7 @@ export const photoFlow: BenchScenario = {
         { metric: '… photos processed per second, upload start to last processed', value: fixed(durations.length / (SECONDS + drain)) },
       ];
     } finally {
-      await stopProcess(bare);
-      await server.stop();
+      await stop();
     }
   },
 };
