@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:http';
-import { type LoadResult, percentile } from './lib.js';
+import { Agent } from 'node:http';
+import { httpStatus, type LoadResult, percentile } from './lib.js';
 
 export interface PacedRequest {
   readonly method: string;
@@ -46,7 +46,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<LoadResult> 
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const paced = options.request(i);
     sent.push(
-      send(options.agent, new URL(paced.path, options.urls[i % options.urls.length]), paced).then(
+      httpStatus(options.agent, new URL(paced.path, options.urls[i % options.urls.length]), paced).then(
         (status) => {
           if (status >= 200 && status < 300) latencies.push(performance.now() - due);
           else non2xx++;
@@ -59,16 +59,4 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<LoadResult> 
   const elapsedS = (performance.now() - start) / 1000;
   const at = (p: number) => Math.round(percentile(latencies, p));
   return { requestsPerSecond: latencies.length / elapsedS, p50Ms: at(50), p99Ms: at(99), non2xx, errors };
-}
-
-function send(agent: Agent, url: URL, paced: PacedRequest): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { agent, method: paced.method, headers: paced.headers }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? 0));
-      response.once('error', reject);
-    });
-    outgoing.once('error', reject);
-    outgoing.end(paced.body);
-  });
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { phoneJpeg } from '../../packages/server/src/testing/images.js';
-import { createBenchKey, startShoebox, stopProcess, waitFor } from '../lib.js';
+import { createBenchKey, httpStatus, startShoebox, stopProcess, waitFor } from '../lib.js';
 
 /** What the photo scenarios share: devices doing the upload flow against a bench server. */
 
@@ -19,32 +19,10 @@ export async function paddedJpeg(size: number): Promise<Buffer> {
   return Buffer.concat([head, Buffer.alloc(size - head.length, 0x55)]);
 }
 
-/**
- * PUTs bytes with node:http (cheaper than fetch for the client, which shares the machine with the
- * server under test) over kept-alive connections; answers the status.
- */
+/** PUTs bytes over kept-alive connections; answers the status. */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-export function put(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
-  return new Promise((resolvePut, reject) => {
-    const target = new URL(url);
-    const sending = request(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: 'PUT',
-        headers: { ...headers, 'content-length': body.length },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolvePut(response.statusCode ?? 0));
-      },
-    );
-    sending.on('error', reject);
-    sending.end(body);
-  });
-}
+export const put = (url: string, headers: Record<string, string>, body: Buffer): Promise<number> =>
+  httpStatus(agent, new URL(url), { method: 'PUT', headers: { ...headers, 'content-length': body.length }, body });
 
 /** A device: a guest identity with the bench API key. */
 export async function device(url: string, apiKey: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
