@@ -4,7 +4,7 @@ import { type Instance, snippetStart } from './snippet-window.sqlite.js';
 /**
  * FTS5's highlight() and snippet() (fts5_aux.c), replayed in JavaScript for ASCII text. For ASCII,
  * the unicode61 tokenizer's tokens are exactly the runs of [A-Za-z0-9], folded to lower case; the
- * porter stems come from FTS5 itself (Fts5Tokenizer.stems). The rest follows the C code step by
+ * porter stems come from FTS5 itself (Fts5Tokenizer's stem cache). The rest follows the C code step by
  * step, down to its tie-breaks, so the marks are the ones FTS5 would make: the property test in
  * marks.sqlite.test.ts holds them to FTS5's own on random texts and queries.
  */

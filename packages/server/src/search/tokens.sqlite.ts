@@ -100,28 +100,31 @@ export class Fts5Tokenizer {
   }
 
   /**
-   * Stems the words of these columns: the ones not kept from earlier pages in one scratch row (an
-   * ASCII word is exactly one token), then each column from the cache.
+   * Stems the words of these columns: each distinct word looked up once in the cache, the ones it
+   * lacks stemmed in one scratch row (an ASCII word is exactly one token); then each column from
+   * this page's stems, which a page with more new words than the cache holds cannot evict.
    */
   private stemmer(columns: readonly AsciiWords[]): (column: AsciiWords) => StemmedColumn {
-    const unknown = new Set<string>();
+    const stems = new Map<string, string>();
+    const unknown: string[] = [];
     for (const { words } of columns) {
-      for (const word of words) if (word !== '' && !this.stemOf.has(word)) unknown.add(word);
+      for (const word of words) {
+        if (word === '' || stems.has(word)) continue;
+        const kept = this.stemOf.get(word);
+        stems.set(word, kept ?? word);
+        if (kept === undefined) unknown.push(word);
+      }
     }
-    const learnt = new Map<string, string>();
-    if (unknown.size > 0) {
-      const words = [...unknown];
-      const found = scratch().tokens(words.join(' '));
-      if (found.length !== words.length) throw new Error(`FTS5 made ${found.length} tokens of ${words.length} ASCII words`);
-      words.forEach((word, i) => {
+    if (unknown.length > 0) {
+      const found = scratch().tokens(unknown.join(' '));
+      if (found.length !== unknown.length) throw new Error(`FTS5 made ${found.length} tokens of ${unknown.length} ASCII words`);
+      unknown.forEach((word, i) => {
         const stem = found[i] ?? word;
-        learnt.set(word, stem);
+        stems.set(word, stem);
         this.stemOf.set(word, stem);
       });
     }
-    // `learnt` too: a page with more new words than the cache holds evicts some of its own.
-    const stemOf = (word: string) => (word === '' ? '' : (this.stemOf.get(word) ?? learnt.get(word) ?? word));
-    return (column) => ({ ...column, stems: column.words.map(stemOf) });
+    return (column) => ({ ...column, stems: column.words.map((word) => stems.get(word) ?? '') });
   }
 }
 
