@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BigIntStats, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,7 +53,8 @@ export class FsBlobStore implements BlobStore {
     for (const name of await readdir(store.tempDir)) {
       const file = join(store.tempDir, name);
       const info = await stat(file).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true });
+      // ctime: a file just linked here (copy) keeps its old mtime.
+      if (info && Date.now() - info.ctimeMs > STALE_TEMP_MS) await rm(file, { force: true });
     }
     return store;
   }
@@ -89,13 +90,28 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Streams the file into a new one, through `put`; the file system keeps no type to carry over. */
+  /**
+   * Links the file under the new key: no byte is copied or written again. Files are never changed
+   * in place (every `put` writes a new file and renames it over the old), so two keys can share
+   * one file, and a later `put` or `delete` of either leaves the other as it was.
+   */
   async copy(from: string, to: string): Promise<boolean> {
-    assertBlobKey(to);
-    const found = await this.get(from);
-    if (!found) return false;
-    await this.put(to, found.body, { maxBytes: found.info.size, contentType: '' });
+    const source = this.pathFor(from);
+    const path = this.pathFor(to);
+    const temp = join(this.tempDir, `${randomUUID()}.part`);
+    const linked = await link(source, temp).then(() => true, ifMissing(false));
+    if (!linked) return false;
+    try {
+      await this.moveIntoPlace(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
     return true;
+  }
+
+  localPath(key: string): string {
+    return this.pathFor(key);
   }
 
   async head(key: string): Promise<BlobInfo | undefined> {

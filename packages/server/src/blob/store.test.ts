@@ -110,6 +110,11 @@ describe.each(stores)('blob store ($name)', (implementation) => {
     expect(await store.copy(from, to)).toBe(true);
     expect((await read(store, to))?.text).toBe('copied bytes');
     expect((await read(store, from))?.text).toBe('copied bytes');
+    // The copy stands on its own: replacing or deleting the source leaves it as it was.
+    await put(store, from, 'replaced');
+    expect((await read(store, to))?.text).toBe('copied bytes');
+    await store.delete(from);
+    expect((await read(store, to))?.text).toBe('copied bytes');
     const missing = freshKey();
     expect(await store.copy(missing, to)).toBe(false);
     expect((await read(store, to))?.text).toBe('copied bytes');

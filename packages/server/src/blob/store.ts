@@ -24,6 +24,13 @@ export interface BlobStore {
    * and no byte of it is answered. `info` always describes the version whose bytes `body` has.
    */
   get(key: string, options?: ReadOptions): Promise<{ info: BlobInfo; body: Readable } | undefined>;
+  /**
+   * The path of the file holding the object, for stores that keep objects as files; undefined for
+   * the others. Native code (libvips) can then read it without the bytes passing through memory.
+   * The file may be replaced (never changed in place) at any time: `head` before and after a read
+   * tells whether it read one version.
+   */
+  localPath?(key: string): string | undefined;
   /** Size and validators of the object, or undefined when there is none. */
   head(key: string): Promise<BlobInfo | undefined>;
   /**

@@ -130,6 +130,36 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     expect(filesOf(id)).toEqual(['original']);
   });
 
+  it('makes no variants from an original replaced while it was being read, and says so', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    const other = await image('jpeg', 64, 64);
+    // The replacement lands once the processor has checked the stored file and is about to read it.
+    let heads = 0;
+    const replacingBlobs: BlobStore = Object.create(blobs, {
+      head: {
+        value: async (key: string) => {
+          const info = await blobs.head(key);
+          if (key === originalKey(id) && ++heads === 1) {
+            await blobs.put(key, Readable.from([other]), { maxBytes: other.length, contentType: 'image/jpeg' });
+          }
+          return info;
+        },
+      },
+    });
+    await processorWith(store, replacingBlobs).handle(change);
+    expect(heads).toBe(2);
+    expect(await store.find(id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/no longer the upload/) });
+    expect(filesOf(id)).toEqual(['original']);
+  });
+
+  it('reads the original through the store when it keeps no files, as S3 does', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    const streamingBlobs: BlobStore = Object.create(blobs, { localPath: { value: () => undefined } });
+    await processorWith(store, streamingBlobs).handle(change);
+    expect(await store.find(id)).toMatchObject({ status: 'ready', width: 200, height: 300 });
+    expect(filesOf(id)).toEqual(['display', 'original', 'thumb']);
+  });
+
   it('leaves no variants behind when the photo is deleted while they are being made', async () => {
     const { id, change } = await uploaded(await phoneJpeg());
     // The delete lands between writing the variants and marking the photo ready.
@@ -162,10 +192,10 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     const photos = await Promise.all(Array.from({ length: 6 }, async () => uploaded(await phoneJpeg())));
     const broken = photos[1]?.id ?? '';
     const failingBlobs: BlobStore = Object.create(blobs, {
-      get: {
-        value: async (...args: Parameters<BlobStore['get']>) => {
-          if (args[0] === originalKey(broken)) throw new Error('storage unavailable');
-          return blobs.get(...args);
+      head: {
+        value: async (key: string) => {
+          if (key === originalKey(broken)) throw new Error('storage unavailable');
+          return blobs.head(key);
         },
       },
     });
@@ -185,12 +215,12 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     let reading = 0;
     let mostAtOnce = 0;
     const slowBlobs: BlobStore = Object.create(blobs, {
-      get: {
-        value: async (...args: Parameters<BlobStore['get']>) => {
+      head: {
+        value: async (key: string) => {
           mostAtOnce = Math.max(mostAtOnce, ++reading);
           await new Promise((resolveWait) => setTimeout(resolveWait, 20));
           reading--;
-          return blobs.get(...args);
+          return blobs.head(key);
         },
       },
     });

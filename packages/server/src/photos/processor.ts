@@ -1,28 +1,23 @@
-import { pipeline, Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
-import { ByteLimit } from '../blob/byte-limit.js';
-import { BlobChangedError, type BlobStore } from '../blob/store.js';
-import { Problem } from '../errors.js';
+import { Readable } from 'node:stream';
+import type { BlobStore } from '../blob/store.js';
 import type { Change } from '../stream/change.js';
 import type { StreamConsumer } from '../stream/consumer.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
 import { makeVariants, type ProcessedImage, type VariantName } from './images.js';
-import { deletePhotoBlobs, originalKey, type Photo, type VariantInfo, variantKey } from './photo.js';
+import { CHANGED_ORIGINAL, readOriginal } from './original.js';
+import { deletePhotoBlobs, type Photo, type VariantInfo, variantKey } from './photo.js';
 import { type PhotoQuota, variantsOverQuota } from './quota.js';
 import type { PhotoStore } from './store.js';
 
 /**
  * Photos processed at once, and so the batches the stream hands over (StreamConsumer.batchLimit).
  * sharp bounds the image work itself (a libvips thread per core); each photo in progress holds its
- * original and its decoded pixels in memory, so more would mostly hold more memory.
+ * decoded pixels in memory (and on S3 its original), so more would mostly hold more memory.
  */
 const PHOTOS_AT_ONCE = 4;
 
 /** What the processor reads of a change. */
 type PhotoStreamChange = Pick<Change, 'op' | 'entityId' | 'newImage'>;
-
-const CHANGED_ORIGINAL =
-  'The stored original is no longer the upload that was completed, so no variants were made from it. Upload the photo again.';
 
 /**
  * The reason of a photo whose processing change went to the dead-letter table. It says nothing of
@@ -107,23 +102,10 @@ export class PhotoProcessor implements StreamConsumer {
   private async process(photoId: string): Promise<void> {
     const photo = await this.store.find(photoId);
     if (!photo || !awaitsProcessing(photo)) return;
-    let original: Awaited<ReturnType<BlobStore['get']>>;
-    try {
-      // Only the version `complete` checked: variants are never made from bytes nobody checked.
-      original = await this.blobs.get(originalKey(photo.id), { ifMatch: photo.originalEtag ?? undefined });
-    } catch (error) {
-      if (!(error instanceof BlobChangedError)) throw error;
-      return this.finish(photo, { ok: false, reason: CHANGED_ORIGINAL });
-    }
-    if (!original) return this.finish(photo, { ok: false, reason: 'The uploaded bytes are missing. Upload the photo again.' });
-    let input: Buffer;
-    try {
-      input = await buffer(pipeline(original.body, new ByteLimit(photo.bytes), () => {}));
-    } catch (error) {
-      if (!(error instanceof Problem)) throw error;
-      return this.finish(photo, { ok: false, reason: 'The stored bytes are longer than declared. Upload the photo again.' });
-    }
-    const result = await makeVariants(input, photo.contentType, this.maxPixels);
+    const original = await readOriginal(this.blobs, photo);
+    if (!original.ok) return this.finish(photo, original);
+    const made = await makeVariants(original.input, photo.contentType, this.maxPixels);
+    const result: ProcessedImage = (await original.unchanged()) ? made : { ok: false, reason: CHANGED_ORIGINAL };
     if (result.ok) {
       // No room for the variants: nothing to write (finish checks again, under the quota locks).
       const excess = await this.quota.check(photo, variantBytes(result));
