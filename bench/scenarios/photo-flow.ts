@@ -1,5 +1,5 @@
 import { type BenchScenario, fixed, percentile, ratio } from '../lib.js';
-import { type device, MIB, paddedJpeg, processed, put, upload, uploadRig } from './photo-devices.js';
+import { allProcessed, type device, MIB, paddedJpeg, put, upload, uploadRig } from './photo-devices.js';
 
 const DEVICES = 32;
 const PHOTO_BYTES = 1 * MIB;
@@ -59,10 +59,10 @@ export const photoFlow: BenchScenario = {
     const { bareUrl, devices, stop } = await uploadRig(DEVICES);
     try {
       const warm = await uploadsFor(devices, bytes, WARMUP_SECONDS);
-      await Promise.all(warm.last.map((photoId, index) => processed(devices[index]!, photoId)));
+      await allProcessed(devices, warm.last);
       const { durations, last } = await uploadsFor(devices, bytes, SECONDS);
       const stopped = performance.now();
-      await Promise.all(last.map((photoId, index) => processed(devices[index]!, photoId)));
+      await allProcessed(devices, last);
       const drain = (performance.now() - stopped) / 1000;
       const flow = durations.length / SECONDS;
       const baseline = await barePuts(bareUrl, bytes, SECONDS);

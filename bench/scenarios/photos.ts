@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { makeVariants } from '../../packages/server/src/photos/images.js';
 import { noisyJpeg } from '../../packages/server/src/testing/images.js';
 import { type BenchScenario, fixed, ratio } from '../lib.js';
-import { benchServer, device, MIB, paddedJpeg, processed, put, upload, uploadRig } from './photo-devices.js';
+import { allProcessed, benchServer, device, MIB, paddedJpeg, processed, put, upload, uploadRig } from './photo-devices.js';
 
 /** Runs `work` for devices 0..n-1 at once and answers the wall time in seconds. */
 async function concurrently(n: number, work: (index: number) => Promise<void>): Promise<number> {
@@ -65,7 +65,7 @@ export const photoUpload: BenchScenario = {
           for (let i = 0; i < PHOTOS_PER_DEVICE; i++) lastIds[index] = await upload(devices[index]!, bytes);
         });
         best.flow = Math.max(best.flow, total / flowSeconds);
-        for (const [index, photoId] of lastIds.entries()) await processed(devices[index]!, photoId);
+        await allProcessed(devices, lastIds);
         const urls = await Promise.all(
           Array.from({ length: DEVICES * PHOTOS_PER_DEVICE }, (_, i) => created(devices[i % DEVICES]!, bytes.length)),
         );
