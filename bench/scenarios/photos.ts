@@ -119,7 +119,9 @@ export const photoMemory: BenchScenario = {
   title: 'Photo uploads: server memory with 100 devices uploading 10 MiB each',
   description:
     `${MEMORY_DEVICES} devices upload one 10 MiB photo each, all at once (1000 MiB in flight), to a Shoebox process on the filesystem store. ` +
-    "The server's peak resident memory (VmHWM) is read from /proc; uploads stream to disk, so it should not grow with what is in flight.",
+    "The server's peak resident memory (VmHWM) is read from /proc once the uploads are done and once every photo is processed " +
+    '(the server processes them meanwhile); uploads stream to disk and libvips reads the stored files, so it should not grow ' +
+    'with what is in flight.',
   async run() {
     const bytes = await paddedJpeg(MEMORY_PHOTO_BYTES);
     const { server, apiKey } = await benchServer();
@@ -128,13 +130,17 @@ export const photoMemory: BenchScenario = {
       const devices = await Promise.all(Array.from({ length: MEMORY_DEVICES }, () => device(server.url, apiKey)));
       await processed(devices[0]!, await upload(devices[0]!, bytes));
       const idle = residentMiB(pid).now;
+      const photoIds: string[] = [];
       const seconds = await concurrently(MEMORY_DEVICES, async (index) => {
-        await upload(devices[index]!, bytes);
+        photoIds[index] = await upload(devices[index]!, bytes);
       });
+      const uploading = residentMiB(pid).peak;
+      await allProcessed(devices, photoIds);
       const { peak } = residentMiB(pid);
       return [
         { metric: 'server resident memory before the uploads, MB', value: fixed(idle) },
-        { metric: 'server peak resident memory, MB', value: fixed(peak), goal: '< 300' },
+        { metric: 'server peak resident memory while uploading, MB', value: fixed(uploading) },
+        { metric: 'server peak resident memory, uploads and their processing, MB', value: fixed(peak), goal: '≤ 150' },
         { metric: 'time for all 100 uploads, s', value: fixed(seconds, 1) },
       ];
     } finally {
