@@ -31,7 +31,7 @@ export const notesPostgres: BenchScenario = {
     `processes at an even pace of ${fixed(LAG_RATE)}/s for ${measure.LAG_SECONDS} s after ${measure.LAG_WARMUP_SECONDS} s not counted (open loop, each `,
     'write timed from when it was due; plus one probe per ',
     `${measure.LAG_SAMPLE_EVERY} notes); each probe is written through one process and polled through the other's `,
-    `GET /v1/search every ${measure.LAG_POLL_MS} ms from its 201 until it is found. Each stream consumer is split into `,
+    `GET /v1/search every ${measure.LAG_POLL_MS} ms from its 201 until it is found (past 100 ms, every 5 % of its wait so far). Each stream consumer is split into `,
     `${PARTITIONS} partitions by note (SHOEBOX_STREAM_PARTITIONS), shared out between the workers, so they index side by side. `,
     'PostgreSQL, Redis, the API processes, the workers and the load generator all share the two cores, so a second API ',
     'process brings no CPU of its own: its ratio says what spreading the load costs or gains on the same cores, not how ',
