@@ -16,6 +16,7 @@ import { cacheGenerations } from './016-cache-generations.js';
 import { webhooksAndChangeFeed } from './017-webhooks-and-change-feed.js';
 import { accountsAndMail } from './018-accounts-and-mail.js';
 import { noteAnswerOutcomes } from './019-note-answer-outcomes.js';
+import { photoUsage } from './020-photo-usage.js';
 import type { ShoeboxMigration } from './migrate.js';
 
 /** Applied in this order; names sort the same way. Never edit a released migration: add one. */
@@ -38,4 +39,5 @@ export const migrations: readonly ShoeboxMigration[] = [
   accountsAndMail,
   webhooksAndChangeFeed,
   noteAnswerOutcomes,
+  photoUsage,
 ];

@@ -29,12 +29,14 @@ export class PhotoDataOwner implements IdentityDataOwner {
   }
 
   /**
-   * Takes the identity's quota lock before touching its photos, in the order the photo processor
-   * takes them when it records variants (quota locks, then the photo): the other order could
-   * deadlock with it on PostgreSQL.
+   * Takes the quota locks of the identity's API keys, then its own, before touching its photos: in
+   * the order the photo processor takes them when it records variants (quota locks, keys first,
+   * then the photo). Another order could deadlock with it on PostgreSQL.
    */
   async deleteData(trx: Kysely<Tables>, identityId: string): Promise<void> {
-    await this.store.lockOwner(trx, identityId, Date.now());
+    const now = Date.now();
+    for (const apiKeyId of await this.store.apiKeysOf(trx, identityId)) await this.store.lockApiKey(trx, apiKeyId, now);
+    await this.store.lockOwner(trx, identityId, now);
     for (const photo of await this.store.deleteAllOwned(trx, identityId)) await this.changes.record(trx, photoChange(photo, null));
     await this.store.forgetOwner(trx, identityId);
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../testing/clock.js';
 import { engines } from '../testing/engines.js';
 import { apiClient, json, startTestServer, type TestServer } from '../testing/harness.js';
-import { asIdentity, createGuest, expectProblem, ROOMY_PLAN } from '../testing/identity.js';
+import { asIdentity, createGuest, expectProblem, passwordLogin, ROOMY_PLAN, signUp } from '../testing/identity.js';
 import { image } from '../testing/images.js';
 import { completePhoto, created, createPhoto, getPhoto, putUpload, storedSize, waitForPhoto } from '../testing/photos.js';
 
@@ -88,6 +88,19 @@ describe.each(engines)('photo storage quotas ($name)', (engine) => {
     await expectProblem(await declare(token), 413, 'storage_quota_exceeded');
     expect(await storedFor(token)).toBeLessThanOrEqual(QUOTA);
   });
+
+  it("counts a guest's photos against the account it logs in to", async () => {
+    await signUp(server, 'quota@example.com', 'correct horse');
+    const guest = (await createGuest(server)).accessToken;
+    expect((await declare(guest)).status).toBe(201);
+    const login = await passwordLogin(server, 'quota@example.com', 'correct horse', guest);
+    expect(login.status).toBe(200);
+    const account = (await json(login)).accessToken;
+    expect(await expectProblem(await declare(account), 413, 'storage_quota_exceeded')).toMatchObject({
+      usedBytes: small.length,
+      scope: 'identity',
+    });
+  });
 });
 
 describe.each(engines)('photo storage per API key ($name)', (engine) => {
@@ -122,5 +135,22 @@ describe.each(engines)('photo storage per API key ($name)', (engine) => {
     // Deleting frees the key's room.
     expect((await asIdentity(server, first, `/v1/photos/${firstPhoto.photoId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await createPhoto(server, third, photo)).status).toBe(201);
+  });
+
+  it("frees the key's room when an identity is deleted with its photos", async () => {
+    const newKey = await server.admin('/admin/keys', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'a third app', rateLimit: { rate: 1000, burst: 1000 } }),
+    });
+    const app = apiClient(server.url, (await json(newKey)).key);
+    const leaving = (await createGuest(app)).accessToken;
+    for (let i = 0; i < 2; i++) expect((await createPhoto(app, leaving, photo)).status).toBe(201);
+    const staying = (await createGuest(app)).accessToken;
+    expect(await expectProblem(await createPhoto(app, staying, photo), 413, 'storage_quota_exceeded')).toMatchObject({ usedBytes: 800 });
+
+    expect((await asIdentity(app, leaving, '/v1/identities/me', { method: 'DELETE' })).status).toBe(204);
+    for (let i = 0; i < 2; i++) expect((await createPhoto(app, staying, photo)).status).toBe(201);
+    expect(await expectProblem(await createPhoto(app, staying, photo), 413, 'storage_quota_exceeded')).toMatchObject({ usedBytes: 800 });
   });
 });

@@ -202,7 +202,10 @@ export class PhotoService {
    */
   async delete(ownerId: string, photoId: string): Promise<void> {
     const photo = await this.changes.write(async (trx) => {
-      await this.store.lockOwner(trx, ownerId, Date.now());
+      // Its key's quota lock first, as every quota holder's lock is taken (the key never changes).
+      const holders = await this.store.findOwned(photoId, ownerId, trx);
+      if (!holders) throw notFound();
+      await this.store.lockQuotaHolders(trx, holders, Date.now());
       // Whatever its version: the photo processor may finish it meanwhile.
       const found = await this.store.deleteOwned(trx, photoId, ownerId);
       if (!found) throw notFound();

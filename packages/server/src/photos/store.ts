@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
 import { type Photo, toPhoto, toRow } from './photo.js';
 
@@ -21,6 +21,12 @@ export interface QuotaHolders {
 /** The column naming a quota holder. */
 export type HolderColumn = 'owner_id' | 'api_key_id';
 
+/** In the order their locks are taken: keys first. */
+const HOLDERS: readonly HolderColumn[] = ['api_key_id', 'owner_id'];
+/** Each holder's lock row, which counts its bytes too. */
+const HOLDER_TABLES = { api_key_id: 'photo_api_keys', owner_id: 'photo_owners' } as const;
+const HOLDER_FIELDS = { api_key_id: 'apiKeyId', owner_id: 'ownerId' } as const;
+
 export interface ListCursor {
   readonly createdAt: number;
   readonly id: string;
@@ -40,6 +46,7 @@ export class PhotoStore {
 
   async insert(trx: Kysely<Tables>, photo: Photo): Promise<void> {
     await trx.insertInto('photos').values(toRow(photo)).execute();
+    await this.count(trx, [], [photo]);
   }
 
   /**
@@ -49,15 +56,30 @@ export class PhotoStore {
    * locked before the identity, so two checks never wait for each other in opposite orders.
    */
   async lockQuotaHolders(trx: Kysely<Tables>, holders: QuotaHolders, now: number): Promise<void> {
-    if (holders.apiKeyId !== null) {
-      await trx
-        .insertInto('photo_api_keys')
-        .values({ api_key_id: holders.apiKeyId, locked_at: now })
-        .onConflict((oc) => oc.column('api_key_id').doNothing())
-        .execute();
-      await trx.updateTable('photo_api_keys').set({ locked_at: now }).where('api_key_id', '=', holders.apiKeyId).execute();
-    }
+    if (holders.apiKeyId !== null) await this.lockApiKey(trx, holders.apiKeyId, now);
     await this.lockOwner(trx, holders.ownerId, now);
+  }
+
+  /** Every API key `ownerId`'s photos count against, in the order their locks are taken. */
+  async apiKeysOf(trx: Kysely<Tables>, ownerId: string): Promise<string[]> {
+    const rows = await trx
+      .selectFrom('photos')
+      .select('api_key_id')
+      .distinct()
+      .where('owner_id', '=', ownerId)
+      .where('api_key_id', 'is not', null)
+      .orderBy('api_key_id')
+      .execute();
+    return rows.flatMap((row) => (row.api_key_id === null ? [] : [row.api_key_id]));
+  }
+
+  async lockApiKey(trx: Kysely<Tables>, apiKeyId: string, now: number): Promise<void> {
+    await trx
+      .insertInto('photo_api_keys')
+      .values({ api_key_id: apiKeyId, locked_at: now })
+      .onConflict((oc) => oc.column('api_key_id').doNothing())
+      .execute();
+    await trx.updateTable('photo_api_keys').set({ locked_at: now }).where('api_key_id', '=', apiKeyId).execute();
   }
 
   /** The identity's lock alone: deleting a photo and linking notes to photos take it as well (see note-references.ts). */
@@ -77,14 +99,34 @@ export class PhotoStore {
   /**
    * Bytes counted against an identity's (`owner_id`) or an API key's (`api_key_id`) quota: the
    * stored bytes of its photos, which are the declared length while a photo is pending (see tables.ts).
+   * One row, kept by `count`, however many photos the holder has.
    */
   async usage(holder: HolderColumn, id: string, trx: Kysely<Tables> = this.db): Promise<number> {
-    const row = await trx
-      .selectFrom('photos')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('stored_bytes'), eb.lit(0)).as('used'))
-      .where(holder, '=', id)
-      .executeTakeFirstOrThrow();
-    return Number(row.used);
+    const { rows } = await sql<{ used_bytes: number | string }>`
+      select used_bytes from ${sql.table(HOLDER_TABLES[holder])} where ${sql.ref(holder)} = ${id}`.execute(trx);
+    return Number(rows[0]?.used_bytes ?? 0);
+  }
+
+  /**
+   * Keeps each holder's used_bytes equal to the stored bytes of its photos, in the transaction that
+   * changes them from `before` to `after`. API keys before identities, each in id order: the order
+   * the quota locks are taken in, so two writers never wait for each other in opposite orders.
+   */
+  private async count(trx: Kysely<Tables>, before: readonly Photo[], after: readonly Photo[]): Promise<void> {
+    const deltas: Record<HolderColumn, Map<string, number>> = { api_key_id: new Map(), owner_id: new Map() };
+    const add = (holder: HolderColumn, id: string | null, bytes: number) => {
+      if (id !== null) deltas[holder].set(id, (deltas[holder].get(id) ?? 0) + bytes);
+    };
+    for (const photo of before) for (const holder of HOLDERS) add(holder, photo[HOLDER_FIELDS[holder]], -photo.storedBytes);
+    for (const photo of after) for (const holder of HOLDERS) add(holder, photo[HOLDER_FIELDS[holder]], photo.storedBytes);
+    for (const holder of HOLDERS) {
+      const table = sql.table(HOLDER_TABLES[holder]);
+      for (const [id, bytes] of changed(deltas[holder])) {
+        await sql`
+          insert into ${table} (${sql.ref(holder)}, locked_at, used_bytes) values (${id}, 0, ${bytes})
+          on conflict (${sql.ref(holder)}) do update set used_bytes = ${table}.used_bytes + excluded.used_bytes`.execute(trx);
+      }
+    }
   }
 
   /**
@@ -167,7 +209,7 @@ export class PhotoStore {
    * Writes `next` over the stored photo if it is still at `next.version - 1`; false when another
    * write came first (the caller re-reads and decides again).
    */
-  async replace(trx: Kysely<Tables>, next: Photo): Promise<boolean> {
+  private async replace(trx: Kysely<Tables>, next: Photo): Promise<boolean> {
     const { id, upload_claimed_at: _claim, ...columns } = toRow(next);
     const result = await trx
       .updateTable('photos')
@@ -195,7 +237,10 @@ export class PhotoStore {
       const next = before && change(before);
       if (!before || !next) return { before, after: undefined };
       const after: Photo = { ...next, version: before.version + 1, updatedAt: new Date() };
-      if (await this.replace(trx, after)) return { before, after };
+      if (await this.replace(trx, after)) {
+        await this.count(trx, [before], [after]);
+        return { before, after };
+      }
     }
     throw new PhotoKeepsChangingError(id);
   }
@@ -203,13 +248,16 @@ export class PhotoStore {
   /** Deletes `ownerId`'s photo, whatever its version; answers the photo as it was deleted. */
   async deleteOwned(trx: Kysely<Tables>, id: string, ownerId: string): Promise<Photo | undefined> {
     const row = await trx.deleteFrom('photos').where('id', '=', id).where('owner_id', '=', ownerId).returningAll().executeTakeFirst();
-    return row && toPhoto(row);
+    const photo = row && toPhoto(row);
+    if (photo) await this.count(trx, [photo], []);
+    return photo;
   }
 
   /** Deletes every photo of `ownerId`; answers them as they were deleted. */
   async deleteAllOwned(trx: Kysely<Tables>, ownerId: string): Promise<Photo[]> {
-    const rows = await trx.deleteFrom('photos').where('owner_id', '=', ownerId).returningAll().execute();
-    return rows.map(toPhoto);
+    const photos = (await trx.deleteFrom('photos').where('owner_id', '=', ownerId).returningAll().execute()).map(toPhoto);
+    await this.count(trx, photos, []);
+    return photos;
   }
 
   /**
@@ -238,3 +286,7 @@ export class PhotoStore {
       .execute();
   }
 }
+
+/** The holders whose bytes changed, in id order. */
+const changed = (bytes: Map<string, number>): [string, number][] =>
+  [...bytes].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Photo metadata; the bytes live in the blob store under keys derived from `id`. */
 export interface PhotoTables {
   photos: {
@@ -33,15 +35,19 @@ export interface PhotoTables {
     /** The API key the photo was created through, whose storage quota it counts against (null before migration 011). */
     api_key_id: string | null;
   };
-  /** Serialises quota checks per identity (see PhotoStore.lockQuotaHolders). */
+  /** Serialises quota checks per identity (see PhotoStore.lockQuotaHolders), and counts its photos' stored bytes. */
   photo_owners: {
     owner_id: string;
     locked_at: number;
+    /** The sum of stored_bytes over the identity's photos, kept by PhotoStore in the transactions that change them. */
+    used_bytes: Generated<number>;
   };
-  /** Serialises quota checks per API key (see PhotoStore.lockQuotaHolders). */
+  /** Serialises quota checks per API key (see PhotoStore.lockQuotaHolders), and counts its photos' stored bytes. */
   photo_api_keys: {
     api_key_id: string;
     locked_at: number;
+    /** The sum of stored_bytes over the photos created through the key. */
+    used_bytes: Generated<number>;
   };
 }
 
