@@ -7,6 +7,7 @@ import { notes } from './notes.js';
 import { notesImport } from './notes-import.js';
 import { notesPostgres } from './notes-postgres.js';
 import { photoFlow } from './photo-flow.js';
+import { photoQuota } from './photo-quota.js';
 import { photoMemory, photoUpload, thumbnails } from './photos.js';
 import { search, searchPostgres } from './search.js';
 import { streamFanout } from './stream-fanout.js';
@@ -24,6 +25,7 @@ export const scenarios: readonly BenchScenario[] = [
   photoUpload,
   photoFlow,
   photoMemory,
+  photoQuota,
   thumbnails,
   atRest,
   streamFanout,
