@@ -22,7 +22,8 @@ export async function packFolder(root: string, entries: readonly string[], file:
   });
   try {
     await pipeline(
-      create({ gzip: true, cwd: root, portable: true }, [MANIFEST_FILE, ...entries]),
+      // Every file whole, even two names of one file (the blob store links copies): restore takes plain files only.
+      create({ gzip: true, cwd: root, portable: true, linkCache: new NoLinks() }, [MANIFEST_FILE, ...entries]),
       counter,
       createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
     );
@@ -30,6 +31,13 @@ export async function packFolder(root: string, entries: readonly string[], file:
   } catch (error) {
     await rm(partial, { force: true });
     throw error;
+  }
+}
+
+/** A hard-link cache that never finds a link, so node-tar stores each name as a file of its own. */
+class NoLinks extends Map<`${number}:${number}`, string> {
+  override get(): undefined {
+    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { create, extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,9 @@ describe('shoebox backup and restore (embedded)', () => {
     })();
     await eventually(async () => acknowledged.size >= 20);
     for (const [id, note] of acknowledged) acknowledgedBefore.set(id, note);
+    // An upload left beside its original by a process that died during complete: one file under two names.
+    const photoFolder = (dataDir: string) => join(dataDir, 'blobs', 'photos', photo.photoId);
+    await link(join(photoFolder(original.dataDir), 'original'), join(photoFolder(original.dataDir), 'upload'));
     // A photo deleted while the backup runs: taken as the snapshot saw it, or not at all.
     const doomed = await uploaded(original, guest.accessToken, photoBytes);
     const [backup] = await Promise.all([
@@ -103,6 +106,8 @@ describe('shoebox backup and restore (embedded)', () => {
     const restore = await runCli(['restore', backupFile], { env: { SHOEBOX_DATA_DIR: restoredDir } });
     expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
+    expect((await readdir(photoFolder(restoredDir))).sort()).toEqual(['display', 'original', 'thumb', 'upload']);
+    expect(await readFile(join(photoFolder(restoredDir), 'upload'))).toEqual(photoBytes);
     const restored = await startTestServer({ dataDir: restoredDir, apiKey: original.apiKey, env: ROOMY_PLAN });
     try {
       // The identity: its refresh token from before the backup works on the restored server.

@@ -24,6 +24,9 @@ import type { UrlSigner } from './url-signer.js';
 /** Where the routes serving the store's signed URLs are mounted, under the server's public URL. */
 const ROUTES_PATH = '/blobs';
 
+/** What link() fails with where a file system (FAT, some network or container mounts) or its policy refuses hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
+
 /** Temporary files older than this belong to uploads that died with their process. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
 
@@ -93,20 +96,34 @@ export class FsBlobStore implements BlobStore {
   /**
    * Links the file under the new key: no byte is copied or written again. Files are never changed
    * in place (every `put` writes a new file and renames it over the old), so two keys can share
-   * one file, and a later `put` or `delete` of either leaves the other as it was.
+   * one file, and a later `put` or `delete` of either leaves the other as it was. Where the file
+   * system refuses links, the bytes are copied through `put`.
    */
   async copy(from: string, to: string): Promise<boolean> {
     const source = this.pathFor(from);
     const path = this.pathFor(to);
     const temp = join(this.tempDir, `${randomUUID()}.part`);
-    const linked = await link(source, temp).then(() => true, ifMissing(false));
-    if (!linked) return false;
+    try {
+      await link(source, temp);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'ENOENT') return false;
+      if (code !== undefined && NO_LINKS.has(code)) return this.copyBytes(from, to);
+      throw error;
+    }
     try {
       await this.moveIntoPlace(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
+    return true;
+  }
+
+  private async copyBytes(from: string, to: string): Promise<boolean> {
+    const found = await this.get(from);
+    if (!found) return false;
+    await this.put(to, found.body, { maxBytes: found.info.size, contentType: '' });
     return true;
   }
 

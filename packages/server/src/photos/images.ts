@@ -67,7 +67,7 @@ export async function makeVariants(input: Buffer | string, type: PhotoType, maxP
     // Reading the header decodes no pixels, so it can run uncapped and report the real count below.
     metadata = await sharp(input, { ...options, limitInputPixels: false }).metadata();
   } catch (error) {
-    return failed(`The image could not be read: ${messageOf(error)}.`);
+    return failed(`The image could not be read: ${messageOf(error, input)}.`);
   }
   const decoder = PHOTO_TYPES[type];
   if (metadata.format !== decoder || (type === 'image/avif' && metadata.compression !== 'av1')) {
@@ -84,7 +84,7 @@ export async function makeVariants(input: Buffer | string, type: PhotoType, maxP
     const thumb = await encode(sharp(display.data), 'thumb', format);
     return { ok: true, width: metadata.autoOrient.width, height: metadata.autoOrient.height, variants: [thumb, display] };
   } catch (error) {
-    return failed(`The image could not be decoded: ${messageOf(error)}.`);
+    return failed(`The image could not be decoded: ${messageOf(error, input)}.`);
   }
 }
 
@@ -99,4 +99,8 @@ async function encode(image: sharp.Sharp, name: VariantName, format: 'jpeg' | 'w
 
 const failed = (reason: string): ProcessedImage => ({ ok: false, reason: reason.slice(0, 300) });
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).trim().replace(/\.$/, '');
+/** libvips' message, without the server's path to the file (reasons are shown to the photo's owner). */
+const messageOf = (error: unknown, input: Buffer | string) => {
+  const message = (error instanceof Error ? error.message : String(error)).trim().replace(/\.$/, '');
+  return typeof input === 'string' ? message.replaceAll(input, 'the stored file') : message;
+};

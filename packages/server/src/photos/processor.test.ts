@@ -152,6 +152,16 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     expect(filesOf(id)).toEqual(['original']);
   });
 
+  it('fails a photo whose original is gone with a reason that names no server path', async () => {
+    const { id, change } = await uploaded(await phoneJpeg());
+    await blobs.delete(originalKey(id));
+    await processorWith(store).handle(change);
+    const photo = await store.find(id);
+    expect(photo).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/missing/), variants: {} });
+    expect(photo?.failureReason).not.toContain(dir);
+    expect(filesOf(id)).toEqual([]);
+  });
+
   it('reads the original through the store when it keeps no files, as S3 does', async () => {
     const { id, change } = await uploaded(await phoneJpeg());
     const streamingBlobs: BlobStore = Object.create(blobs, { localPath: { value: () => undefined } });

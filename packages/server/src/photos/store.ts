@@ -74,22 +74,19 @@ export class PhotoStore {
   }
 
   async lockApiKey(trx: Kysely<Tables>, apiKeyId: string, now: number): Promise<void> {
-    await trx
-      .insertInto('photo_api_keys')
-      .values({ api_key_id: apiKeyId, locked_at: now })
-      .onConflict((oc) => oc.column('api_key_id').doNothing())
-      .execute();
-    await trx.updateTable('photo_api_keys').set({ locked_at: now }).where('api_key_id', '=', apiKeyId).execute();
+    await this.lock(trx, 'api_key_id', apiKeyId, now);
   }
 
   /** The identity's lock alone: deleting a photo and linking notes to photos take it as well (see note-references.ts). */
   async lockOwner(trx: Kysely<Tables>, ownerId: string, now: number): Promise<void> {
-    await trx
-      .insertInto('photo_owners')
-      .values({ owner_id: ownerId, locked_at: now })
-      .onConflict((oc) => oc.column('owner_id').doNothing())
-      .execute();
-    await trx.updateTable('photo_owners').set({ locked_at: now }).where('owner_id', '=', ownerId).execute();
+    await this.lock(trx, 'owner_id', ownerId, now);
+  }
+
+  /** An upsert holds the row's lock until `trx` ends (PostgreSQL), whether or not the row was there. */
+  private async lock(trx: Kysely<Tables>, holder: HolderColumn, id: string, now: number): Promise<void> {
+    await sql`
+      insert into ${sql.table(HOLDER_TABLES[holder])} (${sql.ref(holder)}, locked_at) values (${id}, ${now})
+      on conflict (${sql.ref(holder)}) do update set locked_at = excluded.locked_at`.execute(trx);
   }
 
   async forgetOwner(trx: Kysely<Tables>, ownerId: string): Promise<void> {
@@ -105,6 +102,15 @@ export class PhotoStore {
     const { rows } = await sql<{ used_bytes: number | string }>`
       select used_bytes from ${sql.table(HOLDER_TABLES[holder])} where ${sql.ref(holder)} = ${id}`.execute(trx);
     return Number(rows[0]?.used_bytes ?? 0);
+  }
+
+  /** The quota locks of the photos' API keys, then of their owners, each in id order. */
+  private async lockHoldersOf(trx: Kysely<Tables>, photos: readonly Photo[]): Promise<void> {
+    const now = Date.now();
+    for (const holder of HOLDERS) {
+      const ids = new Set(photos.flatMap((photo) => photo[HOLDER_FIELDS[holder]] ?? []));
+      for (const id of [...ids].sort()) await this.lock(trx, holder, id, now);
+    }
   }
 
   /**
@@ -237,6 +243,8 @@ export class PhotoStore {
       const next = before && change(before);
       if (!before || !next) return { before, after: undefined };
       const after: Photo = { ...next, version: before.version + 1, updatedAt: new Date() };
+      // The quota locks before the photo's row, as every writer of the counters takes them.
+      if (countsChange(before, after)) await this.lockHoldersOf(trx, [before, after]);
       if (await this.replace(trx, after)) {
         await this.count(trx, [before], [after]);
         return { before, after };
@@ -290,3 +298,7 @@ export class PhotoStore {
 /** The holders whose bytes changed, in id order. */
 const changed = (bytes: Map<string, number>): [string, number][] =>
   [...bytes].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** Whether writing `after` over `before` moves bytes between or within quota holders. */
+const countsChange = (before: Photo, after: Photo): boolean =>
+  before.storedBytes !== after.storedBytes || before.ownerId !== after.ownerId || before.apiKeyId !== after.apiKeyId;
