@@ -29,7 +29,7 @@ export const notes: BenchScenario = {
     'of queries (common and rare words, two words, phrases, prefixes, exclusions, OR); latency one request at a time, ' +
     'throughput with 50 connections. Lag: notes POSTed at an even pace of 1,000/s, then 300/s, for 20 s each after 3 s ' +
     'not counted (open loop over 50 kept-alive connections, each write timed from when it was due; plus one probe per 50 ' +
-    'notes); each probe is polled through GET /v1/search every 5 ms from its 201 until it is found (past 100 ms, every 5 % of its wait so far). Writes the server ' +
+    'notes); each probe is polled through GET /v1/search every 5 ms from its 201 until it is found (past 20 polls, every 5 % of its wait so far). Writes the server ' +
     'cannot keep up with queue, and the lag then measures the queue. In search, a one-word ' +
     'query reads impact postings (a few index seeks, see the search scenario); other queries rank every match with bm25, ' +
     'about 10 µs per matching note, so a very common word among others or a broad prefix (thousands of matches per ' +
