@@ -89,10 +89,10 @@ export async function benchServer(env: Record<string, string> = {}) {
  * What an upload scenario runs against: a bench server whose photo quota never interferes, with
  * `devices` devices, and the bare node:http upload server (bare-upload-server.js) as baseline.
  */
-export async function uploadRig(devices: number) {
+export async function uploadRig(devices: number, env: Record<string, string> = {}) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const bare = spawn(process.execPath, [resolve(import.meta.dirname, 'bare-upload-server.js'), String(port)], { stdio: 'ignore' });
-  const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB) });
+  const { server, apiKey } = await benchServer({ SHOEBOX_PHOTO_QUOTA_BYTES: String(100 * 1024 * MIB), ...env });
   const stop = async () => {
     await stopProcess(bare);
     await server.stop();
