@@ -82,10 +82,13 @@ export function cli(args: string[], env: Record<string, string>): Promise<string
  * environment. The deployment must exist: only `serve` and `worker` create one, so start the
  * server first.
  */
-export async function createBenchKey(env: Record<string, string>): Promise<string> {
+export async function createBenchApiKey(env: Record<string, string>): Promise<{ id: string; key: string }> {
   const created = await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], env);
-  return JSON.parse(created).key as string;
+  return JSON.parse(created) as { id: string; key: string };
 }
+
+/** The secret of a new bench API key (createBenchApiKey). */
+export const createBenchKey = async (env: Record<string, string>): Promise<string> => (await createBenchApiKey(env)).key;
 
 /**
  * Starts `shoebox serve` (or `args`, e.g. `serve --no-worker`) in its own process on a free port

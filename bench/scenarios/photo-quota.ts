@@ -3,7 +3,8 @@ import { toPhoto } from '../../packages/server/src/photos/photo.js';
 import { PhotoStore } from '../../packages/server/src/photos/store.js';
 import { dataLayout } from '../../packages/server/src/runtime/layout.js';
 import { openStorage } from '../../packages/server/src/runtime/storage.js';
-import { type BenchScenario, best, checked, cli, fixed, type LoadResult, load, ratio } from '../lib.js';
+import { type BenchScenario, best, checked, createBenchApiKey, fixed, type LoadResult, load, ratio } from '../lib.js';
+import { createGuests } from './notes-measures.js';
 import { benchServer, MIB } from './photo-devices.js';
 
 /** Photos already stored under the busy app's API key. */
@@ -55,14 +56,11 @@ async function storePhotos(dataDir: string, apiKeyId: string, count: number): Pr
 
 /** An app (API key) with a guest of its own: what creating a photo through it needs. */
 async function app(url: string, dataDir: string) {
-  const created = JSON.parse(
-    await cli(['keys', 'create', '--name', 'bench', '--rate', '1000000', '--burst', '1000000', '--json'], { SHOEBOX_DATA_DIR: dataDir }),
-  ) as { id: string; key: string };
-  const guest = await fetch(`${url}/v1/identities`, { method: 'POST', headers: { 'x-api-key': created.key } });
-  const { accessToken } = (await guest.json()) as { accessToken: string };
+  const { id, key } = await createBenchApiKey({ SHOEBOX_DATA_DIR: dataDir });
+  const [guest] = await createGuests(url, key, 1);
   return {
-    apiKeyId: created.id,
-    headers: { 'x-api-key': created.key, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+    apiKeyId: id,
+    headers: { 'x-api-key': key, authorization: `Bearer ${guest!.accessToken}`, 'content-type': 'application/json' },
   };
 }
 
