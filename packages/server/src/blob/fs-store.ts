@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type BigIntStats, createWriteStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -65,8 +65,11 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo> {
     const path = this.pathFor(key);
     const temp = join(this.tempDir, `${randomUUID()}.part`);
+    // Created before any byte flows: a stream that opened its file lazily could create it after a
+    // failed pipeline's cleanup had already run, leaving a temporary file behind for a day.
+    const file = await open(temp, 'wx', 0o600);
     try {
-      await pipeline(body, new ByteLimit(options.maxBytes), createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
+      await pipeline(body, new ByteLimit(options.maxBytes), file.createWriteStream({ flush: true }));
       // Renaming keeps the inode and mtime, so the temporary file's stat describes the stored one.
       const info = infoOf(await stat(temp, { bigint: true }));
       await this.moveIntoPlace(temp, path);
