@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MANIFEST_FILE } from './manifest.js';
@@ -20,12 +19,14 @@ export async function packFolder(root: string, entries: readonly string[], file:
       done(null, chunk);
     },
   });
+  // Opened before the pipeline, so the cleanup below never runs before a lazy open creates the file.
+  const out = await open(partial, 'wx', 0o600);
   try {
     await pipeline(
       // Every file whole, even two names of one file (the blob store links copies): restore takes plain files only.
       create({ gzip: true, cwd: root, portable: true, linkCache: new NoLinks() }, [MANIFEST_FILE, ...entries]),
       counter,
-      createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
+      out.createWriteStream(),
     );
     await rename(partial, file);
   } catch (error) {
