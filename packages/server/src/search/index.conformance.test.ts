@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../db/postgres.js';
 import { engines } from '../testing/engines.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { type IndexEntry, MARK_END, MARK_START, type SearchHit, type SearchIndex, type SearchPosition, type SearchScope } from './index.js';
@@ -227,7 +228,9 @@ describe.each(engines)('search index under concurrent use ($name)', (engine) => 
       for (const q of queries) alone.push(matches((await shoebox.searchIndex.search(parseQuery(q), mine(), { limit: 20 })).hits));
       // A new index object keeps nothing from the searches above: each word is tokenized anew.
       const fresh =
-        shoebox.database.engine === 'sqlite' ? new SqliteSearchIndex(shoebox.database) : new PostgresSearchIndex(shoebox.database);
+        shoebox.database.engine === 'sqlite'
+          ? new SqliteSearchIndex(shoebox.database)
+          : new PostgresSearchIndex(shoebox.database as PostgresDatabase);
       const writes = CORPUS.slice(0, 5).map((entry) => fresh.apply([{ ...entry, ownerId: BOB, noteId: `copy-${entry.noteId}` }]));
       const together = await Promise.all([...queries, ...queries].map((q) => fresh.search(parseQuery(q), mine(), { limit: 20 })));
       await Promise.all(writes);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { PostgresDatabase } from '../db/postgres.js';
 import { BoundedMap } from '../shared/bounded-map.js';
 import { type DocumentRow, DocumentTable, documentRow, latestPerNote } from './documents.js';
 import { type FoldedText, foldedWords, foldText, unfoldMarks } from './fold.js';
@@ -27,6 +28,40 @@ const LEXEME_CACHE_SIZE = 5_000;
 const WHOLE = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
 const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWords=12, ShortWord=0, MaxFragments=1`;
 
+/*
+ * The statements every search runs are named, so each connection parses and plans them once
+ * (pg prepares a named statement on its first use per connection): a one-word search is two
+ * short statements whose planning would otherwise cost more than running them.
+ */
+
+/** The page of a one-word query: $1 lexeme, $2 scope word, $3 rows; then the cursor's score and doc id, then the owner. */
+function oneWordStatement(scope: SearchScope['kind'], after: boolean): { name: string; text: string } {
+  const owner = after ? '$6' : '$4';
+  const past = after ? 'and p.score <= $4::float8 and (p.score < $4::float8 or p.doc_id > $5)' : '';
+  return {
+    name: `shoebox-search-word-${scope}${after ? '-after' : ''}`,
+    text: `
+      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at, r.score
+      from (
+        select p.doc_id, p.score::float8 as score from search_word_scores p
+        where p.lexeme = $1 and p.scope = $2 ${past}
+        order by p.score desc, p.doc_id
+        limit $3
+      ) r
+      join search_documents d on d.doc_id = r.doc_id
+      where ${scope === 'owner' ? `d.owner_id = ${owner}` : `d.visibility = 'public'`} and d.removed_at is null
+      order by r.score desc, r.doc_id`,
+  };
+}
+
+/** Marks of a page: $1 folded headlines, $2 folded texts, $3 the tsquery text, $4 and $5 WHOLE and SNIPPET. */
+const HIGHLIGHT = `
+  select ts_headline('shoebox_english', f.headline, q.q, $4) as headline,
+    ts_headline('shoebox_english', f.text, q.q, $5) as text
+  from unnest($1::text[], $2::text[]) with ordinality as f(headline, text, i)
+    cross join (select to_tsquery('shoebox_english', $3) as q) q
+  order by f.i`;
+
 /**
  * PostgreSQL full text search over search_documents.tsv (GIN index, migration 007): the folded
  * headline (weight A), the scope words (D) and the folded text (B), built with the
@@ -39,6 +74,10 @@ const SNIPPET = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=24, MinWo
  */
 export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
   private readonly lexemes = new BoundedMap<string, string | undefined>(LEXEME_CACHE_SIZE);
+
+  constructor(private readonly postgres: PostgresDatabase) {
+    super(postgres);
+  }
 
   async apply(entries: readonly IndexEntry[], guard: VersionGuard = 'newer'): Promise<void> {
     const rows = latestPerNote(entries);
@@ -68,20 +107,10 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
     if (words.length !== 1) return undefined;
     const lexeme = await this.lexemeOf(words[0] as string);
     if (lexeme === undefined) return undefined;
-    const after = page.after
-      ? sql`and p.score <= ${page.after.score}::float8 and (p.score < ${page.after.score}::float8 or p.doc_id > ${page.after.docId})`
-      : sql``;
-    const { rows } = await sql<Row>`
-      select d.doc_id, d.note_id, d.owner_id, d.version, d.headline, d.text, d.visibility, d.updated_at, r.score
-      from (
-        select p.doc_id, p.score::float8 as score from search_word_scores p
-        where p.lexeme = ${lexeme} and p.scope = ${scopeToken(scope)} ${after}
-        order by p.score desc, p.doc_id
-        limit ${page.limit + 1}
-      ) r
-      join search_documents d on d.doc_id = r.doc_id
-      where ${inScope(scope)} and d.removed_at is null
-      order by r.score desc, r.doc_id`.execute(this.database.db);
+    const { after } = page;
+    const owner = scope.kind === 'owner' ? [scope.ownerId] : [];
+    const values = [lexeme, scopeToken(scope), page.limit + 1, ...(after ? [after.score, after.docId] : []), ...owner];
+    const { rows } = await this.postgres.pool.query<Row>({ ...oneWordStatement(scope.kind, after !== undefined), values });
     return rows;
   }
 
@@ -100,13 +129,11 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
   private async highlight(rows: readonly Row[], terms: string): Promise<SearchHit[]> {
     if (rows.length === 0) return [];
     const folded = rows.map((row) => ({ headline: foldText(row.headline), text: foldText(row.text) }));
-    const { rows: marked } = await sql<{ headline: string; text: string }>`
-      select ts_headline('shoebox_english', f.headline, q.q, ${WHOLE}) as headline,
-        ts_headline('shoebox_english', f.text, q.q, ${SNIPPET}) as text
-      from unnest(${folded.map((f) => f.headline.text)}::text[], ${folded.map((f) => f.text.text)}::text[])
-          with ordinality as f(headline, text, i)
-        cross join (select to_tsquery('shoebox_english', ${terms}) as q) q
-      order by f.i`.execute(this.database.db);
+    const { rows: marked } = await this.postgres.pool.query<{ headline: string; text: string }>({
+      name: 'shoebox-search-highlight',
+      text: HIGHLIGHT,
+      values: [folded.map((f) => f.headline.text), folded.map((f) => f.text.text), terms, WHOLE, SNIPPET],
+    });
     return rows.map((row, i) => {
       const { headline, text } = folded[i] as { headline: FoldedText; text: FoldedText };
       const marks = marked[i] ?? { headline: headline.text, text: text.text };
