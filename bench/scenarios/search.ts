@@ -28,12 +28,11 @@ interface SearchEngine {
 
 const embeddedEngine = async (): Promise<SearchEngine> => ({ env: {}, settle: async () => {}, remove: async () => {} });
 
-const DESCRIPTION =
+/** The corpus, the queries and the measures, with how the engine highlights said after the queries. */
+const describe = (highlighting: string) =>
   '100,000 notes of 8–40 words from a Zipf-distributed vocabulary, all of one identity (scope `mine` covers them all: the ' +
   'worst case, the same shape as `scope=public` over many users), written through the notes service and indexed. Queries: ' +
-  'single words whose document frequency ranges from 85 to 36,000 notes, `limit=10`, each request a word drawn at random. ' +
-  "Highlighting looks each word's stem up in a cache of up to 50,000 words and stems the ones it lacks: after the " +
-  "warm-up the corpus's whole 20,000-word vocabulary is cached, as a note collection's common words would be. " +
+  `single words whose document frequency ranges from 85 to 36,000 notes, \`limit=10\`, each request a word drawn at random. ${highlighting} ` +
   'Throughput and latency with 32 connections (autocannon, 10 s, after 3 s of the same load not counted); latency one request at a time over 1,000 queries; then ' +
   'throughput again with the same data served by two HTTP processes (SHOEBOX_HTTP_PROCESSES=2). ' +
   'Baselines in the same run: GET /v1/ping through the same gateway, and the same queries ranked over every match (each ' +
@@ -43,7 +42,9 @@ const DESCRIPTION =
 export const search: BenchScenario = {
   name: 'search',
   title: 'Search at 100,000 notes: one-word queries, top 10',
-  description: `\`shoebox serve\` in its own process on the embedded engine (FTS5 and impact postings), driven from this one. ${DESCRIPTION}`,
+  description: `\`shoebox serve\` in its own process on the embedded engine (FTS5 and impact postings), driven from this one. ${describe(
+    "Highlighting looks each word's stem up in a cache of up to 50,000 words and stems the ones it lacks: after the warm-up the corpus's whole 20,000-word vocabulary is cached, as a note collection's common words would be.",
+  )}`,
   run: () => measureSearch(embeddedEngine),
 };
 
@@ -52,7 +53,7 @@ export const searchPostgres: BenchScenario = {
   title: 'Search at 100,000 notes on PostgreSQL: one-word queries, top 10',
   description:
     '`shoebox serve` (indexing in the same process) on PostgreSQL, a database made for the run and dropped after it ' +
-    `(ts_rank over the GIN index, and stored word scores), driven from this one; VACUUM ANALYZE after the load. ${DESCRIPTION}`,
+    `(ts_rank over the GIN index, and stored word scores), driven from this one; VACUUM ANALYZE after the load. ${describe("Highlights come from ts_headline over the page's hits.")}`,
   async run() {
     const scaleOut = await provisionScaleOut();
     if ('skipped' in scaleOut) {
