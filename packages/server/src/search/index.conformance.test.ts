@@ -45,6 +45,8 @@ const CORPUS: IndexEntry[] = [
   note(ALICE, 'running', 'Morning run', 'Running shoes and a photo album.'),
   note(ALICE, 'photos', 'Photography club', 'Photographs of the harbour at dawn.'),
   note(ALICE, 'long', 'Logbook', LONG_TEXT),
+  note(ALICE, 'lantern-ascii', 'Lantern night', 'Paper lanterns, ten of them.'),
+  note(ALICE, 'lantern-accented', 'Fête des lanterns', 'Lanterns à la fête.'),
   note(BOB, 'bob-secret', 'Beach secrets', 'Only for Bob.'),
   note(BOB, 'bob-public', 'Public beach', 'Open to everyone.', 'public'),
   ...Array.from({ length: 12 }, (_, i) => note(ALICE, `pager-${String(i).padStart(2, '0')}`, 'Pager', 'pagination filler')),
@@ -128,6 +130,9 @@ describe.each(engines)('search index ($name)', (engine) => {
     expect(await marks('photo*', 'photos')).toEqual({ headline: '[Photography] club', text: '[Photographs] of the harbour at dawn.' });
     expect(await marks('beach -sand', 'harbour')).toEqual({ headline: 'Harbour walk', text: 'Notes about the harbour and the [beach].' });
     expect(await marks('volleyball OR sand', 'beach-head')).toEqual({ headline: 'Beach day', text: 'Sun and [sand].' });
+    // One page with hits in plain ASCII and with accents, each marked in its own spelling.
+    expect(await marks('lantern', 'lantern-ascii')).toEqual({ headline: '[Lantern] night', text: 'Paper [lanterns], ten of them.' });
+    expect(await marks('lantern', 'lantern-accented')).toEqual({ headline: 'Fête des [lanterns]', text: '[Lanterns] à la fête.' });
     expect(await marks('"whole team"', 'beach-text')).toEqual({ headline: 'Weekend', text: 'Beach volleyball with the [whole team].' });
   });
 
