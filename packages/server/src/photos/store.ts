@@ -60,7 +60,10 @@ export class PhotoStore {
     await this.lockOwner(trx, holders.ownerId, now);
   }
 
-  /** Every API key `ownerId`'s photos count against, in the order their locks are taken. */
+  /**
+   * Every API key `ownerId`'s photos count against, in the order their locks are taken: sorted
+   * here, as lockHoldersOf sorts, not by the database's collation (which may order ids otherwise).
+   */
   async apiKeysOf(trx: Kysely<Tables>, ownerId: string): Promise<string[]> {
     const rows = await trx
       .selectFrom('photos')
@@ -68,9 +71,8 @@ export class PhotoStore {
       .distinct()
       .where('owner_id', '=', ownerId)
       .where('api_key_id', 'is not', null)
-      .orderBy('api_key_id')
       .execute();
-    return rows.flatMap((row) => (row.api_key_id === null ? [] : [row.api_key_id]));
+    return inLockOrder(rows.flatMap((row) => (row.api_key_id === null ? [] : [row.api_key_id])));
   }
 
   async lockApiKey(trx: Kysely<Tables>, apiKeyId: string, now: number): Promise<void> {
@@ -109,7 +111,7 @@ export class PhotoStore {
     const now = Date.now();
     for (const holder of HOLDERS) {
       const ids = new Set(photos.flatMap((photo) => photo[HOLDER_FIELDS[holder]] ?? []));
-      for (const id of [...ids].sort()) await this.lock(trx, holder, id, now);
+      for (const id of inLockOrder(ids)) await this.lock(trx, holder, id, now);
     }
   }
 
@@ -295,9 +297,13 @@ export class PhotoStore {
   }
 }
 
-/** The holders whose bytes changed, in id order. */
+/** The order locks of one kind of holder are taken in: by UTF-16 code units, the same in every process. */
+const lockOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const inLockOrder = (ids: Iterable<string>): string[] => [...ids].sort(lockOrder);
+
+/** The holders whose bytes changed, in lock order. */
 const changed = (bytes: Map<string, number>): [string, number][] =>
-  [...bytes].filter(([, delta]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  [...bytes].filter(([, delta]) => delta !== 0).sort(([a], [b]) => lockOrder(a, b));
 
 /** Whether writing `after` over `before` moves bytes between or within quota holders. */
 const countsChange = (before: Photo, after: Photo): boolean =>
