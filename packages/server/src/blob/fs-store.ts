@@ -64,7 +64,7 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, body: Readable, options: PutOptions): Promise<BlobInfo> {
     const path = this.pathFor(key);
-    const temp = join(this.tempDir, `${randomUUID()}.part`);
+    const temp = this.tempPath();
     // Created before any byte flows: a stream that opened its file lazily could create it after a
     // failed pipeline's cleanup had already run, leaving a temporary file behind for a day.
     const file = await open(temp, 'wx', 0o600);
@@ -105,7 +105,7 @@ export class FsBlobStore implements BlobStore {
   async copy(from: string, to: string): Promise<boolean> {
     const source = this.pathFor(from);
     const path = this.pathFor(to);
-    const temp = join(this.tempDir, `${randomUUID()}.part`);
+    const temp = this.tempPath();
     try {
       await link(source, temp);
     } catch (error) {
@@ -178,6 +178,11 @@ export class FsBlobStore implements BlobStore {
     const path = resolve(this.root, ...key.split('/'));
     if (!path.startsWith(this.root + sep)) throw new UnsafeBlobKeyError(key);
     return path;
+  }
+
+  /** A new name in the temporary folder, where files are made whole before they are moved into place. */
+  private tempPath(): string {
+    return join(this.tempDir, `${randomUUID()}.part`);
   }
 
   private async moveIntoPlace(temp: string, path: string): Promise<void> {

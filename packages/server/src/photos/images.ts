@@ -55,9 +55,10 @@ const loadSharp = () =>
 /**
  * Makes the variants of an uploaded image (its bytes, or the path of a file holding them), or
  * says why it cannot. Everything wrong with the image itself (not a permitted format, corrupt,
- * too many pixels) is a reason, never a throw: retrying would fail the same way. The pixel count is checked from the header before any
- * decoding, and libvips enforces the same cap while decoding, so a small file that inflates to
- * billions of pixels (a decompression bomb) is refused without being expanded.
+ * too many pixels) is a reason, never a throw: retrying would fail the same way. The pixel count
+ * is checked from the header before any decoding, and libvips enforces the same cap while
+ * decoding, so a small file that inflates to billions of pixels (a decompression bomb) is
+ * refused without being expanded.
  */
 export async function makeVariants(input: Buffer | string, type: PhotoType, maxPixels: number): Promise<ProcessedImage> {
   const sharp = await loadSharp();
