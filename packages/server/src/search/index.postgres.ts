@@ -54,6 +54,12 @@ function oneWordStatement(scope: SearchScope['kind'], after: boolean): { name: s
   };
 }
 
+/** The four one-word statements, made once: by scope kind, first page or after a cursor. */
+const ONE_WORD = {
+  owner: { first: oneWordStatement('owner', false), after: oneWordStatement('owner', true) },
+  public: { first: oneWordStatement('public', false), after: oneWordStatement('public', true) },
+} as const;
+
 /** Marks of a page: $1 folded headlines, $2 folded texts, $3 the tsquery text, $4 and $5 WHOLE and SNIPPET. */
 const HIGHLIGHT = `
   select ts_headline('shoebox_english', f.headline, q.q, $4) as headline,
@@ -110,7 +116,7 @@ export class PostgresSearchIndex extends DocumentTable implements SearchIndex {
     const { after } = page;
     const owner = scope.kind === 'owner' ? [scope.ownerId] : [];
     const values = [lexeme, scopeToken(scope), page.limit + 1, ...(after ? [after.score, after.docId] : []), ...owner];
-    const { rows } = await this.postgres.pool.query<Row>({ ...oneWordStatement(scope.kind, after !== undefined), values });
+    const { rows } = await this.postgres.pool.query<Row>({ ...ONE_WORD[scope.kind][after ? 'after' : 'first'], values });
     return rows;
   }
 
