@@ -1,12 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
-import { dataLayout } from '../runtime/layout.js';
 import { openShoebox } from '../runtime/shoebox.js';
-import { openStorage } from '../runtime/storage.js';
 import { documentRow } from '../search/documents.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
-import { migrator } from './migrate.js';
+import { openReleaseBefore } from '../testing/upgrades.js';
 
 const ALICE = 'idn_alice';
 const BOB = 'idn_bob';
@@ -23,13 +20,10 @@ describe.each(engines)('upgrading to note ids per identity ($name)', (engine) =>
   afterAll(() => removeTestData(dataDir, engine));
 
   it('keeps notes, photo links and search entries, blanks recorded words that must go, then lets identities share ids', async () => {
-    const config = parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)) });
-    const storage = await openStorage(config, dataLayout(dataDir), () => {});
+    const { config, storage } = await openReleaseBefore(engine, dataDir, '009-photo-original-etag');
     let documentsBefore: unknown[];
     try {
       const { db } = storage.database;
-      const { error } = await migrator(storage.database).migrateTo('009-photo-original-etag');
-      if (error) throw error;
       await db
         .insertInto('identities')
         .values({ id: ALICE, kind: 'guest', created_at: at, disabled_at: null, merged_into: null })

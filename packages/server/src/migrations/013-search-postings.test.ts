@@ -1,12 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
-import { dataLayout } from '../runtime/layout.js';
-import { openStorage } from '../runtime/storage.js';
 import { documentRow } from '../search/documents.js';
 import { parseQuery } from '../search/query.js';
 import { embedded } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
-import { migrate, migrator } from './migrate.js';
+import { openReleaseBefore } from '../testing/upgrades.js';
+import { migrate } from './migrate.js';
 
 const at = 1_700_000_000_000;
 const WORDS = ['walrus', 'tusks', 'ice', 'floe', 'arctic', 'swimming', 'swims', 'Café'];
@@ -20,11 +18,8 @@ describe('upgrading to impact postings (embedded)', () => {
   afterAll(() => removeTestData(dataDir, embedded));
 
   it('fills the postings of every indexed document, ranking as FTS5 ranks', async () => {
-    const config = parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await embedded.prepare(dataDir)) });
-    const storage = await openStorage(config, dataLayout(dataDir), () => {});
+    const { storage } = await openReleaseBefore(embedded, dataDir, '012-session-logins-and-secrets');
     try {
-      const { error } = await migrator(storage.database).migrateTo('012-session-logins-and-secrets');
-      if (error) throw error;
       const rows = Array.from({ length: 60 }, (_, i) => {
         const pick = (n: number) => Array.from({ length: n }, (_, j) => WORDS[(i * 7 + j * 3) % WORDS.length]).join(' ');
         return documentRow(

@@ -1,13 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
-import { dataLayout } from '../runtime/layout.js';
 import { openShoebox } from '../runtime/shoebox.js';
-import { openStorage } from '../runtime/storage.js';
 import { sha256 } from '../shared/secrets.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
-import { migrator } from './migrate.js';
+import { openReleaseBefore } from '../testing/upgrades.js';
 
 const ALICE = 'idn_alice';
 
@@ -20,7 +17,6 @@ describe.each(engines)('upgrading remembered creates to outcomes ($name)', (engi
   afterAll(() => removeTestData(dataDir, engine));
 
   it('replays a create remembered before the upgrade as created, and still refuses the key for another request', async () => {
-    const config = parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)) });
     const now = Date.now();
     const note = {
       noteId: 'n1',
@@ -32,11 +28,9 @@ describe.each(engines)('upgrading remembered creates to outcomes ($name)', (engi
       createdAt: new Date(now).toISOString(),
       updatedAt: new Date(now).toISOString(),
     };
-    const storage = await openStorage(config, dataLayout(dataDir), () => {});
+    const { config, storage } = await openReleaseBefore(engine, dataDir, '018-accounts-and-mail');
     try {
       const { db } = storage.database;
-      const { error } = await migrator(storage.database).migrateTo('018-accounts-and-mail');
-      if (error) throw error;
       await db
         .insertInto('identities')
         .values({ id: ALICE, kind: 'guest', created_at: now, disabled_at: null, merged_into: null })

@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/config.js';
 import { PhotoStore } from '../photos/store.js';
-import { dataLayout } from '../runtime/layout.js';
-import { openStorage } from '../runtime/storage.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
+import { openReleaseBefore } from '../testing/upgrades.js';
 import { migrator } from './migrate.js';
 
 /**
@@ -16,12 +14,9 @@ describe.each(engines)('upgrading photo quotas to counted usage ($name)', (engin
   afterAll(() => removeTestData(dataDir, engine));
 
   it('counts what every identity and API key stored before the upgrade', async () => {
-    const config = parseConfig({ SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)) });
-    const storage = await openStorage(config, dataLayout(dataDir), () => {});
+    const { storage } = await openReleaseBefore(engine, dataDir, '019-note-answer-outcomes');
     try {
       const { db } = storage.database;
-      const { error } = await migrator(storage.database).migrateTo('019-note-answer-outcomes');
-      if (error) throw error;
       const now = Date.now();
       const photo = (id: string, ownerId: string, apiKeyId: string | null, storedBytes: number) => ({
         id,
