@@ -3,8 +3,9 @@ import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
 import { newId } from '../shared/secrets.js';
 import type { IdentityDataOwner } from './data-owners.js';
+import type { IdentityLocks } from './owner-locks.js';
 import { SessionStore } from './session-store.js';
-import { disabledProblem } from './sessions.js';
+import { deletedProblem, disabledProblem } from './sessions.js';
 import { type Identity, IdentityStore, type NewLogin } from './store.js';
 
 /**
@@ -39,6 +40,7 @@ export interface LinkOutcome {
 export class LoginLinker {
   constructor(
     private readonly owners: readonly IdentityDataOwner[],
+    private readonly locks: IdentityLocks,
     /** How recent the login of the caller's session must be to add a login to an authenticated identity. */
     private readonly reauthWindowSeconds: number,
   ) {}
@@ -101,6 +103,8 @@ export class LoginLinker {
         'This login belongs to another identity, and an authenticated identity is never merged. Log out first to use that login.',
       );
     }
+    // The guest's own writes in flight commit before its data moves, or find it merged (owner-locks.ts).
+    await this.locks.exclude(trx, caller.id);
     for (const dataOwner of this.owners) await dataOwner.moveData(trx, caller.id, owner.id);
     await identities.disable(caller.id, now, owner.id);
     await new SessionStore(trx).revokeSessionsOf(caller.id, now, 'merged');
@@ -110,7 +114,7 @@ export class LoginLinker {
 
 async function mustBeActive(identities: IdentityStore, id: string): Promise<Identity> {
   const identity = await identities.find(id);
-  if (!identity) throw new Problem('identity_deleted', 'This identity was deleted.');
+  if (!identity) throw deletedProblem();
   if (identity.disabledAt) throw disabledProblem(identity.mergedInto);
   return identity;
 }

@@ -14,6 +14,7 @@ import { type LinkCaller, type LinkMode, LoginLinker } from './linking.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { MfaService } from './mfa.js';
 import type { OidcVerifier } from './oidc.js';
+import { IdentityLocks } from './owner-locks.js';
 import { PASSWORD_ISSUER, PasswordLoginStore } from './password-logins.js';
 import { normalizeEmail, type PasswordHasher } from './passwords.js';
 import type { Authenticated, TokenPair, TokenService } from './sessions.js';
@@ -70,6 +71,7 @@ export class IdentityService {
   private readonly tokens: TokenService;
   private readonly store: IdentityStore;
   private readonly linker: LoginLinker;
+  private readonly locks: IdentityLocks;
   private readonly clock: Clock;
   /** Logins by identity, for GET /v1/identities/me. */
   private readonly logins: GenerationCache<readonly Login[]>;
@@ -78,7 +80,8 @@ export class IdentityService {
     this.tokens = parts.tokens;
     this.store = new IdentityStore(parts.database.db);
     this.logins = new GenerationCache(parts.generations, 'identities', LOGINS_CACHE_MAX_ENTRIES);
-    this.linker = new LoginLinker(parts.dataOwners, parts.reauthWindowSeconds);
+    this.locks = new IdentityLocks(parts.database.engine);
+    this.linker = new LoginLinker(parts.dataOwners, this.locks, parts.reauthWindowSeconds);
     this.clock = parts.clock ?? systemClock;
   }
 
@@ -113,6 +116,14 @@ export class IdentityService {
   /** Verifies an access token without reading its identity: the route's write checks liveness (bearer.ts). */
   verifyAccessToken(accessToken: string): Promise<AccessClaims> {
     return this.tokens.verify(accessToken);
+  }
+
+  /**
+   * For a write creating data the identity owns, first in its transaction: the identity is neither
+   * deleted nor merged away until the write commits (owner-locks.ts); the problem otherwise.
+   */
+  holdOwner(trx: Kysely<Tables>, identityId: string): Promise<void> {
+    return this.locks.holdOwner(trx, identityId);
   }
 
   /** Throws the problem a request answers when the identity or its session is no longer live. */
@@ -266,6 +277,7 @@ export class IdentityService {
   /** Deletes the identity and, through every data owner, everything it owns: one transaction. */
   async delete(id: string): Promise<void> {
     await this.parts.database.db.transaction().execute(async (trx) => {
+      await this.locks.exclude(trx, id);
       for (const owner of this.parts.dataOwners) await owner.deleteData(trx, id);
       await this.parts.mailer.deleteUnsentOf(trx, id);
       await new IdentityStore(trx).delete(id);

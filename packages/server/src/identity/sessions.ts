@@ -175,7 +175,7 @@ export class TokenService {
     const { identity, sessionActive } = await this.states.get(`${identityId} ${sessionId}`, () =>
       this.sessions.state(identityId, sessionId),
     );
-    if (!identity) throw new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
+    if (!identity) throw deletedProblem();
     if (identity.disabledAt) throw disabledProblem(identity.mergedInto);
     if (!sessionActive) throw new Problem('session_revoked', 'This session was signed out or revoked. Log in again.');
     return identity;
@@ -193,6 +193,9 @@ export class TokenService {
 }
 
 const unknownRefreshToken = () => new Problem('refresh_token_invalid', 'This refresh token is unknown. Log in again.');
+
+export const deletedProblem = () =>
+  new Problem('identity_deleted', 'This identity was deleted. Create a new one with POST /v1/identities.');
 
 export const disabledProblem = (mergedInto: string | null) =>
   mergedInto

@@ -87,6 +87,42 @@ describe.each(engines)('notes follow their identity ($name)', (engine) => {
     expect(row).toMatchObject({ headline: '', text: '', deleted_at: expect.any(Number) });
   });
 
+  it('lets no create racing its identity’s deletion or merge outlive it, whichever path it writes by', async () => {
+    const db = server.server.shoebox.database.db;
+    const writes = (token: string, round: number) =>
+      Array.from({ length: 3 }, (_, i) => [
+        asIdentity(server, token, '/v1/notes', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ headline: `racing ${i}`, text: '' }),
+        }),
+        put(token, `racing-${round}-${i}`, 'racing put'),
+        asIdentity(server, token, '/v1/notes/batch', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ notes: [{ headline: `racing batch ${i}`, text: '' }] }),
+        }),
+      ]).flat();
+    const liveNotesOf = async (ownerId: string) =>
+      (await db.selectFrom('notes').select('note_id').where('owner_id', '=', ownerId).where('deleted_at', 'is', null).execute()).length;
+    for (let round = 0; round < 8; round++) {
+      const deleted = await createGuest(server);
+      const merged = await createGuest(server);
+      const account = `racing-${engine.name.replace(/\W+/g, '-')}-${round}@example.com`;
+      await signUp(server, account, 'a long enough password');
+      const racing = [...writes(deleted.accessToken, round), ...writes(merged.accessToken, round)];
+      await new Promise((resolve) => setTimeout(resolve, round));
+      const [gone, login] = await Promise.all([
+        asIdentity(server, deleted.accessToken, '/v1/identities/me', { method: 'DELETE' }),
+        passwordLogin(server, account, 'a long enough password', merged.accessToken),
+      ]);
+      expect([gone.status, login.status]).toEqual([204, 200]);
+      for (const response of await Promise.all(racing)) expect([200, 201, 401, 403]).toContain(response.status);
+      expect(await liveNotesOf(deleted.identityId)).toBe(0);
+      expect(await liveNotesOf(merged.identityId)).toBe(0);
+    }
+  });
+
   it('refuses creates from a logged-out session, a disabled identity and a deleted one as the guard does, writing nothing', async () => {
     const loggedOut = await signUp(server, 'creates-logged-out@example.com', 'a long enough password');
     const disabled = await createGuest(server);

@@ -33,9 +33,12 @@ export interface ListPage {
   readonly nextCursor: string | null;
 }
 
-/** Whether an identity and one of its sessions are still live; throws the problem their request answers if not. */
+/** The identity service, as note writes need it. */
 export interface LiveCallers {
+  /** Whether an identity and one of its sessions are still live; throws the problem their request answers if not. */
   assertLive(identityId: string, sessionId: string): Promise<void>;
+  /** First in a transaction creating notes: the owner is neither deleted nor merged away until it commits (identity/owner-locks.ts). */
+  holdOwner(trx: Kysely<Tables>, identityId: string): Promise<void>;
 }
 
 export interface NotesServiceParts {
@@ -99,6 +102,7 @@ export class NotesService {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.outbox.write(async (trx) => {
+          await this.parts.callers.holdOwner(trx, ownerId);
           if (idempotencyKey !== undefined) {
             const prior = await this.store.findAnswer(trx, ownerId, idempotencyKey);
             if (prior) return { note: replayOf(prior, requestHash), outcome: prior.outcome, replayed: true };
@@ -129,6 +133,7 @@ export class NotesService {
    */
   async createMany(ownerId: string, items: readonly BatchItem[]): Promise<BatchOutcome[]> {
     return this.outbox.write(async (trx) => {
+      await this.parts.callers.holdOwner(trx, ownerId);
       const outcomes = await this.createInBulk(trx, ownerId, items);
       for (const [i, item] of items.entries()) {
         outcomes[i] ??= isProblem(item) ? failed(item) : await this.createOrReplay(trx, ownerId, item);
@@ -186,6 +191,7 @@ export class NotesService {
     const written = input.photoIds?.length ? undefined : await this.putInOneStatement(ownerId, noteId, input, conditions);
     if (written) return written;
     return this.outbox.write(async (trx) => {
+      await this.parts.callers.holdOwner(trx, ownerId);
       const current = await this.store.findOwned(trx, ownerId, noteId);
       checkPreconditions(noteId, current, conditions);
       if (!current) return { note: await this.insert(trx, ownerId, noteId, input), created: true };

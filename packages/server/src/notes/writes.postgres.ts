@@ -12,14 +12,20 @@ const recordFrom = (source: string) => `
   insert into stream_changes (entity, entity_id, owner_id, op, version, old_image, new_image, created_at)
   select $1, w.note_id, w.owner_id, $2, w.version, $3, $4, $5 from ${source} w`;
 
-// $14, when given, is the caller's session: the identity guard's liveness check (identity/sessions.ts, assertLive).
+/*
+ * The owner is held as identity/owner-locks.ts holds it (neither deleted nor merged away until
+ * this commits). $14, when given, is the caller's session: then the identity guard's liveness
+ * check too (identity/sessions.ts, assertLive).
+ */
 const INSERT_NEW = `
   with w as (
     insert into notes (note_id, owner_id, headline, text, photo_ids, visibility, version, created_at, updated_at, deleted_at)
     select $6, $7, $8, $9, '[]', $10, $11, $12, $13, null
-    where $14::text is null or exists (
-      select 1 from identities i join identity_sessions s on s.identity_id = i.id
-      where i.id = $7 and s.id = $14 and i.disabled_at is null and s.revoked_at is null)
+    where exists (
+      select 1 from identities i
+      where i.id = $7 and i.merged_into is null and ($14::text is null or i.disabled_at is null and exists (
+        select 1 from identity_sessions s where s.id = $14 and s.identity_id = i.id and s.revoked_at is null))
+      for share of i)
     on conflict (owner_id, note_id) do nothing
     returning note_id, owner_id, version)
   ${recordFrom('w')}`;

@@ -11,9 +11,10 @@ import type { Note } from './note.js';
  */
 export interface OneStatementNoteWrites {
   /**
-   * Inserts a note its owner never used the id of, with its INSERT change. With `sessionId`, only
-   * while the owner and that session of theirs are live (not deleted, disabled or revoked): the
-   * check the identity guard would otherwise have made in a round trip of its own.
+   * Inserts a note its owner never used the id of, with its INSERT change, holding the owner as
+   * NotesService's transactions do (LiveCallers.holdOwner). With `sessionId`, only while the owner
+   * and that session of theirs are live (not deleted, disabled or revoked): the check the identity
+   * guard would otherwise have made in a round trip of its own.
    */
   insertNew(note: Note, change: NewChange, sessionId?: string): Promise<boolean>;
   /** Replaces a live note still at `expectedVersion`, with its MODIFY change. */

@@ -2,6 +2,7 @@ import type { BlobStore } from '../blob/store.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { identityPhotoQuota } from '../identity/guest-policy.js';
+import { IdentityLocks } from '../identity/owner-locks.js';
 import type { Clock } from '../shared/clock.js';
 import { type Outbox, recordChange } from '../stream/outbox.js';
 import type { PhotoChangeLog } from './changes.js';
@@ -50,7 +51,7 @@ export function openPhotos(wiring: PhotoWiring): Photos {
   const limits = { maxBytes: config.photoMaxBytes, urlTtlSeconds: config.signedUrlTtlSeconds };
   return {
     blobs,
-    service: new PhotoService(store, blobs, changes, links, quota, limits, wiring.referrers, clock),
+    service: new PhotoService(store, blobs, changes, links, quota, new IdentityLocks(database.engine), limits, wiring.referrers, clock),
     processor: new PhotoProcessor(store, blobs, changes, quota, config.photoMaxPixels),
     dataOwner: new PhotoDataOwner(store, changes),
   };

@@ -32,6 +32,26 @@ describe.each(engines)('photos and identities ($name)', (engine) => {
     expect(await storedBlobs(server, photo.photoId)).toEqual(['display', 'original', 'thumb']);
   });
 
+  it('lets no photo created while its identity is deleted outlive it, nor its quota row', async () => {
+    const db = server.server.shoebox.database.db;
+    for (let round = 0; round < 8; round++) {
+      const guest = await createGuest(server);
+      const creates = Array.from({ length: 6 }, () =>
+        asIdentity(server, guest.accessToken, '/v1/photos', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ contentType: 'image/jpeg', contentLength: 1000 }),
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, round));
+      const gone = await asIdentity(server, guest.accessToken, '/v1/identities/me', { method: 'DELETE' });
+      expect(gone.status).toBe(204);
+      for (const response of await Promise.all(creates)) expect([201, 401]).toContain(response.status);
+      expect(await db.selectFrom('photos').select('id').where('owner_id', '=', guest.identityId).execute()).toEqual([]);
+      expect(await db.selectFrom('photo_owners').selectAll().where('owner_id', '=', guest.identityId).execute()).toEqual([]);
+    }
+  });
+
   it("deletes an identity's photos and every file of them with the identity", async () => {
     const guest = await createGuest(server);
     const photos = [

@@ -8,6 +8,8 @@ import type { BlobStore } from '../blob/store.js';
 import { UrlSigner } from '../blob/url-signer.js';
 import { parseConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { IdentityLocks } from '../identity/owner-locks.js';
+import { IdentityStore } from '../identity/store.js';
 import { migrate } from '../migrations/migrate.js';
 import { dataLayout } from '../runtime/layout.js';
 import { openStorage, type Storage } from '../runtime/storage.js';
@@ -69,10 +71,11 @@ describe.each(engines)('photo processor ($name)', (engine) => {
     blobs = await FsBlobStore.open(join(dir, 'blobs'), new UrlSigner(randomBytes(32)), () => 'http://127.0.0.1:1');
     store = new PhotoStore(database);
     const links = new PhotoLinks(blobs, () => 'http://127.0.0.1:1', 900);
-    service = new PhotoService(store, blobs, changes, links, new PhotoQuota(store, ROOMY_QUOTAS), {
+    service = new PhotoService(store, blobs, changes, links, new PhotoQuota(store, ROOMY_QUOTAS), new IdentityLocks(database.engine), {
       maxBytes: 25 * 2 ** 20,
       urlTtlSeconds: 900,
     });
+    await new IdentityStore(database.db).insert({ id: owner, kind: 'guest', createdAt: Date.now() });
   });
   afterAll(async () => {
     await storage.close();

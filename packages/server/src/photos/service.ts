@@ -4,6 +4,7 @@ import type { BlobStore } from '../blob/store.js';
 import { checkUploadLength } from '../blob/upload-length.js';
 import type { Tables } from '../db/database.js';
 import { Problem } from '../errors.js';
+import type { IdentityLocks } from '../identity/owner-locks.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { newId } from '../shared/secrets.js';
 import { type PhotoChangeLog, photoChange } from './changes.js';
@@ -51,6 +52,8 @@ export class PhotoService {
     private readonly changes: PhotoChangeLog,
     private readonly links: PhotoLinks,
     private readonly quota: PhotoQuota,
+    /** Holds a photo's owner while it is created (identity/owner-locks.ts). */
+    private readonly owners: Pick<IdentityLocks, 'holdOwner'>,
     private readonly limits: PhotoLimits,
     private readonly referrers: readonly PhotoReferrer[] = [],
     /** Decides when upload URLs expire and when an upload is abandoned. */
@@ -102,6 +105,8 @@ export class PhotoService {
       updatedAt: new Date(now),
     };
     await this.changes.write(async (trx) => {
+      // The owner first, then the quota locks: the order an identity's deletion takes them in.
+      await this.owners.holdOwner(trx, ownerId);
       // Lock, sum and insert in one transaction, so two concurrent uploads cannot both squeeze under a quota.
       const excess = await this.quota.reserve(trx, holders, photo.bytes, now);
       if (excess) throw quotaProblem(excess);

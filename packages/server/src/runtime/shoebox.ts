@@ -139,7 +139,10 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       photos: new OwnedPhotos(new PhotoStore(database)),
       oneStatement: storage.noteWrites,
       // The identity service owns the notes' data owner, so it comes after; creates only call this later.
-      callers: { assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId) },
+      callers: {
+        assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId),
+        holdOwner: (trx, identityId) => identities.holdOwner(trx, identityId),
+      },
       clock,
     });
     let publicUrl = config.publicUrl;
