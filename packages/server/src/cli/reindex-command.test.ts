@@ -4,6 +4,7 @@ import { openShoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, runCli, tempDir } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 
 describe.each(engines)('shoebox reindex ($name)', (engine) => {
   const dataDir = tempDir();
@@ -12,6 +13,7 @@ describe.each(engines)('shoebox reindex ($name)', (engine) => {
   it('rebuilds the index from the notes table, dropping entries of notes that do not exist', async () => {
     const env = { SHOEBOX_DATA_DIR: dataDir, ...(await engine.prepare(dataDir)) };
     const shoebox = await openShoebox(parseConfig(env));
+    await seedIdentities(shoebox, 'idn_r');
     for (let i = 0; i < 1200; i++) await shoebox.notes.put('idn_r', `n${i}`, { headline: `reindexed ${i}`, text: 'body' });
     await shoebox.notes.delete('idn_r', 'n7');
     // An index that never saw the stream, with one entry for a note that never existed.

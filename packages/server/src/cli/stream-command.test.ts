@@ -5,6 +5,7 @@ import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { recordChange } from '../stream/outbox.js';
 import { runCli, tempDir } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 
 const dataDir = tempDir();
 const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_STREAM_MAX_ATTEMPTS: '1' };
@@ -34,6 +35,7 @@ const found = (q: string) =>
 
 beforeAll(async () => {
   await withData(async (shoebox) => {
+    await seedIdentities(shoebox, OWNER);
     for (const id of ['n1', 'n2', 'n3']) await shoebox.notes.put(OWNER, id, { headline: `healthy ${id}`, text: 'fine' });
     // A change the search indexer cannot read: it will fail every attempt.
     await shoebox.database.db.transaction().execute((trx) =>

@@ -5,6 +5,7 @@ import { parseQuery } from '../search/query.js';
 import { streamStatus } from '../stream/status.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 import { spawnWorker } from '../testing/processes.js';
 import { eventually } from '../testing/shoebox.js';
 
@@ -16,6 +17,7 @@ describe.each(engines)('shoebox worker ($name)', (engine) => {
     const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await engine.prepare(dataDir)) };
     const shoebox = await openShoebox(parseConfig(env));
     try {
+      await seedIdentities(shoebox, 'idn_w');
       await shoebox.notes.put('idn_w', 'before', { headline: 'written before the worker started', text: '' });
       const worker = await spawnWorker({ ...env, SHOEBOX_LOG_LEVEL: 'info', SHOEBOX_STREAM_POLL_MS: '50' });
       // Written by this process, which runs no processor: only the worker can index it.

@@ -3,6 +3,7 @@ import { openShoebox } from '../runtime/shoebox.js';
 import { documentRow } from '../search/documents.js';
 import { engines } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 import { openReleaseBefore } from '../testing/upgrades.js';
 
 const ALICE = 'idn_alice';
@@ -108,6 +109,7 @@ describe.each(engines)('upgrading to note ids per identity ($name)', (engine) =>
 
     const shoebox = await openShoebox(config);
     try {
+      await seedIdentities(shoebox, BOB);
       const { db } = shoebox.database;
       expect(await shoebox.notes.get(ALICE, 'n1')).toMatchObject({
         headline: 'Old walrus',

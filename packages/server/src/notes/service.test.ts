@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseQuery } from '../search/query.js';
 import { engines } from '../testing/engines.js';
+import { seedIdentities } from '../testing/identity.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { NotesDataOwner } from './data-owner.js';
 import { etagOf } from './note.js';
@@ -27,6 +28,7 @@ async function refusedWithoutChange(attempt: () => Promise<unknown>, code: strin
 describe.each(engines)('notes service ($name)', (engine) => {
   beforeEach(async () => {
     shoebox = await openTestShoebox(engine);
+    await seedIdentities(shoebox, A, B);
   });
   afterEach(() => shoebox.dispose());
   it('creates a note with one INSERT change carrying its image', async () => {

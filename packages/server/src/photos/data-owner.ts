@@ -31,7 +31,8 @@ export class PhotoDataOwner implements IdentityDataOwner {
   /**
    * Takes the quota locks of the identity's API keys, then its own, before touching its photos: in
    * the order the photo processor takes them when it records variants (quota locks, keys first,
-   * then the photo). Another order could deadlock with it on PostgreSQL.
+   * then the photo). Another order could deadlock with it on PostgreSQL. The keys read here are
+   * all there will be: the deletion already excludes the identity's photo creates (identity/owner-locks.ts).
    */
   async deleteData(trx: Kysely<Tables>, identityId: string): Promise<void> {
     const now = Date.now();

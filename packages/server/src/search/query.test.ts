@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../errors.js';
 import { engines } from '../testing/engines.js';
+import { seedIdentities } from '../testing/identity.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 import { matchExpression } from './match.sqlite.js';
 import { parseQuery, QUERY_MAX_LENGTH } from './query.js';
@@ -60,6 +61,7 @@ describe.each(engines)('query parser against the search index ($name, property)'
   let shoebox: TestShoebox;
   beforeAll(async () => {
     shoebox = await openTestShoebox(engine);
+    await seedIdentities(shoebox, 'idn_a');
     await shoebox.notes.create('idn_a', { headline: 'NEAR the "quoted" headline', text: 'col:umn * stars OR and AND ^ caret' });
     await shoebox.processor.drain();
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../testing/engines.js';
+import { seedIdentities } from '../testing/identity.js';
 import { openTestShoebox, type TestShoebox } from '../testing/shoebox.js';
 
 const A = 'idn_alice';
@@ -9,6 +10,7 @@ describe.each(engines)('search ($name)', (engine) => {
   let shoebox: TestShoebox;
   beforeAll(async () => {
     shoebox = await openTestShoebox(engine);
+    await seedIdentities(shoebox, A, B);
     const notes: [owner: string, id: string, headline: string, text: string, visibility?: 'public'][] = [
       [A, 'trip', 'Summer photography trip', 'We went running along the beach near the café.'],
       [A, 'groceries', 'Groceries', 'Apples, bread, running shoes, a photo album.'],

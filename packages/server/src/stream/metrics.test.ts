@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 import { eventually } from '../testing/shoebox.js';
 import { streamStatus } from './status.js';
 
@@ -12,6 +13,7 @@ describe('stream metrics', () => {
 
   it('exposes throughput, failures, lag, retries and dead letters per consumer', async () => {
     const { shoebox } = server.server;
+    await seedIdentities(shoebox, 'idn_metrics');
     await shoebox.notes.create('idn_metrics', { headline: 'counted', text: 'once' });
     // The server's processor was woken by the commit; wait until it has caught up.
     await eventually(async () => (await streamStatus(shoebox.database, ['search']))[0]?.lagChanges === 0);

@@ -4,6 +4,7 @@ import { openShoebox, type Shoebox } from '../runtime/shoebox.js';
 import { parseQuery } from '../search/query.js';
 import { scaleOut } from '../testing/engines.js';
 import { removeTestData, tempDir } from '../testing/harness.js';
+import { seedIdentities } from '../testing/identity.js';
 import { eventually } from '../testing/shoebox.js';
 
 const hasPostgres = Boolean(process.env.SHOEBOX_TEST_DATABASE_URL);
@@ -15,6 +16,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL doorbell (LISTEN/NOTIFY)', () => {
   beforeAll(async () => {
     const env = { SHOEBOX_DATA_DIR: dataDir, SHOEBOX_LOG_LEVEL: 'silent', ...(await scaleOut.prepare(dataDir)) };
     writer = await openShoebox(parseConfig(env));
+    await seedIdentities(writer, 'idn_n');
     // Polls so rarely that only a notification can wake it within the test.
     worker = await openShoebox(parseConfig({ ...env, SHOEBOX_STREAM_POLL_MS: '600000', SHOEBOX_STREAM_LEASE_MS: '1200000' }));
   });

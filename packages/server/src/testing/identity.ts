@@ -1,5 +1,7 @@
 import { type CryptoKey, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { expect } from 'vitest';
+import type { Database } from '../db/database.js';
+import { IdentityStore } from '../identity/store.js';
 import { type ApiClient, json, type TestServer } from './harness.js';
 
 /** A token pair as the identity routes answer it. */
@@ -95,3 +97,12 @@ export const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).to
 
 /** A default API key generous enough for suites that send many requests. */
 export const ROOMY_PLAN = { SHOEBOX_DEFAULT_RATE: '10000', SHOEBOX_DEFAULT_BURST: '10000' };
+
+/**
+ * Identities made directly in the database, for tests that write through a service as them:
+ * notes and photos are only created for an identity that exists (identity/owner-locks.ts).
+ */
+export async function seedIdentities(shoebox: { readonly database: Database }, ...ids: string[]): Promise<void> {
+  const store = new IdentityStore(shoebox.database.db);
+  for (const id of ids) await store.insert({ id, kind: 'guest', createdAt: Date.now() });
+}
