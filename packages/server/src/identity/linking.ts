@@ -103,8 +103,10 @@ export class LoginLinker {
         'This login belongs to another identity, and an authenticated identity is never merged. Log out first to use that login.',
       );
     }
-    // The guest's own writes in flight commit before its data moves, or find it merged (owner-locks.ts).
+    // The guest's own writes in flight commit before its data moves, or find it merged; and the
+    // identity receiving the data cannot be deleted meanwhile (owner-locks.ts).
     await this.locks.exclude(trx, caller.id);
+    await this.locks.holdOwner(trx, owner.id);
     for (const dataOwner of this.owners) await dataOwner.moveData(trx, caller.id, owner.id);
     await identities.disable(caller.id, now, owner.id);
     await new SessionStore(trx).revokeSessionsOf(caller.id, now, 'merged');
