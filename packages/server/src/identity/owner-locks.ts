@@ -27,6 +27,17 @@ export class IdentityLocks {
     if (row.merged_into !== null) throw disabledProblem(row.merged_into);
   }
 
+  /**
+   * Holds those of the identities that exist, as `holdOwner` does, until `trx` ends, and answers
+   * them: for a write carrying several identities' data that must know which were deleted.
+   */
+  async holdExisting(trx: Kysely<Tables>, identityIds: readonly string[]): Promise<Set<string>> {
+    if (identityIds.length === 0) return new Set();
+    const query = trx.selectFrom('identities').select('id').where('id', 'in', identityIds).orderBy('id');
+    const rows = await (this.engine === 'sqlite' ? query : query.forShare()).execute();
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Waits for the writes holding the identity, and keeps new ones waiting until `trx` ends. */
   async exclude(trx: Kysely<Tables>, identityId: string): Promise<void> {
     await this.lock(trx, identityId, 'update');

@@ -7,7 +7,8 @@ import type { DeliveryQueue } from './deliveries.js';
 /**
  * Queued webhook deliveries carry notes' words. When an identity is deleted they lose them, as the
  * change stream's images do (notes/data-owner.ts): the deliveries still go out, naming the notes
- * without headline and text. A merge moves nothing: the deliveries describe changes already made.
+ * without headline and text; the fan-out queues none with words after (fanout.ts). A merge moves
+ * nothing: the deliveries describe changes already made.
  */
 export class WebhookDataOwner implements IdentityDataOwner {
   readonly name = 'webhooks';

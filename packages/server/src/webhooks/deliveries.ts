@@ -58,15 +58,22 @@ const toDelivery = (row: Row): Delivery => ({
 export class DeliveryQueue {
   constructor(private readonly database: Database) {}
 
-  /** Queues deliveries; one already queued for its webhook and change stays as it is (the fan-out may repeat). */
-  async enqueue(deliveries: readonly NewDelivery[]): Promise<void> {
-    for (let i = 0; i < deliveries.length; i += 200) {
-      await this.database.db
-        .insertInto('webhook_deliveries')
-        .values(deliveries.slice(i, i + 200))
-        .onConflict((oc) => oc.columns(['webhook_id', 'seq']).doNothing())
-        .execute();
-    }
+  /**
+   * Queues the deliveries `make` answers, in one transaction it may read in first; one already
+   * queued for its webhook and change stays as it is (the fan-out may repeat). Answers how many were made.
+   */
+  async enqueue(make: (trx: Kysely<Tables>) => Promise<readonly NewDelivery[]>): Promise<number> {
+    return this.database.write(async (trx) => {
+      const deliveries = await make(trx);
+      for (let i = 0; i < deliveries.length; i += 200) {
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(deliveries.slice(i, i + 200))
+          .onConflict((oc) => oc.columns(['webhook_id', 'seq']).doNothing())
+          .execute();
+      }
+      return deliveries.length;
+    });
   }
 
   /** Up to `limit` deliveries due now, heads of their lanes, of active webhooks other than `busy`, oldest first. */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { IdentityLocks } from '../identity/owner-locks.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/observability.js';
 import { WebhookDataOwner } from './data-owner.js';
@@ -36,7 +37,7 @@ export function openWebhooks(config: Config, database: Database, logger: Logger,
   );
   return {
     service: new WebhookService(store, queue, policy, retryPeriodMs, clock),
-    fanout: new WebhookFanout(store, queue, retryPeriodMs, () => dispatcher.wake(), clock),
+    fanout: new WebhookFanout(store, queue, new IdentityLocks(database.engine), retryPeriodMs, () => dispatcher.wake(), clock),
     dispatcher,
     dataOwner: new WebhookDataOwner(queue),
   };
