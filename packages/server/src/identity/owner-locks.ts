@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Engine, Tables } from '../db/database.js';
 import { deletedProblem, disabledProblem } from './sessions.js';
 
+type LockMode = 'share' | 'update';
+
 /**
  * Row locks that keep an identity's data with it. A write creating something an identity owns
  * first holds the identity (`holdOwner`); deleting an identity, or merging a guest away, first
@@ -33,8 +35,10 @@ export class IdentityLocks {
    */
   async holdExisting(trx: Kysely<Tables>, identityIds: readonly string[]): Promise<Set<string>> {
     if (identityIds.length === 0) return new Set();
-    const query = trx.selectFrom('identities').select('id').where('id', 'in', identityIds).orderBy('id');
-    const rows = await (this.engine === 'sqlite' ? query : query.forShare()).execute();
+    const rows = await this.locked(
+      trx.selectFrom('identities').select('id').where('id', 'in', identityIds).orderBy('id'),
+      'share',
+    ).execute();
     return new Set(rows.map((row) => row.id));
   }
 
@@ -43,9 +47,13 @@ export class IdentityLocks {
     await this.lock(trx, identityId, 'update');
   }
 
-  private lock(trx: Kysely<Tables>, identityId: string, mode: 'share' | 'update') {
-    const query = trx.selectFrom('identities').select('merged_into').where('id', '=', identityId);
-    if (this.engine === 'sqlite') return query.executeTakeFirst();
-    return (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst();
+  private lock(trx: Kysely<Tables>, identityId: string, mode: LockMode) {
+    return this.locked(trx.selectFrom('identities').select('merged_into').where('id', '=', identityId), mode).executeTakeFirst();
+  }
+
+  /** The query with the row lock of `mode` on PostgreSQL; as it is on SQLite, whose write transactions run one at a time. */
+  private locked<Q extends { forShare(): Q; forUpdate(): Q }>(query: Q, mode: LockMode): Q {
+    if (this.engine === 'sqlite') return query;
+    return mode === 'share' ? query.forShare() : query.forUpdate();
   }
 }

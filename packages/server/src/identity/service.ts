@@ -118,14 +118,6 @@ export class IdentityService {
     return this.tokens.verify(accessToken);
   }
 
-  /**
-   * For a write creating data the identity owns, first in its transaction: the identity is neither
-   * deleted nor merged away until the write commits (owner-locks.ts); the problem otherwise.
-   */
-  holdOwner(trx: Kysely<Tables>, identityId: string): Promise<void> {
-    return this.locks.holdOwner(trx, identityId);
-  }
-
   /** Throws the problem a request answers when the identity or its session is no longer live. */
   async assertLive(identityId: string, sessionId: string): Promise<void> {
     await this.tokens.assertLive(identityId, sessionId);

@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import type { IdentityDataOwner } from '../identity/data-owners.js';
 import { createIdentityService } from '../identity/factory.js';
 import { GuestReaper } from '../identity/guest-reaper.js';
+import { IdentityLocks } from '../identity/owner-locks.js';
 import type { IdentityService } from '../identity/service.js';
 import { IdentityStore } from '../identity/store.js';
 import { ApiKeyService } from '../keys/service.js';
@@ -134,6 +135,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
     const limiter = new PlanLimiter(storage.buckets, storage.quotas, clock);
     const { claims, signal, searchIndex } = storage;
     const notesStore = new NotesStore(database);
+    const ownerLocks = new IdentityLocks(database.engine);
     const outbox = new Outbox(database, signal);
     const notes = new NotesService(notesStore, outbox, {
       photos: new OwnedPhotos(new PhotoStore(database)),
@@ -141,7 +143,7 @@ async function openServices(config: Config, layout: DataLayout, logger: Logger, 
       // The identity service owns the notes' data owner, so it comes after; creates only call this later.
       callers: {
         assertLive: (identityId, sessionId) => identities.assertLive(identityId, sessionId),
-        holdOwner: (trx, identityId) => identities.holdOwner(trx, identityId),
+        holdOwner: (trx, identityId) => ownerLocks.holdOwner(trx, identityId),
       },
       clock,
     });
